@@ -1,0 +1,46 @@
+package dev.kj.rhino.backend;
+
+/**
+ * The exclusive write transaction. Reads through it see its own uncommitted writes. Savepoints let
+ * one request in a group commit fail without undoing the others.
+ */
+public interface WriteTxn extends ReadTxn {
+
+    /** Appends a live row for a key and makes it the key's latest. */
+    void put(Row row);
+
+    /** Appends a tombstone for {@code key} at {@code revision} and removes it from the live set. */
+    void delete(com.google.protobuf.ByteString key, long revision);
+
+    /** Records the newest revision. */
+    void setRevision(long revision);
+
+    /** Records the compaction point. */
+    void setCompactRevision(long revision);
+
+    void setMeta(String name, long value);
+
+    void putLease(LeaseRow lease);
+
+    void deleteLease(long id);
+
+    /**
+     * Physically removes the history rows that reads at or above {@code toRevision} can no longer
+     * reach, considering the rows written in revisions ({@code fromRevision}, {@code toRevision}]:
+     * each such row supersedes its key's older rows, and tombstones themselves go. Compaction runs
+     * window by window so the writer is never held for long. Returns how many rows it removed.
+     */
+    long compactWindow(long fromRevision, long toRevision);
+
+    void savepoint();
+
+    void rollbackToSavepoint();
+
+    void releaseSavepoint();
+
+    /** Makes everything durable (fsync) before returning. */
+    void commit();
+
+    /** Drops everything since {@link Backend#beginWrite()}. */
+    void rollback();
+}

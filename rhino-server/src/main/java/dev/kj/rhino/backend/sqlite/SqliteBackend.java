@@ -1,0 +1,275 @@
+package dev.kj.rhino.backend.sqlite;
+
+import dev.kj.rhino.backend.Backend;
+import dev.kj.rhino.backend.ReadTxn;
+import dev.kj.rhino.backend.WriteTxn;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded backend: one SQLite file in WAL mode. One connection writes (the store's single
+ * writer thread); a small pool of connections reads, each read transaction a WAL snapshot.
+ *
+ * <p>Schema: {@code kv} holds every revision of every key (tombstones have version 0) with a rowid
+ * in write order; {@code live} maps each existing key to its newest {@code kv} row, so reads at the
+ * current revision are an index range scan; {@code meta} holds the revision counters.
+ */
+public final class SqliteBackend implements Backend {
+    private static final int READERS = 4;
+    private static final int SNAPSHOT_HASH_BYTES = 32;
+
+    private final Path file;
+    private final SqliteConn writer;
+    private final BlockingQueue<SqliteConn> readers;
+    private volatile boolean closed;
+
+    private SqliteBackend(Path file, SqliteConn writer, BlockingQueue<SqliteConn> readers) {
+        this.file = file;
+        this.writer = writer;
+        this.readers = readers;
+    }
+
+    /** Opens (creating if needed) the database file. */
+    public static SqliteBackend open(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            SqliteConn writer = new SqliteConn(connect(file));
+            createSchema(writer.connection());
+            BlockingQueue<SqliteConn> readers = new ArrayBlockingQueue<>(READERS);
+            for (int i = 0; i < READERS; i++) {
+                Connection c = connect(file);
+                c.setAutoCommit(false);
+                readers.add(new SqliteConn(c));
+            }
+            writer.connection().setAutoCommit(false);
+            return new SqliteBackend(file, writer, readers);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open SQLite database " + file + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create directory for " + file, e);
+        }
+    }
+
+    private static Connection connect(Path file) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // FULL: a commit is on disk (WAL fsync) before we acknowledge it.
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setBusyTimeout(60_000);
+        config.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
+        config.setCacheSize(-16_384);
+        config.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    }
+
+    private static void createSchema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS meta (
+                      name  TEXT PRIMARY KEY,
+                      value INTEGER NOT NULL
+                    ) WITHOUT ROWID""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS kv (
+                      id              INTEGER PRIMARY KEY,
+                      key             BLOB NOT NULL,
+                      revision        INTEGER NOT NULL,
+                      create_revision INTEGER NOT NULL,
+                      version         INTEGER NOT NULL,
+                      lease           INTEGER NOT NULL,
+                      value           BLOB
+                    )""");
+            s.executeUpdate("CREATE UNIQUE INDEX IF NOT EXISTS kv_key_revision ON kv (key, revision)");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS kv_revision ON kv (revision)");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS live (
+                      key   BLOB PRIMARY KEY,
+                      kv_id INTEGER NOT NULL,
+                      lease INTEGER NOT NULL
+                    ) WITHOUT ROWID""");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS live_lease ON live (lease) WHERE lease <> 0");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS lease (
+                      id         INTEGER PRIMARY KEY,
+                      ttl        INTEGER NOT NULL,
+                      expires_at INTEGER NOT NULL
+                    )""");
+            // A fresh store is at revision 1 with no keys, as etcd is.
+            s.executeUpdate("INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 1)");
+            s.executeUpdate("INSERT OR IGNORE INTO meta (name, value) VALUES ('compact_revision', 0)");
+            s.executeUpdate("INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', 1)");
+        }
+    }
+
+    @Override
+    public ReadTxn beginRead() {
+        ensureOpen();
+        SqliteConn conn;
+        try {
+            conn = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for a read connection", e);
+        }
+        return new SqliteTxn(conn, () -> readers.add(conn), false);
+    }
+
+    @Override
+    public WriteTxn beginWrite() {
+        ensureOpen();
+        return new SqliteTxn(writer, () -> {}, true);
+    }
+
+    @Override
+    public long sizeBytes() {
+        return pragmaProduct("page_count");
+    }
+
+    @Override
+    public long sizeInUseBytes() {
+        return pragmaProduct("page_count") - pragmaProduct("freelist_count");
+    }
+
+    private long pragmaProduct(String pragma) {
+        try (SqliteTxn txn = (SqliteTxn) beginRead()) {
+            return txn.pragmaLong(pragma) * txn.pragmaLong("page_size");
+        }
+    }
+
+    /** Must be called from the writer thread, outside a write transaction. */
+    @Override
+    public void defragment() {
+        ensureOpen();
+        try {
+            Connection c = writer.connection();
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("VACUUM");
+                s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            } finally {
+                c.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("defragment failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Streams a consistent copy of the database followed by its SHA-256, the layout etcd uses for
+     * snapshots (etcdctl checks the trailing hash on restore).
+     */
+    @Override
+    public void snapshot(OutputStream out) {
+        ensureOpen();
+        Path copy = null;
+        try {
+            copy = Files.createTempFile(file.toAbsolutePath().getParent(), "snapshot-", ".db");
+            Files.delete(copy);
+            // VACUUM INTO copies one read snapshot; it needs a connection outside any transaction.
+            try (Connection c = connect(file); Statement s = c.createStatement()) {
+                s.execute("VACUUM INTO '" + copy.toAbsolutePath().toString().replace("'", "''") + "'");
+            } catch (SQLException e) {
+                throw new IllegalStateException("snapshot failed: " + e.getMessage(), e);
+            }
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 * 1024];
+            try (InputStream in = Files.newInputStream(copy)) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    sha.update(buffer, 0, n);
+                    out.write(buffer, 0, n);
+                }
+            }
+            out.write(sha.digest());
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("snapshot failed", e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            if (copy != null) {
+                try {
+                    Files.deleteIfExists(copy);
+                } catch (IOException ignored) {
+                    // a leftover temp file is harmless
+                }
+            }
+        }
+    }
+
+    /**
+     * Restores a snapshot written by {@link #snapshot} into {@code dbFile}, verifying its trailing
+     * SHA-256. Refuses to overwrite an existing database.
+     */
+    public static void restore(Path snapshotFile, Path dbFile) throws IOException {
+        if (Files.exists(dbFile)) {
+            throw new IOException("refusing to restore: " + dbFile + " already exists");
+        }
+        byte[] all = Files.readAllBytes(snapshotFile);
+        if (all.length <= SNAPSHOT_HASH_BYTES) {
+            throw new IOException(snapshotFile + " is not a rhino snapshot (too short)");
+        }
+        int dataLength = all.length - SNAPSHOT_HASH_BYTES;
+        byte[] expected = Arrays.copyOfRange(all, dataLength, all.length);
+        byte[] actual;
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(all, 0, dataLength);
+            actual = sha.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!MessageDigest.isEqual(expected, actual)) {
+            throw new IOException(snapshotFile + ": snapshot hash mismatch (corrupt or not a rhino snapshot)");
+        }
+        if (!new String(all, 0, Math.min(15, dataLength), java.nio.charset.StandardCharsets.US_ASCII)
+                .equals("SQLite format 3")) {
+            throw new IOException(snapshotFile + " is not a rhino snapshot (not an SQLite database)");
+        }
+        Path parent = dbFile.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "restore-", ".db");
+        Files.write(tmp, Arrays.copyOf(all, dataLength));
+        Files.move(tmp, dbFile, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public String describe() {
+        return "sqlite " + file.toAbsolutePath();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("backend closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        writer.close();
+        for (SqliteConn r : readers) {
+            r.close();
+        }
+    }
+}

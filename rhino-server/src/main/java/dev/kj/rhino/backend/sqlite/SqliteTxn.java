@@ -1,0 +1,452 @@
+package dev.kj.rhino.backend.sqlite;
+
+import com.google.protobuf.ByteString;
+import dev.kj.rhino.backend.KeyRange;
+import dev.kj.rhino.backend.Row;
+import dev.kj.rhino.backend.WriteTxn;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A read snapshot or the write transaction on one SQLite connection. */
+final class SqliteTxn implements WriteTxn {
+    private static final String ROW_COLUMNS = "key, revision, create_revision, version, lease, value";
+
+    private final SqliteConn conn;
+    private final Runnable onClose;
+    private final boolean writable;
+    private long revision;
+    private long compactRevision;
+    private boolean done;
+
+    SqliteTxn(SqliteConn conn, Runnable onClose, boolean writable) {
+        this.conn = conn;
+        this.onClose = onClose;
+        this.writable = writable;
+        try {
+            // The first read pins the WAL snapshot every later read of this transaction sees.
+            revision = requireMeta("revision");
+            compactRevision = requireMeta("compact_revision");
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private long requireMeta(String name) {
+        Long v = meta(name);
+        if (v == null) {
+            throw new IllegalStateException("database has no '" + name + "' (not a rhino database?)");
+        }
+        return v;
+    }
+
+    @Override
+    public long revision() {
+        return revision;
+    }
+
+    @Override
+    public long compactRevision() {
+        return compactRevision;
+    }
+
+    @Override
+    public Long meta(String name) {
+        try {
+            PreparedStatement ps = conn.prepare("SELECT value FROM meta WHERE name = ?");
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        } catch (SQLException e) {
+            throw failure("read meta", e);
+        }
+    }
+
+    @Override
+    public List<Row> range(KeyRange range, long atRevision, long limit, boolean keysOnly) {
+        String value = keysOnly ? "NULL" : "value";
+        String sql;
+        List<Object> params = new ArrayList<>();
+        if (atRevision >= revision) {
+            sql = "SELECT k.key, k.revision, k.create_revision, k.version, k.lease, " + (keysOnly ? "NULL" : "k.value")
+                    + " FROM live l JOIN kv k ON k.id = l.kv_id WHERE " + keyCondition(range, "l.key", params)
+                    + " ORDER BY l.key LIMIT ?";
+        } else {
+            // SQLite takes the bare columns from the row holding MAX(revision).
+            sql = "SELECT key, revision, create_revision, version, lease, " + value + " FROM ("
+                    + "SELECT key, MAX(revision) AS revision, create_revision, version, lease, value FROM kv WHERE "
+                    + keyCondition(range, "key", params) + " AND revision <= ? GROUP BY key"
+                    + ") WHERE version > 0 ORDER BY key LIMIT ?";
+            params.add(atRevision);
+        }
+        params.add(limit > 0 ? limit : -1L);
+        try {
+            PreparedStatement ps = bind(sql, params);
+            List<Row> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(readRow(rs, 1));
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw failure("range", e);
+        }
+    }
+
+    @Override
+    public long count(KeyRange range, long atRevision) {
+        String sql;
+        List<Object> params = new ArrayList<>();
+        if (atRevision >= revision) {
+            sql = "SELECT count(*) FROM live WHERE " + keyCondition(range, "key", params);
+        } else {
+            sql = "SELECT count(*) FROM (SELECT MAX(revision), version FROM kv WHERE "
+                    + keyCondition(range, "key", params) + " AND revision <= ? GROUP BY key) WHERE version > 0";
+            params.add(atRevision);
+        }
+        try (ResultSet rs = bind(sql, params).executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw failure("count", e);
+        }
+    }
+
+    @Override
+    public void history(KeyRange range, long fromRevision, long toRevision, boolean withPrevious, Consumer<HistoryRow> sink) {
+        List<Object> params = new ArrayList<>();
+        params.add(fromRevision);
+        params.add(toRevision);
+        String sql;
+        if (withPrevious) {
+            sql = "SELECT e.key, e.revision, e.create_revision, e.version, e.lease, e.value,"
+                    + " p.key, p.revision, p.create_revision, p.version, p.lease, p.value"
+                    + " FROM kv e LEFT JOIN kv p ON p.key = e.key AND p.revision ="
+                    + " (SELECT MAX(x.revision) FROM kv x WHERE x.key = e.key AND x.revision < e.revision)"
+                    + " WHERE e.revision >= ? AND e.revision <= ? AND " + keyCondition(range, "e.key", params)
+                    + " ORDER BY e.id";
+        } else {
+            sql = "SELECT " + ROW_COLUMNS + " FROM kv WHERE revision >= ? AND revision <= ? AND "
+                    + keyCondition(range, "key", params) + " ORDER BY id";
+        }
+        try (ResultSet rs = bind(sql, params).executeQuery()) {
+            while (rs.next()) {
+                Row row = readRow(rs, 1);
+                Row previous = null;
+                if (withPrevious && rs.getBytes(7) != null) {
+                    previous = readRow(rs, 7);
+                    if (previous.isTombstone()) {
+                        previous = null;
+                    }
+                }
+                sink.accept(new HistoryRow(row, previous));
+            }
+        } catch (SQLException e) {
+            throw failure("history", e);
+        }
+    }
+
+    @Override
+    public List<byte[]> keysWithLease(long lease) {
+        try {
+            PreparedStatement ps = conn.prepare("SELECT key FROM live WHERE lease = ? ORDER BY key");
+            ps.setLong(1, lease);
+            List<byte[]> keys = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(rs.getBytes(1));
+                }
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw failure("keys with lease", e);
+        }
+    }
+
+    @Override
+    public LeaseRow lease(long id) {
+        try {
+            PreparedStatement ps = conn.prepare("SELECT id, ttl, expires_at FROM lease WHERE id = ?");
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new LeaseRow(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : null;
+            }
+        } catch (SQLException e) {
+            throw failure("lease", e);
+        }
+    }
+
+    @Override
+    public List<LeaseRow> leases() {
+        try (ResultSet rs = conn.prepare("SELECT id, ttl, expires_at FROM lease ORDER BY id").executeQuery()) {
+            List<LeaseRow> leases = new ArrayList<>();
+            while (rs.next()) {
+                leases.add(new LeaseRow(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
+            }
+            return leases;
+        } catch (SQLException e) {
+            throw failure("leases", e);
+        }
+    }
+
+    @Override
+    public void scanRows(long maxRevision, Consumer<Row> sink) {
+        try {
+            PreparedStatement ps = conn.prepare("SELECT " + ROW_COLUMNS + " FROM kv WHERE revision <= ? ORDER BY id");
+            ps.setLong(1, maxRevision);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    sink.accept(readRow(rs, 1));
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("scan", e);
+        }
+    }
+
+    // --- writes ---
+
+    @Override
+    public void put(Row row) {
+        requireWritable();
+        try {
+            PreparedStatement insert = conn.prepare(
+                    "INSERT INTO kv (" + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+            insert.setBytes(1, row.key().toByteArray());
+            insert.setLong(2, row.modRevision());
+            insert.setLong(3, row.createRevision());
+            insert.setLong(4, row.version());
+            insert.setLong(5, row.lease());
+            insert.setBytes(6, row.value().toByteArray());
+            long id;
+            try (ResultSet rs = insert.executeQuery()) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+            PreparedStatement live = conn.prepare("INSERT INTO live (key, kv_id, lease) VALUES (?, ?, ?)"
+                    + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = excluded.lease");
+            live.setBytes(1, row.key().toByteArray());
+            live.setLong(2, id);
+            live.setLong(3, row.lease());
+            live.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("put", e);
+        }
+    }
+
+    @Override
+    public void delete(ByteString key, long atRevision) {
+        requireWritable();
+        try {
+            PreparedStatement insert = conn.prepare(
+                    "INSERT INTO kv (" + ROW_COLUMNS + ") VALUES (?, ?, 0, 0, 0, NULL)");
+            insert.setBytes(1, key.toByteArray());
+            insert.setLong(2, atRevision);
+            insert.executeUpdate();
+            PreparedStatement live = conn.prepare("DELETE FROM live WHERE key = ?");
+            live.setBytes(1, key.toByteArray());
+            live.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("delete", e);
+        }
+    }
+
+    @Override
+    public void setRevision(long newRevision) {
+        setMeta("revision", newRevision);
+        revision = newRevision;
+    }
+
+    @Override
+    public void setCompactRevision(long newCompactRevision) {
+        setMeta("compact_revision", newCompactRevision);
+        compactRevision = newCompactRevision;
+    }
+
+    @Override
+    public void setMeta(String name, long value) {
+        requireWritable();
+        try {
+            PreparedStatement ps = conn.prepare("INSERT INTO meta (name, value) VALUES (?, ?)"
+                    + " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+            ps.setString(1, name);
+            ps.setLong(2, value);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("set meta", e);
+        }
+    }
+
+    @Override
+    public void putLease(LeaseRow lease) {
+        requireWritable();
+        try {
+            PreparedStatement ps = conn.prepare("INSERT INTO lease (id, ttl, expires_at) VALUES (?, ?, ?)"
+                    + " ON CONFLICT (id) DO UPDATE SET ttl = excluded.ttl, expires_at = excluded.expires_at");
+            ps.setLong(1, lease.id());
+            ps.setLong(2, lease.ttlSeconds());
+            ps.setLong(3, lease.expiresAtMillis());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("put lease", e);
+        }
+    }
+
+    @Override
+    public void deleteLease(long id) {
+        requireWritable();
+        try {
+            PreparedStatement ps = conn.prepare("DELETE FROM lease WHERE id = ?");
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("delete lease", e);
+        }
+    }
+
+    @Override
+    public long compactWindow(long fromRevision, long toRevision) {
+        requireWritable();
+        try {
+            PreparedStatement superseded = conn.prepare("DELETE FROM kv WHERE id IN (SELECT p.id FROM kv n"
+                    + " JOIN kv p ON p.key = n.key AND p.revision < n.revision"
+                    + " WHERE n.revision > ? AND n.revision <= ?)");
+            superseded.setLong(1, fromRevision);
+            superseded.setLong(2, toRevision);
+            long removed = superseded.executeUpdate();
+            PreparedStatement tombstones = conn.prepare(
+                    "DELETE FROM kv WHERE revision > ? AND revision <= ? AND version = 0");
+            tombstones.setLong(1, fromRevision);
+            tombstones.setLong(2, toRevision);
+            return removed + tombstones.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("compact", e);
+        }
+    }
+
+    @Override
+    public void savepoint() {
+        execute("SAVEPOINT request");
+    }
+
+    @Override
+    public void rollbackToSavepoint() {
+        execute("ROLLBACK TO request");
+        execute("RELEASE request");
+        revision = requireMeta("revision");
+        compactRevision = requireMeta("compact_revision");
+    }
+
+    @Override
+    public void releaseSavepoint() {
+        execute("RELEASE request");
+    }
+
+    @Override
+    public void commit() {
+        requireWritable();
+        try {
+            conn.connection().commit();
+            done = true;
+        } catch (SQLException e) {
+            throw failure("commit", e);
+        }
+    }
+
+    @Override
+    public void rollback() {
+        try {
+            conn.connection().rollback();
+        } catch (SQLException e) {
+            throw failure("rollback", e);
+        } finally {
+            done = true;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (!done) {
+                conn.connection().rollback();
+            }
+        } catch (SQLException ignored) {
+            // the connection is unusable anyway; the next begin reports it
+        } finally {
+            done = true;
+            onClose.run();
+        }
+    }
+
+    long pragmaLong(String pragma) {
+        try (Statement s = conn.connection().createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + pragma)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw failure("pragma " + pragma, e);
+        }
+    }
+
+    private void execute(String sql) {
+        requireWritable();
+        try (Statement s = conn.connection().createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw failure(sql, e);
+        }
+    }
+
+    private void requireWritable() {
+        if (!writable) {
+            throw new IllegalStateException("read-only transaction");
+        }
+    }
+
+    private PreparedStatement bind(String sql, List<Object> params) throws SQLException {
+        PreparedStatement ps = conn.prepare(sql);
+        for (int i = 0; i < params.size(); i++) {
+            Object p = params.get(i);
+            if (p instanceof byte[] b) {
+                ps.setBytes(i + 1, b);
+            } else {
+                ps.setLong(i + 1, (Long) p);
+            }
+        }
+        return ps;
+    }
+
+    /** SQL for "column in range", appending its parameters. */
+    private static String keyCondition(KeyRange range, String column, List<Object> params) {
+        params.add(range.start());
+        if (range.isSingleKey()) {
+            return column + " = ?";
+        }
+        if (range.isUnbounded()) {
+            return column + " >= ?";
+        }
+        params.add(range.end());
+        return column + " >= ? AND " + column + " < ?";
+    }
+
+    private static Row readRow(ResultSet rs, int first) throws SQLException {
+        byte[] value = rs.getBytes(first + 5);
+        return new Row(
+                ByteString.copyFrom(rs.getBytes(first)),
+                rs.getLong(first + 1),
+                rs.getLong(first + 2),
+                rs.getLong(first + 3),
+                rs.getLong(first + 4),
+                value == null ? ByteString.EMPTY : ByteString.copyFrom(value));
+    }
+
+    private static IllegalStateException failure(String what, SQLException e) {
+        return new IllegalStateException("sqlite " + what + " failed: " + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.kj.rhino.mvcc;
+
+import com.google.protobuf.ByteString;
+import dev.kj.rhino.api.mvccpb.KeyValue;
+import dev.kj.rhino.backend.Row;
+import dev.kj.rhino.backend.WriteTxn;
+
+/** What a {@link WriteOp} may do: read and write through the transaction, allocating one revision. */
+public interface WriteContext {
+
+    WriteTxn txn();
+
+    /** The store's revision as this op sees it (its own write included once it has written). */
+    long currentRevision();
+
+    /** The revision this op writes at; the first call allocates it (current + 1). */
+    long writeRevision();
+
+    /** Whether this op has written (allocated a revision). */
+    boolean wrote();
+
+    /** Puts {@code key}; returns the previous live row, or null. Publishes a PUT event. */
+    Row put(ByteString key, ByteString value, long lease);
+
+    /** Deletes a live key (given its current row). Publishes a DELETE event. */
+    void delete(Row current);
+
+    /** Runs after the batch commits (e.g. to update in-memory lease state). */
+    void afterCommit(Runnable action);
+
+    static KeyValue toKeyValue(Row row) {
+        return row == null ? null : row.toKeyValue();
+    }
+}

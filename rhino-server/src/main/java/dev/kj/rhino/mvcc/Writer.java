@@ -1,0 +1,296 @@
+package dev.kj.rhino.mvcc;
+
+import com.google.protobuf.ByteString;
+import dev.kj.rhino.api.mvccpb.Event;
+import dev.kj.rhino.backend.Backend;
+import dev.kj.rhino.backend.Row;
+import dev.kj.rhino.backend.WriteTxn;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * The single writer with group commit: requests queue up while a commit is being fsynced, and the
+ * next transaction takes all of them at once (one fsync for the batch). Each request runs inside
+ * a savepoint so a failing one does not undo the others. Nothing is acknowledged before the
+ * commit is durable; watchers hear of a revision only after it is.
+ */
+final class Writer implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(Writer.class.getName());
+    private static final int MAX_BATCH = 1024;
+
+    /** Publishes committed revisions, in order, to the watch hub. */
+    interface Publisher {
+        void publish(List<RevisionEvents> committed, long currentRevision);
+    }
+
+    private sealed interface Task permits InTxn, Exclusive {}
+
+    private record InTxn<R>(WriteOp<R> op, CompletableFuture<R> result) implements Task {}
+
+    /** Runs with the backend outside any transaction (defragment, compaction windows). */
+    private record Exclusive(Consumer<Backend> action, CompletableFuture<Void> result) implements Task {}
+
+    private final Backend backend;
+    private final Publisher publisher;
+    private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile long currentRevision;
+    private volatile boolean closed;
+
+    Writer(Backend backend, long currentRevision, Publisher publisher) {
+        this.backend = backend;
+        this.currentRevision = currentRevision;
+        this.publisher = publisher;
+        this.thread = Thread.ofPlatform().name("rhino-writer").daemon(true).unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    long currentRevision() {
+        return currentRevision;
+    }
+
+    <R> CompletableFuture<R> submit(WriteOp<R> op) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(EtcdError.STOPPED.exception());
+            return result;
+        }
+        queue.add(new InTxn<>(op, result));
+        return result;
+    }
+
+    CompletableFuture<Void> submitExclusive(Consumer<Backend> action) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(EtcdError.STOPPED.exception());
+            return result;
+        }
+        queue.add(new Exclusive(action, result));
+        return result;
+    }
+
+    private void run() {
+        List<Task> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Task first = queue.take();
+                if (first == POISON) {
+                    drainAndFail();
+                    return;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                int poison = batch.indexOf(POISON);
+                List<Task> work = poison >= 0 ? batch.subList(0, poison) : batch;
+                runBatch(work);
+                if (poison >= 0) {
+                    drainAndFail();
+                    return;
+                }
+            } catch (InterruptedException e) {
+                drainAndFail();
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void runBatch(List<Task> batch) {
+        int i = 0;
+        while (i < batch.size()) {
+            if (batch.get(i) instanceof Exclusive ex) {
+                runExclusive(ex);
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < batch.size() && batch.get(end) instanceof InTxn<?>) {
+                end++;
+            }
+            runInTxn(batch.subList(i, end));
+            i = end;
+        }
+    }
+
+    private void runExclusive(Exclusive ex) {
+        try {
+            ex.action().accept(backend);
+            ex.result().complete(null);
+        } catch (RuntimeException e) {
+            ex.result().completeExceptionally(e);
+        }
+    }
+
+    private void runInTxn(List<Task> tasks) {
+        List<Runnable> completions = new ArrayList<>(tasks.size());
+        List<Runnable> afterCommit = new ArrayList<>();
+        List<RevisionEvents> committed = new ArrayList<>();
+        long revision = currentRevision;
+        try (WriteTxn txn = backend.beginWrite()) {
+            for (Task task : tasks) {
+                InTxn<?> t = (InTxn<?>) task;
+                Context ctx = new Context(txn, revision);
+                txn.savepoint();
+                try {
+                    Object value = t.op().apply(ctx);
+                    txn.releaseSavepoint();
+                    if (ctx.wrote()) {
+                        revision = ctx.revision;
+                        committed.add(new RevisionEvents(revision, List.copyOf(ctx.events)));
+                    }
+                    afterCommit.addAll(ctx.afterCommit);
+                    completions.add(() -> complete(t, value));
+                } catch (RuntimeException e) {
+                    txn.rollbackToSavepoint();
+                    completions.add(() -> t.result().completeExceptionally(e));
+                    if (!(e instanceof EtcdException)) {
+                        LOG.log(Level.WARNING, "write request failed", e);
+                    }
+                }
+            }
+            txn.commit();
+        } catch (RuntimeException e) {
+            // The commit (or the backend) failed: nothing in this batch is durable.
+            LOG.log(Level.ERROR, "commit failed; failing " + tasks.size() + " requests", e);
+            for (Task task : tasks) {
+                ((InTxn<?>) task).result().completeExceptionally(
+                        io.grpc.Status.INTERNAL.withDescription("etcdserver: commit failed: " + e.getMessage())
+                                .asRuntimeException());
+            }
+            return;
+        }
+        currentRevision = revision;
+        for (Runnable action : afterCommit) {
+            runQuietly(action);
+        }
+        if (!committed.isEmpty()) {
+            publisher.publish(committed, revision);
+        }
+        for (Runnable completion : completions) {
+            completion.run();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> void complete(InTxn<R> t, Object value) {
+        t.result().complete((R) value);
+    }
+
+    private static void runQuietly(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "after-commit action failed", e);
+        }
+    }
+
+    private static final Task POISON = new Exclusive(b -> {}, new CompletableFuture<>());
+
+    private void drainAndFail() {
+        List<Task> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (Task t : rest) {
+            switch (t) {
+                case InTxn<?> in -> in.result().completeExceptionally(EtcdError.STOPPED.exception());
+                case Exclusive ex -> ex.result().completeExceptionally(EtcdError.STOPPED.exception());
+            }
+        }
+    }
+
+    /** Stops after the requests already queued have been committed. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.add(POISON);
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One op's view of the batch transaction. */
+    private static final class Context implements WriteContext {
+        private final WriteTxn txn;
+        private final long baseRevision;
+        private long revision;
+        private final List<Event> events = new ArrayList<>();
+        private final List<Runnable> afterCommit = new ArrayList<>();
+
+        Context(WriteTxn txn, long baseRevision) {
+            this.txn = txn;
+            this.baseRevision = baseRevision;
+            this.revision = baseRevision;
+        }
+
+        @Override
+        public WriteTxn txn() {
+            return txn;
+        }
+
+        @Override
+        public long currentRevision() {
+            return revision;
+        }
+
+        @Override
+        public long writeRevision() {
+            if (revision == baseRevision) {
+                revision = baseRevision + 1;
+                txn.setRevision(revision);
+            }
+            return revision;
+        }
+
+        @Override
+        public boolean wrote() {
+            return revision != baseRevision;
+        }
+
+        @Override
+        public Row put(ByteString key, ByteString value, long lease) {
+            long rev = writeRevision();
+            List<Row> existing = txn.range(dev.kj.rhino.backend.KeyRange.single(key.toByteArray()), rev, 1, false);
+            Row previous = existing.isEmpty() ? null : existing.getFirst();
+            long createRevision = previous == null ? rev : previous.createRevision();
+            long version = previous == null ? 1 : previous.version() + 1;
+            Row row = new Row(key, rev, createRevision, version, lease, value);
+            txn.put(row);
+            Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(row.toKeyValue());
+            if (previous != null) {
+                event.setPrevKv(previous.toKeyValue());
+            }
+            events.add(event.build());
+            return previous;
+        }
+
+        @Override
+        public void delete(Row current) {
+            long rev = writeRevision();
+            txn.delete(current.key(), rev);
+            events.add(Event.newBuilder()
+                    .setType(Event.EventType.DELETE)
+                    .setKv(dev.kj.rhino.api.mvccpb.KeyValue.newBuilder().setKey(current.key()).setModRevision(rev))
+                    .setPrevKv(current.toKeyValue())
+                    .build());
+        }
+
+        @Override
+        public void afterCommit(Runnable action) {
+            afterCommit.add(action);
+        }
+    }
+}
