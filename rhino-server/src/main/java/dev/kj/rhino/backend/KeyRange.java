@@ -1,6 +1,9 @@
 package dev.kj.rhino.backend;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.util.Arrays;
+import java.util.Comparator;
 
 /**
  * A key interval [start, end) in bytewise order, as etcd encodes it: an empty {@code end} is the
@@ -39,6 +42,19 @@ public record KeyRange(byte[] start, byte[] end) {
             return false;
         }
         return isUnbounded() || Arrays.compareUnsigned(key, end) < 0;
+    }
+
+    /** {@link #contains(byte[])} without copying the key out of a protobuf. */
+    public boolean contains(ByteString key) {
+        Comparator<ByteString> cmp = ByteString.unsignedLexicographicalComparator();
+        ByteString from = UnsafeByteOperations.unsafeWrap(start);
+        if (isSingleKey()) {
+            return key.equals(from);
+        }
+        if (cmp.compare(key, from) < 0) {
+            return false;
+        }
+        return isUnbounded() || cmp.compare(key, UnsafeByteOperations.unsafeWrap(end)) < 0;
     }
 
     /** Whether the two ranges share a key (etcd's duplicate-key check in txns). */

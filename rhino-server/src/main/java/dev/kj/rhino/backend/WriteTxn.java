@@ -1,8 +1,7 @@
 package dev.kj.rhino.backend;
 
 /**
- * The exclusive write transaction. Reads through it see its own uncommitted writes. Savepoints let
- * one request in a group commit fail without undoing the others.
+ * The exclusive write transaction. Reads through it see its own uncommitted writes.
  */
 public interface WriteTxn extends ReadTxn {
 
@@ -12,7 +11,7 @@ public interface WriteTxn extends ReadTxn {
     /** Appends a tombstone for {@code key} at {@code revision} and removes it from the live set. */
     void delete(com.google.protobuf.ByteString key, long revision);
 
-    /** Records the newest revision. */
+    /** Advances the newest revision (persisted with the commit). */
     void setRevision(long revision);
 
     /** Records the compaction point. */
@@ -31,12 +30,6 @@ public interface WriteTxn extends ReadTxn {
      * window by window so the writer is never held for long. Returns how many rows it removed.
      */
     long compactWindow(long fromRevision, long toRevision);
-
-    void savepoint();
-
-    void rollbackToSavepoint();
-
-    void releaseSavepoint();
 
     /** Makes everything durable (fsync) before returning. */
     void commit();

@@ -16,9 +16,8 @@ import java.util.function.Consumer;
 
 /**
  * The single writer with group commit: requests queue up while a commit is being fsynced, and the
- * next transaction takes all of them at once (one fsync for the batch). Each request runs inside
- * a savepoint so a failing one does not undo the others. Nothing is acknowledged before the
- * commit is durable; watchers hear of a revision only after it is.
+ * next transaction takes all of them at once (one fsync for the batch). Nothing is acknowledged
+ * before the commit is durable; watchers hear of a revision only after it is.
  */
 final class Writer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(Writer.class.getName());
@@ -131,6 +130,11 @@ final class Writer implements AutoCloseable {
         }
     }
 
+    /**
+     * Applies a run of requests in one transaction and commits once. etcd checks a request fully
+     * before it writes anything, so a request that fails with an etcd error has written nothing and
+     * needs no savepoint; any other failure (a storage error) aborts the whole batch.
+     */
     private void runInTxn(List<Task> tasks) {
         List<Runnable> completions = new ArrayList<>(tasks.size());
         List<Runnable> afterCommit = new ArrayList<>();
@@ -140,31 +144,28 @@ final class Writer implements AutoCloseable {
             for (Task task : tasks) {
                 InTxn<?> t = (InTxn<?>) task;
                 Context ctx = new Context(txn, revision);
-                txn.savepoint();
                 try {
                     Object value = t.op().apply(ctx);
-                    txn.releaseSavepoint();
                     if (ctx.wrote()) {
                         revision = ctx.revision;
-                        committed.add(new RevisionEvents(revision, List.copyOf(ctx.events)));
+                        committed.add(new RevisionEvents(revision, ctx.events));
                     }
                     afterCommit.addAll(ctx.afterCommit);
                     completions.add(() -> complete(t, value));
-                } catch (RuntimeException e) {
-                    txn.rollbackToSavepoint();
-                    completions.add(() -> t.result().completeExceptionally(e));
-                    if (!(e instanceof EtcdException)) {
-                        LOG.log(Level.WARNING, "write request failed", e);
+                } catch (EtcdException e) {
+                    if (ctx.wrote()) {
+                        throw new IllegalStateException("request failed after writing: " + e.getMessage(), e);
                     }
+                    completions.add(() -> t.result().completeExceptionally(e));
                 }
             }
             txn.commit();
         } catch (RuntimeException e) {
-            // The commit (or the backend) failed: nothing in this batch is durable.
-            LOG.log(Level.ERROR, "commit failed; failing " + tasks.size() + " requests", e);
+            // A storage failure (or the commit itself): nothing in this batch is durable.
+            LOG.log(Level.ERROR, "write batch failed; failing " + tasks.size() + " requests", e);
             for (Task task : tasks) {
                 ((InTxn<?>) task).result().completeExceptionally(
-                        io.grpc.Status.INTERNAL.withDescription("etcdserver: commit failed: " + e.getMessage())
+                        io.grpc.Status.INTERNAL.withDescription("etcdserver: write failed: " + e.getMessage())
                                 .asRuntimeException());
             }
             return;

@@ -39,7 +39,7 @@ final class Watcher {
 
     /** The event as this watcher sees it, or null when filtered out. */
     Event view(Event event) {
-        if (!range.contains(event.getKv().getKey().toByteArray())) {
+        if (!range.contains(event.getKv().getKey())) {
             return null;
         }
         boolean put = event.getType() == Event.EventType.PUT;

@@ -22,6 +22,7 @@ final class SqliteTxn implements WriteTxn {
     private long revision;
     private long compactRevision;
     private boolean done;
+    private boolean revisionDirty;
 
     SqliteTxn(SqliteConn conn, Runnable onClose, boolean writable) {
         this.conn = conn;
@@ -260,8 +261,9 @@ final class SqliteTxn implements WriteTxn {
 
     @Override
     public void setRevision(long newRevision) {
-        setMeta("revision", newRevision);
+        requireWritable();
         revision = newRevision;
+        revisionDirty = true;
     }
 
     @Override
@@ -332,27 +334,12 @@ final class SqliteTxn implements WriteTxn {
     }
 
     @Override
-    public void savepoint() {
-        execute("SAVEPOINT request");
-    }
-
-    @Override
-    public void rollbackToSavepoint() {
-        execute("ROLLBACK TO request");
-        execute("RELEASE request");
-        revision = requireMeta("revision");
-        compactRevision = requireMeta("compact_revision");
-    }
-
-    @Override
-    public void releaseSavepoint() {
-        execute("RELEASE request");
-    }
-
-    @Override
     public void commit() {
         requireWritable();
         try {
+            if (revisionDirty) {
+                setMeta("revision", revision);
+            }
             conn.connection().commit();
             done = true;
         } catch (SQLException e) {
@@ -391,15 +378,6 @@ final class SqliteTxn implements WriteTxn {
             return rs.getLong(1);
         } catch (SQLException e) {
             throw failure("pragma " + pragma, e);
-        }
-    }
-
-    private void execute(String sql) {
-        requireWritable();
-        try (Statement s = conn.connection().createStatement()) {
-            s.execute(sql);
-        } catch (SQLException e) {
-            throw failure(sql, e);
         }
     }
 
