@@ -21,6 +21,10 @@ public enum EtcdError {
     LEASE_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: lease already exists"),
     LEASE_TTL_TOO_LARGE(Status.Code.OUT_OF_RANGE, "etcdserver: too large lease TTL"),
     MEMBER_NOT_FOUND(Status.Code.NOT_FOUND, "etcdserver: member not found"),
+    MEMBER_NOT_ENOUGH_STARTED(Status.Code.FAILED_PRECONDITION,
+            "etcdserver: re-configuration failed due to not enough started members"),
+    MEMBER_BAD_URLS(Status.Code.INVALID_ARGUMENT, "etcdserver: given member URLs are invalid"),
+    MEMBER_NOT_LEARNER(Status.Code.FAILED_PRECONDITION, "etcdserver: can only promote a learner member"),
     NOT_CAPABLE(Status.Code.FAILED_PRECONDITION, "etcdserver: not capable"),
     BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
     REQUEST_TOO_LARGE(Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large"),
@@ -31,10 +35,10 @@ public enum EtcdError {
     UNHEALTHY(Status.Code.UNAVAILABLE, "etcdserver: unhealthy cluster"),
     CORRUPT(Status.Code.DATA_LOSS, "etcdserver: corrupt cluster"),
     CANCELED(Status.Code.CANCELLED, "etcdserver: request canceled"),
-    /** v3election: Proclaim/Resign by a non-leader (not an rpctypes error; concurrency's text). */
-    ELECTION_NOT_LEADER(Status.Code.FAILED_PRECONDITION, "election: not leader"),
+    /** v3election: Proclaim/Resign by a non-leader; etcd returns the plain error, hence UNKNOWN. */
+    ELECTION_NOT_LEADER(Status.Code.UNKNOWN, "election: not leader"),
     /** v3election: Leader() with no candidates. */
-    ELECTION_NO_LEADER(Status.Code.NOT_FOUND, "election: no leader");
+    ELECTION_NO_LEADER(Status.Code.UNKNOWN, "election: no leader");
 
     private final Status.Code code;
     private final String message;

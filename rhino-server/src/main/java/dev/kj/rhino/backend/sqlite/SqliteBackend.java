@@ -158,6 +158,7 @@ public final class SqliteBackend implements Backend {
     public void defragment() {
         ensureOpen();
         try {
+            writer.closeStatements();
             Connection c = writer.connection();
             c.setAutoCommit(true);
             try (Statement s = c.createStatement()) {

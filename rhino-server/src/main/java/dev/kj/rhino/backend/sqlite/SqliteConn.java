@@ -28,6 +28,18 @@ final class SqliteConn {
         return ps;
     }
 
+    /** Finalizes every cached statement (VACUUM refuses to run while any is still open). */
+    void closeStatements() {
+        for (PreparedStatement ps : statements.values()) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // a statement that will not close is dropped all the same
+            }
+        }
+        statements.clear();
+    }
+
     void close() {
         try {
             for (PreparedStatement ps : statements.values()) {

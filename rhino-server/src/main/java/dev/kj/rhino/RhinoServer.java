@@ -1,0 +1,272 @@
+package dev.kj.rhino;
+
+import dev.kj.rhino.backend.sqlite.SqliteBackend;
+import dev.kj.rhino.mvcc.MvccStore;
+import dev.kj.rhino.v3election.ElectionService;
+import dev.kj.rhino.v3lock.LockService;
+import dev.kj.rhino.v3rpc.RpcServices;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running Rhino: one store, served over gRPC on every listen URL with etcd's services (KV, Watch,
+ * Lease, Cluster, Maintenance, Lock, Election) and grpc.health.v1. There is no Auth service yet, so
+ * its methods answer UNIMPLEMENTED (etcd would answer them even with auth disabled).
+ */
+public final class RhinoServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RhinoServer.class.getName());
+
+    /** etcd's request limit plus its allowance for gRPC framing (--max-request-bytes + 512 KiB). */
+    static final int MAX_INBOUND_MESSAGE_BYTES = MvccStore.MAX_REQUEST_BYTES + 512 * 1024;
+    /** Clients may ping this often (a kube-apiserver pings every 30 s); etcd allows 5 s. */
+    static final long PERMIT_KEEPALIVE_SECONDS = 5;
+    /** Server-side pings, etcd's defaults (--grpc-keepalive-interval / --grpc-keepalive-timeout). */
+    static final long KEEPALIVE_TIME_HOURS = 2;
+    static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
+    /** How long close() lets calls finish before cancelling them. */
+    private static final long GRACE_SECONDS = 5;
+
+    private final MvccStore store;
+    private final RpcServices rpc;
+    private final HealthStatusManager health;
+    private final List<Server> servers;
+    private final Object closeLock = new Object();
+    private boolean closed;
+
+    private RhinoServer(MvccStore store, RpcServices rpc, HealthStatusManager health, List<Server> servers) {
+        this.store = store;
+        this.rpc = rpc;
+        this.health = health;
+        this.servers = servers;
+    }
+
+    /** Opens the store and serves it on every listen URL. */
+    public static RhinoServer start(RhinoConfig config) throws IOException {
+        List<InetSocketAddress> binds = new ArrayList<>();
+        for (URI url : config.listenClientUrls()) {
+            binds.add(bindAddress(url));
+        }
+        Path dbFile = databaseFile(config);
+        SqliteBackend backend = SqliteBackend.open(dbFile);
+        MvccStore store;
+        try {
+            store = MvccStore.open(backend,
+                    new MvccStore.Options(config.progressNotifyInterval(), config.compactionInterval()));
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        ExecutorService callExecutor = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("rhino-call-", 0).factory());
+        List<Server> servers = new ArrayList<>();
+        try {
+            // Advertised client URLs default to the listen URLs; report the ports actually bound.
+            List<URI> advertised = new ArrayList<>();
+            boolean advertiseBound = config.advertiseClientUrls().equals(config.listenClientUrls());
+            RpcServices rpc = RpcServices.create(store, config.name(),
+                    () -> advertiseBound ? List.copyOf(advertised) : config.advertiseClientUrls(),
+                    config.advertisePeerUrls(), dbFile.toAbsolutePath().getParent());
+            HealthStatusManager health = new HealthStatusManager();
+            List<BindableService> services = new ArrayList<>(rpc.services());
+            services.add(new LockService(store));
+            services.add(new ElectionService(store));
+            services.add(health.getHealthService());
+            for (int i = 0; i < binds.size(); i++) {
+                Server server = newServer(binds.get(i), services, callExecutor).start();
+                servers.add(server);
+                URI url = config.listenClientUrls().get(i);
+                InetSocketAddress bound = boundAddress(server);
+                advertised.add(withPort(url, bound.getPort()));
+                LOG.log(System.Logger.Level.INFO, "serving client requests on {0} (bound {1})", url, bound);
+            }
+            health.setStatus("", ServingStatus.SERVING);
+            LOG.log(System.Logger.Level.INFO, "rhino {0}: data in {1}, member {2}, advertising {3}",
+                    config.name(), dbFile.toAbsolutePath(), Long.toHexString(store.memberId()),
+                    advertiseBound ? advertised : config.advertiseClientUrls());
+            return new RhinoServer(store, rpc, health, List.copyOf(servers));
+        } catch (IOException | RuntimeException e) {
+            servers.forEach(Server::shutdownNow);
+            store.close();
+            throw e;
+        }
+    }
+
+    private static Server newServer(InetSocketAddress address, List<BindableService> services,
+                                    ExecutorService callExecutor) {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
+                .executor(callExecutor)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(KEEPALIVE_TIME_HOURS, TimeUnit.HOURS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        services.forEach(builder::addService);
+        return builder.build();
+    }
+
+    /** Where each listen URL is bound (the real port when the URL asked for port 0). */
+    public List<InetSocketAddress> clientAddresses() {
+        return servers.stream().map(RhinoServer::boundAddress).toList();
+    }
+
+    public MvccStore store() {
+        return store;
+    }
+
+    /** Blocks until the server has stopped (after {@link #close()}). */
+    public void awaitTermination() throws InterruptedException {
+        for (Server server : servers) {
+            server.awaitTermination();
+        }
+    }
+
+    /**
+     * Stops accepting calls, ends watch streams with "server stopped" so clients fail over, lets
+     * other calls finish for a few seconds, cancels what remains, then closes the store.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        health.enterTerminalState();
+        servers.forEach(Server::shutdown);
+        rpc.stopWatches();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
+            for (Server server : servers) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !server.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                    server.shutdownNow();
+                }
+            }
+            for (Server server : servers) {
+                server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            servers.forEach(Server::shutdownNow);
+            Thread.currentThread().interrupt();
+        }
+        // The call executor is not shut down: it holds nothing when idle, and late transport
+        // callbacks for already-closed streams would otherwise be rejected noisily.
+        store.close();
+        LOG.log(System.Logger.Level.INFO, "rhino stopped");
+    }
+
+    /**
+     * Restores a snapshot (as written by Maintenance.Snapshot / {@code etcdctl snapshot save}) into a
+     * new data dir, which {@link #start} then serves.
+     */
+    public static void restore(Path snapshotFile, Path dataDir) throws IOException {
+        createPrivateDir(dataDir);
+        SqliteBackend.restore(snapshotFile, dataDir.resolve(DEFAULT_DB_FILE));
+    }
+
+    static final String DEFAULT_DB_FILE = "rhino.db";
+
+    /**
+     * The SQLite file: {@code sqlite://PATH} as kine spells it ({@code sqlite:///abs/file.db} is
+     * absolute, {@code sqlite://rel/file.db} relative; query parameters are ignored), or
+     * {@code rhino.db} in the data dir, which is created private to its owner.
+     */
+    static Path databaseFile(RhinoConfig config) throws IOException {
+        String endpoint = config.endpoint();
+        if (endpoint == null || endpoint.isEmpty()) {
+            createPrivateDir(config.dataDir());
+            return config.dataDir().resolve(DEFAULT_DB_FILE);
+        }
+        if (!endpoint.startsWith("sqlite://")) {
+            throw new IllegalArgumentException("unsupported endpoint " + endpoint
+                    + ": only sqlite:// is supported for now (postgres:// and redis:// are to come)");
+        }
+        String path = endpoint.substring("sqlite://".length());
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            path = path.substring(0, query);
+        }
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException("endpoint " + endpoint + " names no database file");
+        }
+        return Path.of(path);
+    }
+
+    private static void createPrivateDir(Path dir) throws IOException {
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+        if (Files.isDirectory(dir)) {
+            try {
+                Set<PosixFilePermission> actual = Files.getPosixFilePermissions(dir);
+                if (!actual.equals(ownerOnly)) {
+                    LOG.log(System.Logger.Level.WARNING, "data dir {0} has permissions {1}; rwx------ is recommended",
+                            dir, PosixFilePermissions.toString(actual));
+                }
+            } catch (UnsupportedOperationException notPosix) {
+                // nothing to check on this file system
+            }
+            return;
+        }
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(ownerOnly));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectories(dir);
+        }
+    }
+
+    /** {@code http://host:port} → the socket address to bind; TLS and other schemes are refused. */
+    static InetSocketAddress bindAddress(URI url) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("https") || scheme.equals("unixs")) {
+            throw new IllegalArgumentException("TLS is not supported yet: " + url);
+        }
+        if (!scheme.equals("http")) {
+            throw new IllegalArgumentException("unsupported listen URL " + url + " (expected http://host:port)");
+        }
+        String host = url.getHost();
+        if (host == null || url.getPort() < 0) {
+            throw new IllegalArgumentException("listen URL " + url + " needs a host and a port");
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new InetSocketAddress(host, url.getPort());
+    }
+
+    private static InetSocketAddress boundAddress(Server server) {
+        for (SocketAddress address : server.getListenSockets()) {
+            if (address instanceof InetSocketAddress inet) {
+                return inet;
+            }
+        }
+        throw new IllegalStateException("server is not bound");
+    }
+
+    private static URI withPort(URI url, int port) {
+        try {
+            return new URI(url.getScheme(), url.getUserInfo(), url.getHost(), port, url.getPath(),
+                    url.getQuery(), url.getFragment());
+        } catch (URISyntaxException e) {
+            throw new UncheckedIOException(new IOException("cannot rebuild " + url, e));
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.kj.rhino.v3rpc;
+
+import dev.kj.rhino.mvcc.MvccStore;
+import io.grpc.BindableService;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** The etcdserverpb services over one store, built together because they share the alarm list. */
+public final class RpcServices {
+    private final WatchService watch;
+    private final List<BindableService> services;
+
+    private RpcServices(WatchService watch, List<BindableService> services) {
+        this.watch = watch;
+        this.services = services;
+    }
+
+    /**
+     * @param memberName  the name MemberList reports
+     * @param clientUrls  client URLs MemberList reports, read per call
+     * @param peerUrls    peer URLs MemberList reports
+     * @param scratchDir  where snapshots are staged before streaming
+     */
+    public static RpcServices create(MvccStore store, String memberName, Supplier<List<URI>> clientUrls,
+                                     List<URI> peerUrls, Path scratchDir) {
+        Alarms alarms = new Alarms();
+        WatchService watch = new WatchService(store.watchHub());
+        return new RpcServices(watch, List.of(
+                new KvService(store, alarms),
+                watch,
+                new LeaseService(store, alarms),
+                new ClusterService(store, memberName, clientUrls, peerUrls),
+                new MaintenanceService(store, alarms, scratchDir)));
+    }
+
+    /** KV, Watch, Lease, Cluster, Maintenance. (No Auth yet: its methods answer UNIMPLEMENTED.) */
+    public List<BindableService> services() {
+        return services;
+    }
+
+    /** Ends every open watch stream with "etcdserver: server stopped". */
+    public void stopWatches() {
+        watch.shutdown();
+    }
+}
