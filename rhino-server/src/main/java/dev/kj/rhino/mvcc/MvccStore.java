@@ -270,7 +270,9 @@ public final class MvccStore implements AutoCloseable {
                 crc.update(buf);
                 crc.update(row.value().asReadOnlyByteBuffer());
             });
-            return new HashKV(crc.getValue(), txn.compactRevision(), rev);
+            // etcd reports -1 until the first compaction
+            long compacted = txn.compactRevision() == 0 ? -1 : txn.compactRevision();
+            return new HashKV(crc.getValue(), compacted, rev);
         }
     }
 

@@ -1,0 +1,175 @@
+package dev.kj.rhino.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A fresh single-member etcd (Debian's {@code /usr/bin/etcd}) on free loopback ports with its own
+ * temporary data directory. Closing kills the process and deletes the directory.
+ */
+public final class RealEtcd implements AutoCloseable {
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Process process;
+    private final Path root;
+    private final int clientPort;
+    private final int peerPort;
+
+    private RealEtcd(Process process, Path root, int clientPort, int peerPort) {
+        this.process = process;
+        this.root = root;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+    }
+
+    /** Starts etcd and returns once {@code /health} reports healthy; fails or skips without the binary. */
+    public static RealEtcd start() {
+        Path etcd = Peers.require("etcd");
+        Path root;
+        try {
+            root = Files.createTempDirectory("kj-real-etcd-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int[] ports = freePorts(2);
+        String client = "http://127.0.0.1:" + ports[0];
+        String peer = "http://127.0.0.1:" + ports[1];
+        List<String> command = List.of(etcd.toString(),
+                "--data-dir", root.resolve("data").toString(),
+                "--listen-client-urls", client,
+                "--advertise-client-urls", client,
+                "--listen-peer-urls", peer,
+                "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", "default=" + peer);
+        Process process;
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(root.resolve("etcd.log").toFile());
+            builder.environment().keySet().removeIf(k -> k.startsWith("ETCD"));
+            process = builder.start();
+        } catch (IOException e) {
+            TempDirs.deleteRecursively(root);
+            throw new UncheckedIOException("could not start " + etcd, e);
+        }
+        RealEtcd started = new RealEtcd(process, root, ports[0], ports[1]);
+        try {
+            started.awaitHealthy();
+        } catch (RuntimeException | Error e) {
+            String log = started.log();
+            started.close();
+            throw new IllegalStateException("etcd did not become healthy: " + e.getMessage() + "\n" + log, e);
+        }
+        return started;
+    }
+
+    /** {@code 127.0.0.1:port}, the form etcdctl's {@code --endpoints} takes. */
+    public String endpoint() {
+        return "127.0.0.1:" + clientPort;
+    }
+
+    public URI clientUrl() {
+        return URI.create("http://" + endpoint());
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public int peerPort() {
+        return peerPort;
+    }
+
+    /** The tail of etcd's own log, for failure messages. */
+    public String log() {
+        try {
+            String all = Files.readString(root.resolve("etcd.log"), StandardCharsets.UTF_8);
+            return all.length() > 4000 ? all.substring(all.length() - 4000) : all;
+        } catch (IOException e) {
+            return "(no etcd log: " + e.getMessage() + ")";
+        }
+    }
+
+    private void awaitHealthy() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                .timeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited with code " + process.exitValue());
+            }
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("timed out after " + STARTUP_TIMEOUT + ", last health answer: " + last);
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        TempDirs.deleteRecursively(root);
+    }
+
+    /** Distinct free loopback ports (a tiny race with other processes is acceptable in tests). */
+    public static int[] freePorts(int count) {
+        ServerSocket[] sockets = new ServerSocket[count];
+        int[] ports = new int[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : sockets) {
+                if (s != null) {
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // the port number is all we needed
+                    }
+                }
+            }
+        }
+        return ports;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
