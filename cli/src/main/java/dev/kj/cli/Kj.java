@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "kj",
         mixinStandardHelpOptions = true,
         versionProvider = KjVersion.class,
-        description = "Kubernetes, rewritten in Java, and Rhino, an etcd v3 API server.",
+        description = {"Kubernetes, rewritten in Java: one command for every component.",
+            "Today it runs Rhino, an etcd v3 API server over SQLite; the Kubernetes components are coming."},
         subcommands = {RhinoCommand.class, CommandLine.HelpCommand.class})
 public final class Kj implements Runnable {
     @CommandLine.Spec
@@ -15,7 +16,7 @@ public final class Kj implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {
@@ -24,6 +25,6 @@ public final class Kj implements Runnable {
 
     /** The configured command line; tests and generators (completions, man pages) share it. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Kj());
+        return ErrorReporting.install(new CommandLine(new Kj()));
     }
 }
