@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Sourced by the bench scripts: starts and stops a fresh real etcd or a fresh kj rhino on loopback.
+#
+#   bench_prepare_rhino        builds kj via ./kj when stale and snapshots the jar into $work
+#   bench_start etcd|rhino DIR PORT; bench_await_healthy 127.0.0.1:PORT LOG; bench_stop
+#
+# Needs: $root (checkout), $work (scratch dir). Honours ETCD, ETCDCTL, KJ_TARGET, RHINO_JAVA_OPTS.
+
+ETCD=${ETCD:-/usr/bin/etcd}
+ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
+export ETCDCTL_API=3
+server_pid=""
+
+bench_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+bench_require_etcd() {
+    local tool
+    for tool in "$ETCD" "$ETCDCTL"; do
+        [[ -x $tool ]] || { echo "missing $tool (apt-get install etcd-server etcd-client)" >&2; return 1; }
+    done
+}
+
+# Runs the jar ./kj built, not ./kj itself, which would rebuild mid-run when a source file changes.
+bench_prepare_rhino() {
+    echo "building kj (if stale) ..." >&2
+    "$root/kj" --version >/dev/null
+    # shellcheck source=../scripts/find-jdk.sh
+    source "$root/scripts/find-jdk.sh"
+    kj_find_jdk
+    export JAVA_HOME=$KJ_JAVA_HOME
+    bench_java=$KJ_JAVA_HOME/bin/java
+    bench_kj_jar=$work/kj.jar
+    cp "$root/cli/${KJ_TARGET:-target}/kj.jar" "$bench_kj_jar"
+}
+
+bench_start() {
+    local server=$1 dir=$2 port=$3 peer
+    mkdir -p "$dir"
+    case $server in
+        etcd)
+            peer=$(bench_free_port)
+            "$ETCD" --data-dir "$dir/data" \
+                --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+                --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+                --initial-cluster "default=http://127.0.0.1:$peer" >"$dir/server.log" 2>&1 &
+            ;;
+        rhino)
+            # shellcheck disable=SC2086
+            "$bench_java" ${RHINO_JAVA_OPTS:-} -jar "$bench_kj_jar" rhino --data-dir "$dir/data" \
+                --listen-client-urls "http://127.0.0.1:$port" >"$dir/server.log" 2>&1 &
+            ;;
+        *) echo "unknown server $server" >&2; return 2 ;;
+    esac
+    server_pid=$!
+}
+
+bench_await_healthy() {
+    local endpoint=$1 log=$2
+    for _ in $(seq 1 300); do
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            echo "server exited; log:" >&2; tail -20 "$log" >&2; return 1
+        fi
+        if "$ETCDCTL" --endpoints="$endpoint" --command-timeout=1s endpoint health >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "server did not become healthy; log:" >&2; tail -20 "$log" >&2
+    return 1
+}
+
+bench_stop() {
+    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+    fi
+    [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+bench_machine() {
+    echo "# machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr)"
+    echo "# etcd: $("$ETCD" --version | head -1); etcdctl: $("$ETCDCTL" version | head -1)"
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Write → watch-event latency (p50/p99) with 1 and 100 watchers against a fresh real etcd and a
+# fresh `kj rhino`, measured by dev.kj.rhino.bench.WatchLatencyBench (rhino-server test sources).
+#
+#   bench/watch-latency.sh [--watchers "1 100"] [--only etcd|rhino] [-- extra WatchLatencyBench args]
+#
+# Environment as for rhino-check-perf.sh (KJ_TARGET, RHINO_JAVA_OPTS, ETCD, ETCDCTL, KEEP=1).
+# Results are appended to bench/results/watch-latency-<time>.txt.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=servers.sh
+source "$root/bench/servers.sh"
+watchers="1 100"
+only=""
+extra=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --watchers) watchers=$2; shift 2 ;;
+        --only) only=$2; shift 2 ;;
+        --) shift; extra=("$@"); break ;;
+        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+bench_require_etcd
+
+work=$(mktemp -d /tmp/kj-watch-latency.XXXXXX)
+results_dir=$root/bench/results
+mkdir -p "$results_dir"
+results=$results_dir/watch-latency-$(date -u +%Y%m%dT%H%M%SZ).txt
+cleanup() {
+    bench_stop
+    [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+bench_prepare_rhino  # also finds the JDK the bench program runs on
+target=${KJ_TARGET:-target}
+echo "compiling rhino-server test classes into $target ..." >&2
+(cd "$root" && mvn -B -q -o -Dkj.target="$target" -pl rhino-server -am test-compile \
+    && mvn -B -q -o -Dkj.target="$target" -pl rhino-server \
+        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+        -Dmdep.includeScope=test -Dmdep.outputFile="$work/deps.txt") >&2
+classpath=$root/rhino-server/$target/test-classes:$root/rhino-server/$target/classes:$(cat "$work/deps.txt")
+
+{
+    echo "# watch latency, $(date -u +%FT%TZ), WatchLatencyBench ${extra[*]}"
+    bench_machine
+} | tee -a "$results"
+
+for server in etcd rhino; do
+    [[ -n $only && $only != "$server" ]] && continue
+    for count in $watchers; do
+        dir=$work/$server-$count
+        port=$(bench_free_port)
+        bench_start "$server" "$dir" "$port"
+        bench_await_healthy "127.0.0.1:$port" "$dir/server.log"
+        loadavg=$(cut -d' ' -f1 /proc/loadavg)
+        set +e
+        "$bench_java" -cp "$classpath" dev.kj.rhino.bench.WatchLatencyBench --endpoint "127.0.0.1:$port" \
+            --label "$server" --watchers "$count" "${extra[@]}" >"$dir/bench.log" 2>&1
+        status=$?
+        set -e
+        bench_stop
+        if [[ $status == 0 ]]; then
+            echo "$(grep '^RESULT' "$dir/bench.log") loadavg_before=$loadavg" | tee -a "$results"
+        else
+            echo "FAILED label=$server watchers=$count (exit $status):" | tee -a "$results"
+            tail -15 "$dir/bench.log" | sed 's/^/  /' | tee -a "$results"
+        fi
+    done
+done
+echo "results appended to $results" >&2
