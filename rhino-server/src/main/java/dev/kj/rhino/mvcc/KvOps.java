@@ -26,7 +26,7 @@ import java.util.List;
  * a {@link ReadTxn}; writes through a {@link WriteContext}, which is null for read-only requests.
  * Headers set here carry only the revision; the store adds the member identity at the top level.
  */
-final class KvOps {
+public final class KvOps {
     static final int MAX_TXN_OPS = 128;
 
     private KvOps() {}
@@ -155,7 +155,7 @@ final class KvOps {
     }
 
     /** Whether no branch of the txn writes, so it can run on a read snapshot. */
-    static boolean isReadOnly(TxnRequest r) {
+    public static boolean isReadOnly(TxnRequest r) {
         return opsReadOnly(r.getSuccessList()) && opsReadOnly(r.getFailureList());
     }
 

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
@@ -38,6 +40,9 @@ final class Writer implements AutoCloseable {
     private final Backend backend;
     private final Publisher publisher;
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    /** One thread answers each committed batch while the writer starts the next. */
+    private final ExecutorService completer = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("rhino-completer").daemon(true).factory());
     private final Thread thread;
     private volatile long currentRevision;
     private volatile boolean closed;
@@ -177,9 +182,9 @@ final class Writer implements AutoCloseable {
         if (!committed.isEmpty()) {
             publisher.publish(committed, revision);
         }
-        for (Runnable completion : completions) {
-            completion.run();
-        }
+        // Answering runs the callers' continuations (building and sending gRPC responses); keep
+        // that off the writer so the next batch starts at once.
+        completer.execute(() -> completions.forEach(Runnable::run));
     }
 
     @SuppressWarnings("unchecked")
@@ -221,6 +226,7 @@ final class Writer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        completer.close();
     }
 
     /** One op's view of the batch transaction. */

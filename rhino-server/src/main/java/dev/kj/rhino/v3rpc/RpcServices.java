@@ -24,11 +24,11 @@ public final class RpcServices {
      * @param scratchDir  where snapshots are staged before streaming
      */
     public static RpcServices create(MvccStore store, String memberName, Supplier<List<URI>> clientUrls,
-                                     List<URI> peerUrls, Path scratchDir) {
+                                     List<URI> peerUrls, Path scratchDir, java.util.concurrent.Executor blocking) {
         Alarms alarms = new Alarms();
         WatchService watch = new WatchService(store.watchHub());
         return new RpcServices(watch, List.of(
-                new KvService(store, alarms),
+                new KvService(store, alarms, blocking),
                 watch,
                 new LeaseService(store, alarms),
                 new ClusterService(store, memberName, clientUrls, peerUrls),
@@ -38,6 +38,11 @@ public final class RpcServices {
     /** KV, Watch, Lease, Cluster, Maintenance. (No Auth yet: its methods answer UNIMPLEMENTED.) */
     public List<BindableService> services() {
         return services;
+    }
+
+    /** Whether a method's handler never blocks, so it may run on the transport thread. */
+    public static boolean isNonBlocking(String fullMethodName) {
+        return KvService.DIRECT_METHODS.contains(fullMethodName);
     }
 
     /** Ends every open watch stream with "etcdserver: server stopped". */

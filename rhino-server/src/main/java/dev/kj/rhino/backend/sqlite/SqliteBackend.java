@@ -35,12 +35,14 @@ public final class SqliteBackend implements Backend {
     private final Path file;
     private final SqliteConn writer;
     private final BlockingQueue<SqliteConn> readers;
+    private final WalCheckpointer checkpointer;
     private volatile boolean closed;
 
-    private SqliteBackend(Path file, SqliteConn writer, BlockingQueue<SqliteConn> readers) {
+    private SqliteBackend(Path file, SqliteConn writer, BlockingQueue<SqliteConn> readers, WalCheckpointer checkpointer) {
         this.file = file;
         this.writer = writer;
         this.readers = readers;
+        this.checkpointer = checkpointer;
     }
 
     /** Opens (creating if needed) the database file. */
@@ -58,8 +60,13 @@ public final class SqliteBackend implements Backend {
                 c.setAutoCommit(false);
                 readers.add(new SqliteConn(c));
             }
+            try (Statement s = writer.connection().createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
+            }
             writer.connection().setAutoCommit(false);
-            return new SqliteBackend(file, writer, readers);
+            WalCheckpointer checkpointer = new WalCheckpointer(connect(file));
+            checkpointer.start();
+            return new SqliteBackend(file, writer, readers, checkpointer);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open SQLite database " + file + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -76,6 +83,8 @@ public final class SqliteBackend implements Backend {
         config.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
         config.setCacheSize(-16_384);
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        // Ids are computed, never read back; skip the driver's extra last_insert_rowid() query.
+        config.setGetGeneratedKeys(false);
         return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
     }
 
@@ -88,7 +97,7 @@ public final class SqliteBackend implements Backend {
                     ) WITHOUT ROWID""");
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS kv (
-                      id              INTEGER PRIMARY KEY,
+                      id              INTEGER PRIMARY KEY, -- (revision << 24) | order within it
                       key             BLOB NOT NULL,
                       revision        INTEGER NOT NULL,
                       create_revision INTEGER NOT NULL,
@@ -97,7 +106,6 @@ public final class SqliteBackend implements Backend {
                       value           BLOB
                     )""");
             s.executeUpdate("CREATE UNIQUE INDEX IF NOT EXISTS kv_key_revision ON kv (key, revision)");
-            s.executeUpdate("CREATE INDEX IF NOT EXISTS kv_revision ON kv (revision)");
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS live (
                       key   BLOB PRIMARY KEY,
@@ -269,6 +277,7 @@ public final class SqliteBackend implements Backend {
         }
         closed = true;
         writer.close();
+        checkpointer.close();
         for (SqliteConn r : readers) {
             r.close();
         }

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
 /** A read snapshot or the write transaction on one SQLite connection. */
 final class SqliteTxn implements WriteTxn {
     private static final String ROW_COLUMNS = "key, revision, create_revision, version, lease, value";
+    private static final int SUB_BITS = 24;
+    private static final long SUBS_PER_REVISION = 1L << SUB_BITS;
 
     private final SqliteConn conn;
     private final Runnable onClose;
@@ -23,6 +25,9 @@ final class SqliteTxn implements WriteTxn {
     private long compactRevision;
     private boolean done;
     private boolean revisionDirty;
+    /** Rows written so far in {@link #subRevision}; a row's id is (revision << 24) | sub. */
+    private long subRevision = -1;
+    private long nextSub;
 
     SqliteTxn(SqliteConn conn, Runnable onClose, boolean writable) {
         this.conn = conn;
@@ -123,18 +128,18 @@ final class SqliteTxn implements WriteTxn {
     @Override
     public void history(KeyRange range, long fromRevision, long toRevision, boolean withPrevious, Consumer<HistoryRow> sink) {
         List<Object> params = new ArrayList<>();
-        params.add(fromRevision);
-        params.add(toRevision);
+        params.add(firstId(fromRevision));
+        params.add(firstId(toRevision + 1));
         String sql;
         if (withPrevious) {
             sql = "SELECT e.key, e.revision, e.create_revision, e.version, e.lease, e.value,"
                     + " p.key, p.revision, p.create_revision, p.version, p.lease, p.value"
                     + " FROM kv e LEFT JOIN kv p ON p.key = e.key AND p.revision ="
                     + " (SELECT MAX(x.revision) FROM kv x WHERE x.key = e.key AND x.revision < e.revision)"
-                    + " WHERE e.revision >= ? AND e.revision <= ? AND " + keyCondition(range, "e.key", params)
+                    + " WHERE e.id >= ? AND e.id < ? AND " + keyCondition(range, "e.key", params)
                     + " ORDER BY e.id";
         } else {
-            sql = "SELECT " + ROW_COLUMNS + " FROM kv WHERE revision >= ? AND revision <= ? AND "
+            sql = "SELECT " + ROW_COLUMNS + " FROM kv WHERE id >= ? AND id < ? AND "
                     + keyCondition(range, "key", params) + " ORDER BY id";
         }
         try (ResultSet rs = bind(sql, params).executeQuery()) {
@@ -200,8 +205,8 @@ final class SqliteTxn implements WriteTxn {
     @Override
     public void scanRows(long maxRevision, Consumer<Row> sink) {
         try {
-            PreparedStatement ps = conn.prepare("SELECT " + ROW_COLUMNS + " FROM kv WHERE revision <= ? ORDER BY id");
-            ps.setLong(1, maxRevision);
+            PreparedStatement ps = conn.prepare("SELECT " + ROW_COLUMNS + " FROM kv WHERE id < ? ORDER BY id");
+            ps.setLong(1, firstId(maxRevision + 1));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     sink.accept(readRow(rs, 1));
@@ -214,23 +219,40 @@ final class SqliteTxn implements WriteTxn {
 
     // --- writes ---
 
+    /**
+     * Row ids encode (revision, order within the revision), so the rowid B-tree itself is the
+     * history in write order and revision ranges are rowid ranges (no separate revision index).
+     */
+    private long nextId(long rowRevision) {
+        if (rowRevision != subRevision) {
+            subRevision = rowRevision;
+            nextSub = 0;
+        }
+        if (nextSub >= SUBS_PER_REVISION) {
+            throw new IllegalStateException("more than " + SUBS_PER_REVISION + " keys written in one revision");
+        }
+        return (rowRevision << SUB_BITS) | nextSub++;
+    }
+
+    static long firstId(long revision) {
+        return revision << SUB_BITS;
+    }
+
     @Override
     public void put(Row row) {
         requireWritable();
         try {
+            long id = nextId(row.modRevision());
             PreparedStatement insert = conn.prepare(
-                    "INSERT INTO kv (" + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-            insert.setBytes(1, row.key().toByteArray());
-            insert.setLong(2, row.modRevision());
-            insert.setLong(3, row.createRevision());
-            insert.setLong(4, row.version());
-            insert.setLong(5, row.lease());
-            insert.setBytes(6, row.value().toByteArray());
-            long id;
-            try (ResultSet rs = insert.executeQuery()) {
-                rs.next();
-                id = rs.getLong(1);
-            }
+                    "INSERT INTO kv (id, " + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
+            insert.setLong(1, id);
+            insert.setBytes(2, row.key().toByteArray());
+            insert.setLong(3, row.modRevision());
+            insert.setLong(4, row.createRevision());
+            insert.setLong(5, row.version());
+            insert.setLong(6, row.lease());
+            insert.setBytes(7, row.value().toByteArray());
+            insert.executeUpdate();
             PreparedStatement live = conn.prepare("INSERT INTO live (key, kv_id, lease) VALUES (?, ?, ?)"
                     + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = excluded.lease");
             live.setBytes(1, row.key().toByteArray());
@@ -247,9 +269,10 @@ final class SqliteTxn implements WriteTxn {
         requireWritable();
         try {
             PreparedStatement insert = conn.prepare(
-                    "INSERT INTO kv (" + ROW_COLUMNS + ") VALUES (?, ?, 0, 0, 0, NULL)");
-            insert.setBytes(1, key.toByteArray());
-            insert.setLong(2, atRevision);
+                    "INSERT INTO kv (id, " + ROW_COLUMNS + ") VALUES (?, ?, ?, 0, 0, 0, NULL)");
+            insert.setLong(1, nextId(atRevision));
+            insert.setBytes(2, key.toByteArray());
+            insert.setLong(3, atRevision);
             insert.executeUpdate();
             PreparedStatement live = conn.prepare("DELETE FROM live WHERE key = ?");
             live.setBytes(1, key.toByteArray());
@@ -319,14 +342,14 @@ final class SqliteTxn implements WriteTxn {
         try {
             PreparedStatement superseded = conn.prepare("DELETE FROM kv WHERE id IN (SELECT p.id FROM kv n"
                     + " JOIN kv p ON p.key = n.key AND p.revision < n.revision"
-                    + " WHERE n.revision > ? AND n.revision <= ?)");
-            superseded.setLong(1, fromRevision);
-            superseded.setLong(2, toRevision);
+                    + " WHERE n.id >= ? AND n.id < ?)");
+            superseded.setLong(1, firstId(fromRevision + 1));
+            superseded.setLong(2, firstId(toRevision + 1));
             long removed = superseded.executeUpdate();
             PreparedStatement tombstones = conn.prepare(
-                    "DELETE FROM kv WHERE revision > ? AND revision <= ? AND version = 0");
-            tombstones.setLong(1, fromRevision);
-            tombstones.setLong(2, toRevision);
+                    "DELETE FROM kv WHERE id >= ? AND id < ? AND version = 0");
+            tombstones.setLong(1, firstId(fromRevision + 1));
+            tombstones.setLong(2, firstId(toRevision + 1));
             return removed + tombstones.executeUpdate();
         } catch (SQLException e) {
             throw failure("compact", e);
