@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
-import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
-import dev.kj.rhino.api.etcdserverpb.LeaseGrpc;
 import dev.kj.rhino.api.v3electionpb.CampaignRequest;
 import dev.kj.rhino.api.v3electionpb.CampaignResponse;
 import dev.kj.rhino.api.v3electionpb.ElectionGrpc;
@@ -16,14 +13,9 @@ import dev.kj.rhino.api.v3electionpb.LeaderRequest;
 import dev.kj.rhino.api.v3electionpb.LeaderResponse;
 import dev.kj.rhino.api.v3electionpb.ProclaimRequest;
 import dev.kj.rhino.api.v3electionpb.ResignRequest;
-import dev.kj.rhino.testing.TempDirs;
+import dev.kj.rhino.testing.GrpcRhino;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,27 +27,24 @@ import org.junit.jupiter.api.Test;
 class ElectionServiceTest {
     private static final ByteString NAME = ByteString.copyFromUtf8("elections/x");
 
-    private Path dir;
+    private GrpcRhino rhino;
     private RhinoServer server;
     private ManagedChannel channel;
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory("rhino-election-test-");
-        server = RhinoServer.start(RhinoConfig.defaults(dir)
-                .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))));
-        channel = NettyChannelBuilder.forAddress(server.clientAddresses().get(0)).usePlaintext().build();
+        rhino = GrpcRhino.start();
+        server = rhino.server();
+        channel = rhino.channel();
     }
 
     @AfterEach
     void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        server.close();
-        TempDirs.deleteRecursively(dir);
+        rhino.close();
     }
 
     private long lease() {
-        return LeaseGrpc.newBlockingStub(channel).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build()).getID();
+        return rhino.lease();
     }
 
     private static String value(LeaderResponse response) {

@@ -6,24 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
-import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrpc;
 import dev.kj.rhino.api.etcdserverpb.RangeRequest;
 import dev.kj.rhino.api.v3lockpb.LockGrpc;
 import dev.kj.rhino.api.v3lockpb.LockRequest;
 import dev.kj.rhino.api.v3lockpb.LockResponse;
 import dev.kj.rhino.api.v3lockpb.UnlockRequest;
-import dev.kj.rhino.testing.TempDirs;
+import dev.kj.rhino.testing.GrpcRhino;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -33,27 +26,24 @@ import org.junit.jupiter.api.Test;
 class LockServiceTest {
     private static final ByteString NAME = ByteString.copyFromUtf8("locks/a");
 
-    private Path dir;
+    private GrpcRhino rhino;
     private RhinoServer server;
     private ManagedChannel channel;
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory("rhino-lock-test-");
-        server = RhinoServer.start(RhinoConfig.defaults(dir)
-                .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))));
-        channel = NettyChannelBuilder.forAddress(server.clientAddresses().get(0)).usePlaintext().build();
+        rhino = GrpcRhino.start();
+        server = rhino.server();
+        channel = rhino.channel();
     }
 
     @AfterEach
     void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        server.close();
-        TempDirs.deleteRecursively(dir);
+        rhino.close();
     }
 
     private long lease() {
-        return LeaseGrpc.newBlockingStub(channel).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(60).build()).getID();
+        return rhino.lease();
     }
 
     private long keysUnderName() {
