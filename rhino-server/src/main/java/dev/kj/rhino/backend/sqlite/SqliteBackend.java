@@ -52,11 +52,13 @@ public final class SqliteBackend implements Backend {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            SqliteConn writer = new SqliteConn(connect(file));
+            // IMMEDIATE: the writer takes the write lock when it begins (waiting out a checkpoint
+            // through the busy timeout) instead of failing on upgrade with "database is locked".
+            SqliteConn writer = new SqliteConn(connect(file, SQLiteConfig.TransactionMode.IMMEDIATE));
             createSchema(writer.connection());
             BlockingQueue<SqliteConn> readers = new ArrayBlockingQueue<>(READERS);
             for (int i = 0; i < READERS; i++) {
-                Connection c = connect(file);
+                Connection c = connect(file, SQLiteConfig.TransactionMode.DEFERRED);
                 c.setAutoCommit(false);
                 readers.add(new SqliteConn(c));
             }
@@ -64,7 +66,7 @@ public final class SqliteBackend implements Backend {
                 s.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
             }
             writer.connection().setAutoCommit(false);
-            WalCheckpointer checkpointer = new WalCheckpointer(connect(file));
+            WalCheckpointer checkpointer = new WalCheckpointer(connect(file), file.toAbsolutePath());
             checkpointer.start();
             return new SqliteBackend(file, writer, readers, checkpointer);
         } catch (SQLException e) {
@@ -75,12 +77,16 @@ public final class SqliteBackend implements Backend {
     }
 
     private static Connection connect(Path file) throws SQLException {
+        return connect(file, SQLiteConfig.TransactionMode.DEFERRED);
+    }
+
+    private static Connection connect(Path file, SQLiteConfig.TransactionMode mode) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         // FULL: a commit is on disk (WAL fsync) before we acknowledge it.
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(60_000);
-        config.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
+        config.setTransactionMode(mode);
         config.setCacheSize(-16_384);
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         // Ids are computed, never read back; skip the driver's extra last_insert_rowid() query.

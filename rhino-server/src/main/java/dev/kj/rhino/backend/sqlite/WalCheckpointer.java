@@ -2,6 +2,9 @@ package dev.kj.rhino.backend.sqlite;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,13 +19,21 @@ import java.sql.Statement;
 final class WalCheckpointer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(WalCheckpointer.class.getName());
     private static final long INTERVAL_MILLIS = 250;
+    /**
+     * Under sustained writes a PASSIVE checkpoint may never find the WAL fully copied at the moment a
+     * write begins, which is when SQLite rewinds it; past this size we wait for a moment of quiet
+     * (TRUNCATE) so the file cannot grow without bound.
+     */
+    private static final long MAX_WAL_BYTES = 64L << 20;
 
     private final Connection connection;
+    private final Path wal;
     private final Thread thread;
     private volatile boolean closed;
 
-    WalCheckpointer(Connection connection) {
+    WalCheckpointer(Connection connection, Path databaseFile) {
         this.connection = connection;
+        this.wal = databaseFile.resolveSibling(databaseFile.getFileName() + "-wal");
         this.thread = Thread.ofPlatform().name("rhino-sqlite-checkpoint").daemon(true).unstarted(this::run);
     }
 
@@ -34,7 +45,7 @@ final class WalCheckpointer implements AutoCloseable {
         while (!closed) {
             try {
                 Thread.sleep(INTERVAL_MILLIS);
-                checkpoint("PASSIVE");
+                checkpoint(walBytes() > MAX_WAL_BYTES ? "TRUNCATE" : "PASSIVE");
             } catch (InterruptedException e) {
                 return;
             } catch (SQLException e) {
@@ -42,6 +53,14 @@ final class WalCheckpointer implements AutoCloseable {
                     LOG.log(Level.WARNING, "WAL checkpoint failed: " + e.getMessage());
                 }
             }
+        }
+    }
+
+    private long walBytes() {
+        try {
+            return Files.size(wal);
+        } catch (IOException e) {
+            return 0; // no WAL file (yet): nothing to bound
         }
     }
 
