@@ -213,7 +213,6 @@ public final class MvccStore implements AutoCloseable {
             txn.setCompactRevision(target);
             ctx.afterCommit(() -> {
                 compactRevision = target;
-                watchHub.compacted(target);
                 compactor.compactTo(target);
             });
             return ctx.currentRevision();

@@ -1,7 +1,6 @@
 package dev.kj.rhino.mvcc;
 
 import com.google.protobuf.ByteString;
-import dev.kj.rhino.api.mvccpb.KeyValue;
 import dev.kj.rhino.backend.Row;
 import dev.kj.rhino.backend.WriteTxn;
 
@@ -27,8 +26,4 @@ public interface WriteContext {
 
     /** Runs after the batch commits (e.g. to update in-memory lease state). */
     void afterCommit(Runnable action);
-
-    static KeyValue toKeyValue(Row row) {
-        return row == null ? null : row.toKeyValue();
-    }
 }

@@ -107,11 +107,6 @@ public final class WatchHub implements AutoCloseable {
         }
     }
 
-    /** A compaction committed; unsynced watchers below it will be canceled by their catch-up. */
-    public void compacted(long revision) {
-        // Catch-up tasks check the compact revision on each step; nothing to do for synced ones.
-    }
-
     long publishedRevision() {
         synchronized (lock) {
             return publishedRevision;
