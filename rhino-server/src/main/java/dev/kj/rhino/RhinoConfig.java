@@ -62,6 +62,12 @@ public record RhinoConfig(
                 progressNotifyInterval, compactionInterval);
     }
 
+    /** The same config on the datastore {@code endpoint} ({@code postgres://...}, {@code redis://...}). */
+    public RhinoConfig withEndpoint(String endpoint) {
+        return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval);
+    }
+
     public RhinoConfig withProgressNotifyInterval(Duration interval) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
                 interval, compactionInterval);

@@ -1,5 +1,6 @@
 package dev.kj.rhino;
 
+import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.v3election.ElectionService;
@@ -70,8 +71,11 @@ public final class RhinoServer implements AutoCloseable {
         for (URI url : config.listenClientUrls()) {
             binds.add(bindAddress(url));
         }
-        Path dbFile = databaseFile(config);
-        SqliteBackend backend = SqliteBackend.open(dbFile);
+        Backend backend = openBackend(config);
+        // Snapshots are staged next to the data (or in the temp dir for a database server).
+        Path scratchDir = config.dataDir() != null ? config.dataDir().toAbsolutePath()
+                : backend instanceof SqliteBackend ? databaseFile(config).toAbsolutePath().getParent()
+                : Path.of(System.getProperty("java.io.tmpdir"));
         MvccStore store;
         try {
             store = MvccStore.open(backend,
@@ -89,7 +93,7 @@ public final class RhinoServer implements AutoCloseable {
             boolean advertiseBound = config.advertiseClientUrls().equals(config.listenClientUrls());
             RpcServices rpc = RpcServices.create(store, config.name(),
                     () -> advertiseBound ? List.copyOf(advertised) : config.advertiseClientUrls(),
-                    config.advertisePeerUrls(), dbFile.toAbsolutePath().getParent(), callExecutor);
+                    config.advertisePeerUrls(), scratchDir, callExecutor);
             HealthStatusManager health = new HealthStatusManager();
             List<BindableService> services = new ArrayList<>(rpc.services());
             services.add(new LockService(store));
@@ -105,7 +109,7 @@ public final class RhinoServer implements AutoCloseable {
             }
             health.setStatus("", ServingStatus.SERVING);
             LOG.log(System.Logger.Level.INFO, "rhino {0}: data in {1}, member {2}, advertising {3}",
-                    config.name(), dbFile.toAbsolutePath(), Long.toHexString(store.memberId()),
+                    config.name(), backend.describe(), Long.toHexString(store.memberId()),
                     advertiseBound ? advertised : config.advertiseClientUrls());
             return new RhinoServer(store, rpc, health, List.copyOf(servers));
         } catch (IOException | RuntimeException e) {
@@ -200,6 +204,19 @@ public final class RhinoServer implements AutoCloseable {
 
     static final String DEFAULT_DB_FILE = "rhino.db";
 
+    /** The datastore the endpoint names (a SQLite file in the data dir when there is none). */
+    static Backend openBackend(RhinoConfig config) throws IOException {
+        String endpoint = config.endpoint();
+        String scheme = endpoint == null || endpoint.isEmpty() ? "sqlite"
+                : endpoint.contains("://") ? endpoint.substring(0, endpoint.indexOf("://")).toLowerCase(java.util.Locale.ROOT)
+                : "";
+        return switch (scheme) {
+            case "sqlite" -> SqliteBackend.open(databaseFile(config));
+            default -> throw new IllegalArgumentException("unsupported endpoint " + endpoint
+                    + ": expected sqlite:///path/to/file.db");
+        };
+    }
+
     /**
      * The SQLite file: {@code sqlite://PATH} as kine spells it ({@code sqlite:///abs/file.db} is
      * absolute, {@code sqlite://rel/file.db} relative; query parameters are ignored), or
@@ -210,10 +227,6 @@ public final class RhinoServer implements AutoCloseable {
         if (endpoint == null || endpoint.isEmpty()) {
             createPrivateDir(config.dataDir());
             return config.dataDir().resolve(DEFAULT_DB_FILE);
-        }
-        if (!endpoint.startsWith("sqlite://")) {
-            throw new IllegalArgumentException("unsupported endpoint " + endpoint
-                    + ": only sqlite:// is supported for now (postgres:// and redis:// are to come)");
         }
         String path = endpoint.substring("sqlite://".length());
         int query = path.indexOf('?');

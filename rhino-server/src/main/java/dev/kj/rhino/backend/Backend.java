@@ -1,6 +1,7 @@
 package dev.kj.rhino.backend;
 
 import java.io.OutputStream;
+import java.util.function.LongConsumer;
 
 /**
  * A durable MVCC keyspace: every write appends rows tagged with a revision; reads see a consistent
@@ -9,6 +10,12 @@ import java.io.OutputStream;
  *
  * <p>Thread model: {@link #beginWrite()} is called by one writer thread at a time; any number of
  * threads may hold read transactions concurrently.
+ *
+ * <p>Shared backends ({@link #shared()}: PostgreSQL, Redis) may have several rhino processes writing
+ * to one datastore. Each write transaction then serializes with every other process's (a lock taken
+ * by {@link #beginWrite()}, or an optimistic check at commit that fails with
+ * {@link WriteConflictException}), its {@link ReadTxn#revision()} is the newest revision committed by
+ * anyone, and {@link #listen} reports other processes' commits so watchers hear of them.
  */
 public interface Backend extends AutoCloseable {
 
@@ -32,6 +39,19 @@ public interface Backend extends AutoCloseable {
 
     /** Where the data lives, for logs ("sqlite /var/lib/rhino/rhino.db"). */
     String describe();
+
+    /** Whether other processes may write to this datastore too (see the class comment). */
+    default boolean shared() {
+        return false;
+    }
+
+    /**
+     * Registers the listener told the newest committed revision after commits made through other
+     * processes (it may also be told of this process's own commits, and of a revision more than once).
+     * Called once, before any write. Backends only this process writes to never call it.
+     */
+    default void listen(LongConsumer committedRevision) {
+    }
 
     @Override
     void close();

@@ -39,6 +39,15 @@ public interface ReadTxn extends AutoCloseable {
     /** Every lease, with its TTL and absolute expiry (epoch millis). */
     List<LeaseRow> leases();
 
+    /**
+     * Records kept outside the keyspace, without revisions (auth users and roles), by bucket and name:
+     * one record, or null.
+     */
+    byte[] record(String bucket, String name);
+
+    /** Every record of {@code bucket}, ascending by name. */
+    java.util.SortedMap<String, byte[]> records(String bucket);
+
     /** Calls {@code sink} for every stored row with revision <= {@code maxRevision}, in write order (for Hash/HashKV). */
     void scanRows(long maxRevision, Consumer<Row> sink);
 

@@ -1,7 +1,9 @@
 package dev.kj.rhino.backend;
 
 /**
- * The exclusive write transaction. Reads through it see its own uncommitted writes.
+ * The exclusive write transaction. Reads through it see its own uncommitted writes. Its
+ * {@link #revision()} at the start is the newest committed revision (by any process, on a shared
+ * backend); the writer advances it with {@link #setRevision(long)}.
  */
 public interface WriteTxn extends ReadTxn {
 
@@ -21,6 +23,11 @@ public interface WriteTxn extends ReadTxn {
 
     void putLease(LeaseRow lease);
 
+    /** Creates or replaces a record (see {@link ReadTxn#record}). */
+    void putRecord(String bucket, String name, byte[] value);
+
+    void deleteRecord(String bucket, String name);
+
     void deleteLease(long id);
 
     /**
@@ -31,7 +38,12 @@ public interface WriteTxn extends ReadTxn {
      */
     long compactWindow(long fromRevision, long toRevision);
 
-    /** Makes everything durable (fsync) before returning. */
+    /**
+     * Makes everything durable (fsync) before returning.
+     *
+     * @throws WriteConflictException another process committed since this transaction began (optimistic
+     *                                shared backends); nothing was written and the batch should be re-run
+     */
     void commit();
 
     /** Drops everything since {@link Backend#beginWrite()}. */

@@ -37,6 +37,7 @@ public final class MvccStore implements AutoCloseable {
     private final long raftTerm;
     private final Writer writer;
     private final WatchHub watchHub;
+    private final CommitFeed feed;
     private final Lessor lessor;
     private final Compactor compactor;
     private volatile long compactRevision;
@@ -63,7 +64,8 @@ public final class MvccStore implements AutoCloseable {
             doneCompacting = done == null ? 0 : done;
         }
         this.watchHub = new WatchHub(this, options.progressNotifyInterval());
-        this.writer = new Writer(backend, revision, watchHub::publish);
+        this.feed = new CommitFeed(backend, watchHub, revision, this::observeCompactRevision);
+        this.writer = new Writer(backend, revision, feed);
         this.compactor = new Compactor(writer, doneCompacting, options.compactionInterval());
         try (ReadTxn txn = backend.beginRead()) {
             this.lessor = new Lessor(this, txn.leases());
@@ -72,6 +74,10 @@ public final class MvccStore implements AutoCloseable {
 
     public static MvccStore open(Backend backend, Options options) {
         MvccStore store = new MvccStore(backend, options);
+        backend.listen(revision -> {
+            store.writer.observe(revision);
+            store.feed.committedElsewhere(revision);
+        });
         store.writer.start();
         store.compactor.start(store.compactRevision);
         store.lessor.start();
@@ -133,6 +139,15 @@ public final class MvccStore implements AutoCloseable {
 
     public long compactRevision() {
         return compactRevision;
+    }
+
+    /** A compaction another process made (shared backends). */
+    private void observeCompactRevision(long revision) {
+        synchronized (feed) {
+            if (revision > compactRevision) {
+                compactRevision = revision;
+            }
+        }
     }
 
     public Backend backend() {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.kj.rhino.api.mvccpb.Event;
 import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.Row;
+import dev.kj.rhino.backend.WriteConflictException;
 import dev.kj.rhino.backend.WriteTxn;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -27,7 +28,8 @@ final class Writer implements AutoCloseable {
 
     /** Publishes committed revisions, in order, to the watch hub. */
     interface Publisher {
-        void publish(List<RevisionEvents> committed, long currentRevision);
+        /** A batch that began at {@code baseRevision} committed {@code committed}, ending at {@code currentRevision}. */
+        void publish(long baseRevision, List<RevisionEvents> committed, long currentRevision);
     }
 
     private sealed interface Task permits InTxn, Exclusive {}
@@ -36,6 +38,9 @@ final class Writer implements AutoCloseable {
 
     /** Runs with the backend outside any transaction (defragment, compaction windows). */
     private record Exclusive(Consumer<Backend> action, CompletableFuture<Void> result) implements Task {}
+
+    /** Re-runs of one batch after optimistic conflicts before its requests fail. */
+    private static final int MAX_CONFLICT_RETRIES = 100;
 
     private final Backend backend;
     private final Publisher publisher;
@@ -60,6 +65,15 @@ final class Writer implements AutoCloseable {
 
     long currentRevision() {
         return currentRevision;
+    }
+
+    /** Another process committed up to {@code revision} (shared backends); never moves backwards. */
+    void observe(long revision) {
+        synchronized (this) {
+            if (revision > currentRevision) {
+                currentRevision = revision;
+            }
+        }
     }
 
     <R> CompletableFuture<R> submit(WriteOp<R> op) {
@@ -141,11 +155,42 @@ final class Writer implements AutoCloseable {
      * needs no savepoint; any other failure (a storage error) aborts the whole batch.
      */
     private void runInTxn(List<Task> tasks) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                applyAndCommit(tasks);
+                return;
+            } catch (WriteConflictException e) {
+                if (attempt < MAX_CONFLICT_RETRIES) {
+                    continue; // another process committed first; nothing of ours was written
+                }
+                failAll(tasks, e);
+                return;
+            } catch (RuntimeException e) {
+                failAll(tasks, e);
+                return;
+            }
+        }
+    }
+
+    /** A storage failure (or the commit itself): nothing in this batch is durable. */
+    private static void failAll(List<Task> tasks, RuntimeException e) {
+        LOG.log(Level.ERROR, "write batch failed; failing " + tasks.size() + " requests", e);
+        for (Task task : tasks) {
+            ((InTxn<?>) task).result().completeExceptionally(
+                    io.grpc.Status.INTERNAL.withDescription("etcdserver: write failed: " + e.getMessage())
+                            .asRuntimeException());
+        }
+    }
+
+    private void applyAndCommit(List<Task> tasks) {
         List<Runnable> completions = new ArrayList<>(tasks.size());
         List<Runnable> afterCommit = new ArrayList<>();
         List<RevisionEvents> committed = new ArrayList<>();
-        long revision = currentRevision;
+        long base;
+        long revision;
         try (WriteTxn txn = backend.beginWrite()) {
+            base = txn.revision();
+            revision = base;
             for (Task task : tasks) {
                 InTxn<?> t = (InTxn<?>) task;
                 Context ctx = new Context(txn, revision);
@@ -165,22 +210,13 @@ final class Writer implements AutoCloseable {
                 }
             }
             txn.commit();
-        } catch (RuntimeException e) {
-            // A storage failure (or the commit itself): nothing in this batch is durable.
-            LOG.log(Level.ERROR, "write batch failed; failing " + tasks.size() + " requests", e);
-            for (Task task : tasks) {
-                ((InTxn<?>) task).result().completeExceptionally(
-                        io.grpc.Status.INTERNAL.withDescription("etcdserver: write failed: " + e.getMessage())
-                                .asRuntimeException());
-            }
-            return;
         }
-        currentRevision = revision;
+        observe(revision);
         for (Runnable action : afterCommit) {
             runQuietly(action);
         }
         if (!committed.isEmpty()) {
-            publisher.publish(committed, revision);
+            publisher.publish(base, committed, revision);
         }
         // Answering runs the callers' continuations (building and sending gRPC responses); keep
         // that off the writer so the next batch starts at once.

@@ -1,7 +1,7 @@
 package dev.kj.rhino.differential;
 
-import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
+import dev.kj.rhino.testing.TestBackends;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -22,7 +22,7 @@ final class RhinoTarget implements Target {
 
     static Target start(Path dataDir) {
         try {
-            return new RhinoTarget(RhinoServer.start(RhinoConfig.defaults(dataDir)
+            return new RhinoTarget(RhinoServer.start(TestBackends.config(dataDir)
                     .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0")))));
         } catch (IOException e) {
             throw new UncheckedIOException("could not start Rhino in " + dataDir, e);

@@ -1,8 +1,8 @@
 package dev.kj.rhino.jetcd;
 
-import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import dev.kj.rhino.testing.TempDirs;
+import dev.kj.rhino.testing.TestBackends;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import java.io.IOException;
@@ -38,7 +38,7 @@ final class InProcessRhino implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         try {
-            RhinoServer server = RhinoServer.start(RhinoConfig.defaults(dir.resolve("data"))
+            RhinoServer server = RhinoServer.start(TestBackends.config(dir.resolve("data"))
                     .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))));
             return new InProcessRhino(dir, server);
         } catch (IOException | RuntimeException e) {

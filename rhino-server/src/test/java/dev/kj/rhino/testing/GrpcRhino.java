@@ -1,6 +1,5 @@
 package dev.kj.rhino.testing;
 
-import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrpc;
@@ -27,7 +26,7 @@ public final class GrpcRhino implements AutoCloseable {
 
     public static GrpcRhino start() throws IOException {
         Path dir = Files.createTempDirectory("rhino-test-");
-        RhinoServer server = RhinoServer.start(RhinoConfig.defaults(dir)
+        RhinoServer server = RhinoServer.start(TestBackends.config(dir)
                 .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))));
         ManagedChannel channel = NettyChannelBuilder.forAddress(server.clientAddresses().get(0)).usePlaintext().build();
         return new GrpcRhino(dir, server, channel);

@@ -125,6 +125,13 @@ public final class SqliteBackend implements Backend {
                       ttl        INTEGER NOT NULL,
                       expires_at INTEGER NOT NULL
                     )""");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS record (
+                      bucket TEXT NOT NULL,
+                      name   TEXT NOT NULL,
+                      value  BLOB NOT NULL,
+                      PRIMARY KEY (bucket, name)
+                    ) WITHOUT ROWID""");
             // A fresh store is at revision 1 with no keys, as etcd is.
             s.executeUpdate("INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 1)");
             s.executeUpdate("INSERT OR IGNORE INTO meta (name, value) VALUES ('compact_revision', 0)");

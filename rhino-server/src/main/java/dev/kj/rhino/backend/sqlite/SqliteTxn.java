@@ -75,6 +75,65 @@ final class SqliteTxn implements WriteTxn {
     }
 
     @Override
+    public byte[] record(String bucket, String name) {
+        try {
+            PreparedStatement ps = conn.prepare("SELECT value FROM record WHERE bucket = ? AND name = ?");
+            ps.setString(1, bucket);
+            ps.setString(2, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
+        } catch (SQLException e) {
+            throw failure("read record", e);
+        }
+    }
+
+    @Override
+    public java.util.SortedMap<String, byte[]> records(String bucket) {
+        try {
+            PreparedStatement ps = conn.prepare("SELECT name, value FROM record WHERE bucket = ?");
+            ps.setString(1, bucket);
+            java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getBytes(2));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure("read records", e);
+        }
+    }
+
+    @Override
+    public void putRecord(String bucket, String name, byte[] value) {
+        requireWritable();
+        try {
+            PreparedStatement ps = conn.prepare("INSERT INTO record (bucket, name, value) VALUES (?, ?, ?)"
+                    + " ON CONFLICT (bucket, name) DO UPDATE SET value = excluded.value");
+            ps.setString(1, bucket);
+            ps.setString(2, name);
+            ps.setBytes(3, value);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("write record", e);
+        }
+    }
+
+    @Override
+    public void deleteRecord(String bucket, String name) {
+        requireWritable();
+        try {
+            PreparedStatement ps = conn.prepare("DELETE FROM record WHERE bucket = ? AND name = ?");
+            ps.setString(1, bucket);
+            ps.setString(2, name);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("delete record", e);
+        }
+    }
+
+    @Override
     public List<Row> range(KeyRange range, long atRevision, long limit, boolean keysOnly) {
         String value = keysOnly ? "NULL" : "value";
         String sql;
