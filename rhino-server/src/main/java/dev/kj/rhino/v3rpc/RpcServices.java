@@ -25,7 +25,7 @@ public final class RpcServices {
      */
     public static RpcServices create(MvccStore store, String memberName, Supplier<List<URI>> clientUrls,
                                      List<URI> peerUrls, Path scratchDir, java.util.concurrent.Executor blocking) {
-        Alarms alarms = new Alarms();
+        Alarms alarms = new Alarms(store);
         WatchService watch = new WatchService(store.watchHub());
         return new RpcServices(watch, List.of(
                 new KvService(store, alarms, blocking),

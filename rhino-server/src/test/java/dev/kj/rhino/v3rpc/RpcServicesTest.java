@@ -81,6 +81,14 @@ class RpcServicesTest {
         TempDirs.deleteRecursively(dir);
     }
 
+    private void restart() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+        server = RhinoServer.start(RhinoConfig.defaults(dir.resolve("data"))
+                .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))));
+        channel = channelTo(server.clientAddresses().get(0));
+    }
+
     static ManagedChannel channelTo(InetSocketAddress address) {
         return NettyChannelBuilder.forAddress(address).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
@@ -173,7 +181,7 @@ class RpcServicesTest {
     }
 
     @Test
-    void noSpaceAlarmBlocksPutsUntilDisarmed() {
+    void noSpaceAlarmBlocksPutsUntilDisarmedAndSurvivesRestart() throws Exception {
         var maintenance = MaintenanceGrpc.newBlockingStub(channel);
         var kv = KVGrpc.newBlockingStub(channel);
         long member = server.store().memberId();
@@ -190,12 +198,21 @@ class RpcServicesTest {
 
         AlarmResponse listed = maintenance.alarm(AlarmRequest.getDefaultInstance());
         assertEquals(AlarmType.NOSPACE, listed.getAlarms(0).getAlarm());
+
+        // Alarms are persisted, as etcd's: a restart keeps refusing puts.
+        restart();
+        maintenance = MaintenanceGrpc.newBlockingStub(channel);
+        var kvAfter = KVGrpc.newBlockingStub(channel);
+        assertEquals(AlarmType.NOSPACE, maintenance.alarm(AlarmRequest.getDefaultInstance()).getAlarms(0).getAlarm());
+        e = assertThrows(StatusRuntimeException.class, () -> kvAfter.put(PutRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8("k")).build()));
+        assertEquals(EtcdError.NO_SPACE.message(), e.getStatus().getDescription());
         AlarmResponse disarmed = maintenance.alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE)
                 .setMemberID(member).setAlarm(AlarmType.NOSPACE).build());
         assertEquals(1, disarmed.getAlarmsCount());
         assertEquals(0, maintenance.alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE)
                 .setMemberID(member).setAlarm(AlarmType.NOSPACE).build()).getAlarmsCount());
-        kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
+        kvAfter.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
     }
 
     @Test
