@@ -59,6 +59,11 @@ public final class TestPostgres {
 
     /** A connection to the server's {@code postgres} database. */
     public static Connection admin(String server) throws SQLException {
+        return connect(server, "postgres");
+    }
+
+    /** A connection to {@code database} on the server. */
+    public static Connection connect(String server, String database) throws SQLException {
         Matcher m = URL.matcher(server);
         if (!m.matches()) {
             throw new IllegalArgumentException("not a postgres://user@host:port URL: " + server);
@@ -70,7 +75,7 @@ public final class TestPostgres {
         }
         p.setProperty("connectTimeout", "5");
         String port = m.group(4) == null ? "5432" : m.group(4);
-        return DriverManager.getConnection("jdbc:postgresql://" + m.group(3) + ":" + port + "/postgres", p);
+        return DriverManager.getConnection("jdbc:postgresql://" + m.group(3) + ":" + port + "/" + database, p);
     }
 
     /** Drops one scratch database now (its connections are ended). */

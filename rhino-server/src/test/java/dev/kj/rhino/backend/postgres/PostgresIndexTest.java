@@ -9,7 +9,6 @@ import dev.kj.rhino.backend.ReadTxn;
 import dev.kj.rhino.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,31 +34,19 @@ class PostgresIndexTest {
         endpoint = TestPostgres.freshDatabase();
         pg = PostgresBackend.open(endpoint);
         String db = endpoint.substring(endpoint.lastIndexOf('/') + 1);
-        String server = TestPostgres.serverUrl();
-        try (Connection admin = TestPostgres.admin(server)) {
-            String url = admin.getMetaData().getURL().replaceFirst("/postgres$", "/" + db);
-            try (Connection c = DriverManager.getConnection(url, admin.getClientInfo().isEmpty()
-                    ? userOnly(admin.getMetaData().getUserName()) : userOnly(admin.getMetaData().getUserName()));
-                 Statement s = c.createStatement()) {
-                s.execute("SET search_path = rhino");
-                // Revisions 2..11; each writes every key once: row id = (revision << 24) | key number.
-                s.executeUpdate("INSERT INTO kv (id, key, revision, create_revision, version, lease, value)"
-                        + " SELECT (r::bigint << 24) | i, convert_to('/registry/pods/ns' || (i % 100) || '/pod' || i, 'UTF8'),"
-                        + " r, 2, r - 1, 0, convert_to(repeat('x', 100), 'UTF8')"
-                        + " FROM generate_series(2, " + (REVISIONS + 1) + ") r, generate_series(0, " + (KEYS - 1) + ") i");
-                s.executeUpdate("INSERT INTO live (key, kv_id, lease) SELECT key, id, 0 FROM kv WHERE revision = "
-                        + (REVISIONS + 1));
-                s.executeUpdate("UPDATE meta SET value = " + (REVISIONS + 1) + " WHERE name = 'revision'");
-                s.execute("VACUUM ANALYZE kv");
-                s.execute("VACUUM ANALYZE live");
-            }
+        try (Connection c = TestPostgres.connect(TestPostgres.serverUrl(), db); Statement s = c.createStatement()) {
+            s.execute("SET search_path = rhino");
+            // Revisions 2..11; each writes every key once: row id = (revision << 24) | key number.
+            s.executeUpdate("INSERT INTO kv (id, key, revision, create_revision, version, lease, value)"
+                    + " SELECT (r::bigint << 24) | i, convert_to('/registry/pods/ns' || (i % 100) || '/pod' || i, 'UTF8'),"
+                    + " r, 2, r - 1, 0, convert_to(repeat('x', 100), 'UTF8')"
+                    + " FROM generate_series(2, " + (REVISIONS + 1) + ") r, generate_series(0, " + (KEYS - 1) + ") i");
+            s.executeUpdate("INSERT INTO live (key, kv_id, lease) SELECT key, id, 0 FROM kv WHERE revision = "
+                    + (REVISIONS + 1));
+            s.executeUpdate("UPDATE meta SET value = " + (REVISIONS + 1) + " WHERE name = 'revision'");
+            s.execute("VACUUM ANALYZE kv");
+            s.execute("VACUUM ANALYZE live");
         }
-    }
-
-    private static java.util.Properties userOnly(String user) {
-        java.util.Properties p = new java.util.Properties();
-        p.setProperty("user", user);
-        return p;
     }
 
     @AfterAll
