@@ -221,7 +221,10 @@ public final class PostgresBackend implements Backend {
             return new IllegalStateException("PostgreSQL at " + where + " refused user " + endpoint.user()
                     + ": " + detail, e);
         }
-        if (state.startsWith("08") || hasCause(e, ConnectException.class) || hasCause(e, UnknownHostException.class)) {
+        if (hasCause(e, UnknownHostException.class)) {
+            return new IllegalStateException("cannot reach PostgreSQL at " + where + ": unknown host " + endpoint.host(), e);
+        }
+        if (state.startsWith("08") || hasCause(e, ConnectException.class)) {
             return new IllegalStateException("cannot reach PostgreSQL at " + where + ": " + detail, e);
         }
         if (state.equals("3D000")) {
