@@ -70,6 +70,13 @@ class RhinoCommandTest {
     }
 
     @Test
+    void postgresEndpointsAreAccepted() {
+        assertEquals("postgres://kj@db:5433/k8s?sslmode=require",
+                configOf("rhino", "--endpoint", "postgres://kj@db:5433/k8s?sslmode=require").endpoint());
+        assertEquals("postgresql://kj@db/k8s", configOf("rhino", "--endpoint", "postgresql://kj@db/k8s").endpoint());
+    }
+
+    @Test
     void endpointAloneNeedsNoDataDir() {
         RhinoConfig config = configOf("rhino", "--endpoint", "sqlite:///var/lib/rhino/state.db");
         assertEquals("sqlite:///var/lib/rhino/state.db", config.endpoint());
@@ -122,7 +129,8 @@ class RhinoCommandTest {
                 new BadFlag(List.of("--listen-client-urls", "http://127.0.0.1:notaport"), "host:port"),
                 new BadFlag(List.of("--listen-client-urls", "ftp://127.0.0.1:21"), "scheme must be http"),
                 new BadFlag(List.of("--initial-advertise-peer-urls", "unix://x:1"), "scheme must be http or https"),
-                new BadFlag(List.of("--endpoint", "postgres://kj@127.0.0.1/kj"), "postgres:// datastore is not supported yet"),
+                new BadFlag(List.of("--endpoint", "postgres://kj@127.0.0.1:99999/kj"), "port 99999 is out of range"),
+                new BadFlag(List.of("--endpoint", "postgres://kj:secret@/kj"), "invalid PostgreSQL endpoint postgres://kj:***@/kj"),
                 new BadFlag(List.of("--endpoint", "redis://127.0.0.1:6379"), "redis:// datastore is not supported yet"),
                 new BadFlag(List.of("--endpoint", "mysql://127.0.0.1/kj"), "unknown datastore scheme"),
                 new BadFlag(List.of("--endpoint", "/var/lib/rhino.db"), "not a datastore URL"),
@@ -188,6 +196,15 @@ class RhinoCommandTest {
         assertEquals(1, run.exitCode());
         assertEquals(List.of("kj rhino: --restore writes into --data-dir and cannot be combined with --endpoint"),
                 run.errLines());
+    }
+
+    @Test
+    void unreachablePostgresFailsWithOneLine() {
+        Run run = run("rhino", "--endpoint", "postgres://kj:secret@127.0.0.1:1/kj", "--listen-client-urls", "http://127.0.0.1:0");
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(1, run.errLines().size(), run.err());
+        assertTrue(run.err().startsWith("kj rhino: cannot reach PostgreSQL at 127.0.0.1:1: "), run.err());
+        assertFalse(run.err().contains("secret"), run.err());
     }
 
     @Test

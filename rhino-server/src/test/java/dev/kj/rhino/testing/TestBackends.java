@@ -16,10 +16,11 @@ public final class TestBackends {
         return System.getProperty("kj.test.backend", "sqlite");
     }
 
-    /** etcd's defaults with a fresh, empty datastore of the chosen kind (SQLite keeps it in {@code dataDir}). */
+    /** etcd's defaults with a fresh, empty datastore of the chosen kind (SQLite keeps it in {@code dataDir}, PostgreSQL in a new database). */
     public static RhinoConfig config(Path dataDir) {
         return switch (name()) {
             case "sqlite" -> RhinoConfig.defaults(dataDir);
+            case "postgres" -> RhinoConfig.defaults(dataDir).withEndpoint(TestPostgres.freshDatabase());
             default -> throw new IllegalArgumentException("unknown test backend '" + name()
                     + "' (kj.test.backend: sqlite, postgres or redis)");
         };
