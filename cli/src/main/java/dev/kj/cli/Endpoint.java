@@ -5,8 +5,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Checks a {@code --endpoint} datastore URL. Only SQLite exists today; the schemes the design
- * plans (PostgreSQL, Redis) are named as not supported yet rather than as unknown.
+ * Checks a {@code --endpoint} datastore URL: SQLite or Redis. PostgreSQL, which the design plans,
+ * is named as not supported yet rather than as unknown.
  */
 final class Endpoint implements ITypeConverter<String> {
     @Override
@@ -27,10 +27,18 @@ final class Endpoint implements ITypeConverter<String> {
                 }
                 yield text;
             }
-            case "postgres", "postgresql", "redis", "rediss" -> throw new TypeConversionException(
-                    "the " + scheme + ":// datastore is not supported yet; only sqlite:// is");
+            case "redis", "rediss" -> {
+                // the server checks the rest (database number, options) when it connects
+                if (rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?")) {
+                    throw new TypeConversionException(
+                            "\"" + text + "\" names no host; expected " + scheme + "://[user:password@]host:port/db");
+                }
+                yield text;
+            }
+            case "postgres", "postgresql" -> throw new TypeConversionException(
+                    "the " + scheme + ":// datastore is not supported yet; sqlite:// and redis:// are");
             default -> throw new TypeConversionException(
-                    "unknown datastore scheme \"" + scheme + "://\"; only sqlite:///path/to/file.db is supported");
+                    "unknown datastore scheme \"" + scheme + "://\"; expected sqlite:///path/to/file.db or redis://host:port/db");
         };
     }
 }

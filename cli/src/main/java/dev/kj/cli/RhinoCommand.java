@@ -56,8 +56,9 @@ final class RhinoCommand implements Callable<Integer> {
 
     @Option(names = "--endpoint", paramLabel = "URL", converter = Endpoint.class,
             description = "Datastore URL: sqlite:///path/to/file.db (sqlite://dir/file.db is relative to the"
-                    + " working directory). Default: the SQLite file rhino.db in --data-dir."
-                    + " postgres:// and redis:// are not supported yet.")
+                    + " working directory), or redis://[user:password@]host:port/db (rediss:// for TLS;"
+                    + " ?prefix=NAME: keys under NAME, default rhino:). Default: the SQLite file rhino.db"
+                    + " in --data-dir. postgres:// is not supported yet.")
     String endpoint;
 
     @Option(names = "--listen-client-urls", split = ",", paramLabel = "URL",

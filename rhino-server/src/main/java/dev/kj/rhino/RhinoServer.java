@@ -1,6 +1,7 @@
 package dev.kj.rhino;
 
 import dev.kj.rhino.backend.Backend;
+import dev.kj.rhino.backend.redis.RedisBackend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.v3election.ElectionService;
@@ -212,8 +213,9 @@ public final class RhinoServer implements AutoCloseable {
                 : "";
         return switch (scheme) {
             case "sqlite" -> SqliteBackend.open(databaseFile(config));
+            case "redis", "rediss" -> RedisBackend.open(endpoint);
             default -> throw new IllegalArgumentException("unsupported endpoint " + endpoint
-                    + ": expected sqlite:///path/to/file.db");
+                    + ": expected sqlite:///path/to/file.db or redis://host:port/db");
         };
     }
 

@@ -20,6 +20,7 @@ public final class TestBackends {
     public static RhinoConfig config(Path dataDir) {
         return switch (name()) {
             case "sqlite" -> RhinoConfig.defaults(dataDir);
+            case "redis" -> RhinoConfig.defaults(dataDir).withEndpoint(RedisStores.freshEndpoint());
             default -> throw new IllegalArgumentException("unknown test backend '" + name()
                     + "' (kj.test.backend: sqlite, postgres or redis)");
         };
