@@ -354,6 +354,10 @@ public final class RedisBackend implements Backend {
         }
     }
 
+    Durability durability() {
+        return durability;
+    }
+
     @Override
     public String describe() {
         return "redis " + endpoint.description();
