@@ -6,8 +6,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Checks a {@code --endpoint} datastore URL: SQLite or PostgreSQL; Redis, which the design plans,
- * is named as not supported yet rather than as unknown.
+ * Checks a {@code --endpoint} datastore URL: SQLite, PostgreSQL or Redis. The server checks what
+ * only a connection can tell (credentials, database numbers).
  */
 final class Endpoint implements ITypeConverter<String> {
     @Override
@@ -36,10 +36,16 @@ final class Endpoint implements ITypeConverter<String> {
                 }
                 yield text;
             }
-            case "redis", "rediss" -> throw new TypeConversionException(
-                    "the " + scheme + ":// datastore is not supported yet; sqlite:// and postgres:// are");
+            case "redis", "rediss" -> {
+                // the server checks the rest (database number, options) when it connects
+                if (rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?")) {
+                    throw new TypeConversionException(
+                            "\"" + text + "\" names no host; expected " + scheme + "://[user:password@]host:port/db");
+                }
+                yield text;
+            }
             default -> throw new TypeConversionException("unknown datastore scheme \"" + scheme
-                    + "://\"; expected sqlite:///path/to/file.db or postgres://user@host/database");
+                    + "://\"; expected sqlite:///path/to/file.db, postgres://user@host/database or redis://host:port/db");
         };
     }
 }

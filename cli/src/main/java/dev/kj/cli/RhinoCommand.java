@@ -56,9 +56,10 @@ final class RhinoCommand implements Callable<Integer> {
 
     @Option(names = "--endpoint", paramLabel = "URL", converter = Endpoint.class,
             description = "Datastore URL: sqlite:///path/to/file.db (sqlite://dir/file.db is relative to the"
-                    + " working directory) or postgres://user[:password]@host[:port]/database[?sslmode=...]"
-                    + " (created if missing; several rhinos may share one). Default: the SQLite file rhino.db"
-                    + " in --data-dir. redis:// is not supported yet.")
+                    + " working directory), postgres://user[:password]@host[:port]/database[?sslmode=...]"
+                    + " (created if missing; several rhinos may share one), or"
+                    + " redis://[user:password@]host:port/db (rediss:// for TLS; ?prefix=NAME: keys under NAME,"
+                    + " default rhino:; several rhinos may share one). Default: the SQLite file rhino.db in --data-dir.")
     String endpoint;
 
     @Option(names = "--listen-client-urls", split = ",", paramLabel = "URL",

@@ -131,7 +131,7 @@ class RhinoCommandTest {
                 new BadFlag(List.of("--initial-advertise-peer-urls", "unix://x:1"), "scheme must be http or https"),
                 new BadFlag(List.of("--endpoint", "postgres://kj@127.0.0.1:99999/kj"), "port 99999 is out of range"),
                 new BadFlag(List.of("--endpoint", "postgres://kj:secret@/kj"), "invalid PostgreSQL endpoint postgres://kj:***@/kj"),
-                new BadFlag(List.of("--endpoint", "redis://127.0.0.1:6379"), "redis:// datastore is not supported yet"),
+                new BadFlag(List.of("--endpoint", "redis:///0"), "names no host"),
                 new BadFlag(List.of("--endpoint", "mysql://127.0.0.1/kj"), "unknown datastore scheme"),
                 new BadFlag(List.of("--endpoint", "/var/lib/rhino.db"), "not a datastore URL"),
                 new BadFlag(List.of("--endpoint", "sqlite://"), "names no database file"),

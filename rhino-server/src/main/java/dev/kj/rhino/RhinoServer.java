@@ -2,6 +2,7 @@ package dev.kj.rhino;
 
 import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.postgres.PostgresBackend;
+import dev.kj.rhino.backend.redis.RedisBackend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.v3election.ElectionService;
@@ -214,8 +215,9 @@ public final class RhinoServer implements AutoCloseable {
         return switch (scheme) {
             case "sqlite" -> SqliteBackend.open(databaseFile(config));
             case "postgres", "postgresql" -> PostgresBackend.open(endpoint);
+            case "redis", "rediss" -> RedisBackend.open(endpoint);
             default -> throw new IllegalArgumentException("unsupported endpoint " + endpoint
-                    + ": expected sqlite:///path/to/file.db or postgres://user@host/database");
+                    + ": expected sqlite:///path/to/file.db, postgres://user@host/database or redis://host:port/db");
         };
     }
 

@@ -21,6 +21,7 @@ public final class TestBackends {
         return switch (name()) {
             case "sqlite" -> RhinoConfig.defaults(dataDir);
             case "postgres" -> RhinoConfig.defaults(dataDir).withEndpoint(TestPostgres.freshDatabase());
+            case "redis" -> RhinoConfig.defaults(dataDir).withEndpoint(RedisStores.freshEndpoint());
             default -> throw new IllegalArgumentException("unknown test backend '" + name()
                     + "' (kj.test.backend: sqlite, postgres or redis)");
         };
