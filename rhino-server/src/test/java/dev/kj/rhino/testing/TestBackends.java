@@ -26,4 +26,13 @@ public final class TestBackends {
                     + "' (kj.test.backend: sqlite, postgres or redis)");
         };
     }
+
+    /** A fresh, empty datastore of a shared kind ({@code postgres} or {@code redis}) for several servers. */
+    public static String freshEndpoint(String backend) {
+        return switch (backend) {
+            case "postgres" -> TestPostgres.freshDatabase();
+            case "redis" -> RedisStores.freshEndpoint();
+            default -> throw new IllegalArgumentException(backend + " is not a shared backend");
+        };
+    }
 }

@@ -9,6 +9,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import dev.kj.rhino.api.etcdserverpb.KVGrpc;
+import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
+import dev.kj.rhino.api.etcdserverpb.LeaseGrpc;
+import dev.kj.rhino.api.etcdserverpb.LeaseKeepAliveRequest;
+import dev.kj.rhino.api.etcdserverpb.LeaseKeepAliveResponse;
+import dev.kj.rhino.api.etcdserverpb.LeaseLeasesRequest;
+import dev.kj.rhino.api.etcdserverpb.LeaseTimeToLiveRequest;
+import dev.kj.rhino.api.etcdserverpb.LeaseTimeToLiveResponse;
 import dev.kj.rhino.api.etcdserverpb.PutRequest;
 import dev.kj.rhino.api.etcdserverpb.RangeRequest;
 import dev.kj.rhino.api.etcdserverpb.RangeResponse;
@@ -18,7 +25,7 @@ import dev.kj.rhino.api.etcdserverpb.WatchRequest;
 import dev.kj.rhino.api.etcdserverpb.WatchResponse;
 import dev.kj.rhino.api.mvccpb.Event;
 import dev.kj.rhino.testing.TempDirs;
-import dev.kj.rhino.testing.TestPostgres;
+import dev.kj.rhino.testing.TestBackends;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -40,17 +47,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Several rhino processes on one PostgreSQL database: writes through either are one revision
- * sequence, visible to reads through the other, and a watcher on one hears every revision (its own
- * and the other's) in order with no gaps; killing one process with SIGKILL mid-load loses nothing
- * it acknowledged and does not stall the other.
+ * Several rhino processes on one shared datastore (a PostgreSQL database, a Redis database): writes
+ * through either are one revision sequence, visible to reads through the other, and a watcher on
+ * one hears every revision (its own and the other's) in order with no gaps; a lease granted through
+ * one is kept alive through the other and expires exactly once; killing one process with SIGKILL
+ * mid-load loses nothing it acknowledged and does not stall the other.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class SharedPostgresTest {
+class SharedBackendTest {
     Path root;
     String endpoint;
     final List<AutoCloseable> open = new ArrayList<>();
@@ -61,7 +70,6 @@ class SharedPostgresTest {
 
     @BeforeEach
     void scratch() throws IOException {
-        endpoint = TestPostgres.freshDatabase();
         root = Files.createTempDirectory("kj-rhino-shared-");
     }
 
@@ -164,8 +172,10 @@ class SharedPostgresTest {
         });
     }
 
-    @Test
-    void twoServersShareOneRevisionSequenceAndWatchersHearBoth() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "redis"})
+    void twoServersShareOneRevisionSequenceAndWatchersHearBoth(String backend) throws Exception {
+        endpoint = TestBackends.freshEndpoint(backend);
         RhinoServer a = server("a");
         RhinoServer b = server("b");
         ManagedChannel toA = channel(a.clientAddresses().getFirst());
@@ -229,8 +239,89 @@ class SharedPostgresTest {
         assertEquals(last, b.store().currentRevision());
     }
 
-    @Test
-    void sigkillOfOneProcessLosesNothingAcknowledgedAndTheOtherCarriesOn() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "redis"})
+    void leasesAreKeptAliveAndExpiredAcrossServers(String backend) throws Exception {
+        endpoint = TestBackends.freshEndpoint(backend);
+        RhinoServer a = server("a");
+        RhinoServer b = server("b");
+        ManagedChannel toA = channel(a.clientAddresses().getFirst());
+        ManagedChannel toB = channel(b.clientAddresses().getFirst());
+        KVGrpc.KVBlockingStub kvA = KVGrpc.newBlockingStub(toA);
+        KVGrpc.KVBlockingStub kvB = KVGrpc.newBlockingStub(toB);
+        LeaseGrpc.LeaseBlockingStub leasesA = LeaseGrpc.newBlockingStub(toA);
+        LeaseGrpc.LeaseBlockingStub leasesB = LeaseGrpc.newBlockingStub(toB);
+        long start = kvB.range(RangeRequest.newBuilder().setKey(bs("x")).build()).getHeader().getRevision();
+        Recorder onB = new Recorder(toB, start + 1);
+
+        // Granted through A, attached through A, kept alive only through B for twice its TTL.
+        long kept = leasesA.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(3).build()).getID();
+        kvA.put(PutRequest.newBuilder().setKey(bs("/lease/kept")).setValue(bs("x")).setLease(kept).build());
+        assertTrue(leasesB.leaseLeases(LeaseLeasesRequest.getDefaultInstance()).getLeasesList().stream()
+                .anyMatch(l -> l.getID() == kept), "B does not list the lease A granted");
+        for (int i = 0; i < 6; i++) {
+            assertEquals(3, keepAlive(toB, kept).getTTL(), "keep-alive through B");
+            Thread.sleep(1_000);
+        }
+        LeaseTimeToLiveResponse ttl = leasesA.leaseTimeToLive(
+                LeaseTimeToLiveRequest.newBuilder().setID(kept).setKeys(true).build());
+        assertTrue(ttl.getTTL() > 0, "A expired a lease kept alive through B: " + ttl);
+        assertEquals(List.of(bs("/lease/kept")), ttl.getKeysList());
+        assertEquals(1, kvA.range(RangeRequest.newBuilder().setKey(bs("/lease/kept")).build()).getKvsCount());
+
+        // A second lease only A knows of; then A goes away and B alone must expire both.
+        long orphan = leasesA.leaseGrant(LeaseGrantRequest.newBuilder().setTTL(2).build()).getID();
+        kvA.put(PutRequest.newBuilder().setKey(bs("/lease/orphan")).setValue(bs("y")).setLease(orphan).build());
+        a.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (kvB.range(RangeRequest.newBuilder().setKey(bs("/lease/")).setRangeEnd(bs("/lease0")).build())
+                .getKvsCount() > 0) {
+            assertTrue(System.nanoTime() < deadline, "B did not expire the leases of a server that is gone");
+            Thread.sleep(200);
+        }
+        assertEquals(-1, leasesB.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(kept).build()).getTTL());
+        assertEquals(-1, leasesB.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(orphan).build()).getTTL());
+        Thread.sleep(1_500); // a second revocation would show up as another DELETE
+        List<Event> deletes;
+        synchronized (onB.events) {
+            deletes = onB.events.stream().filter(e -> e.getType() == Event.EventType.DELETE).toList();
+        }
+        assertEquals(List.of("/lease/kept", "/lease/orphan"),
+                deletes.stream().map(e -> e.getKv().getKey().toStringUtf8()).sorted().toList(),
+                "each expired lease's key deleted exactly once");
+    }
+
+    private static LeaseKeepAliveResponse keepAlive(ManagedChannel channel, long lease) throws InterruptedException {
+        CountDownLatch answered = new CountDownLatch(1);
+        AtomicReference<LeaseKeepAliveResponse> answer = new AtomicReference<>();
+        StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(channel).leaseKeepAlive(new StreamObserver<>() {
+            @Override
+            public void onNext(LeaseKeepAliveResponse r) {
+                answer.set(r);
+                answered.countDown();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answered.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                answered.countDown();
+            }
+        });
+        requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease).build());
+        assertTrue(answered.await(10, TimeUnit.SECONDS), "no keep-alive answer");
+        requests.onCompleted();
+        assertTrue(answer.get() != null, "keep-alive stream failed");
+        return answer.get();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "redis"})
+    void sigkillOfOneProcessLosesNothingAcknowledgedAndTheOtherCarriesOn(String backend) throws Exception {
+        endpoint = TestBackends.freshEndpoint(backend);
         Path log = root.resolve("other.log");
         Process other = CrashRecoveryTest.startServer(root.resolve("other"), endpoint, log, processes);
         ManagedChannel toOther = channel(new InetSocketAddress("127.0.0.1", CrashRecoveryTest.port(other, log)));
