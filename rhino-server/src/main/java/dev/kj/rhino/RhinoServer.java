@@ -3,6 +3,8 @@ package dev.kj.rhino;
 import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
 import dev.kj.rhino.mvcc.MvccStore;
+import dev.kj.rhino.tls.ClientTls;
+import dev.kj.rhino.tls.ServerTls;
 import dev.kj.rhino.v3election.ElectionService;
 import dev.kj.rhino.v3lock.LockService;
 import dev.kj.rhino.v3rpc.RpcServices;
@@ -14,6 +16,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,6 +74,7 @@ public final class RhinoServer implements AutoCloseable {
         for (URI url : config.listenClientUrls()) {
             binds.add(bindAddress(url));
         }
+        SslContext tls = clientTlsContext(config);
         Backend backend = openBackend(config);
         // Snapshots are staged next to the data (or in the temp dir for a database server).
         Path scratchDir = config.dataDir() != null ? config.dataDir().toAbsolutePath()
@@ -100,9 +104,9 @@ public final class RhinoServer implements AutoCloseable {
             services.add(new ElectionService(store));
             services.add(health.getHealthService());
             for (int i = 0; i < binds.size(); i++) {
-                Server server = newServer(binds.get(i), services, callExecutor).start();
-                servers.add(server);
                 URI url = config.listenClientUrls().get(i);
+                Server server = newServer(binds.get(i), isSecure(url) ? tls : null, services, callExecutor).start();
+                servers.add(server);
                 InetSocketAddress bound = boundAddress(server);
                 advertised.add(withPort(url, bound.getPort()));
                 LOG.log(System.Logger.Level.INFO, "serving client requests on {0} (bound {1})", url, bound);
@@ -119,7 +123,36 @@ public final class RhinoServer implements AutoCloseable {
         }
     }
 
-    private static Server newServer(InetSocketAddress address, List<BindableService> services,
+    /**
+     * The TLS context shared by every https listen URL, or null when there is none. etcd's checks and
+     * messages: an https URL needs a certificate and key; on an http URL they are ignored with a warning.
+     */
+    static SslContext clientTlsContext(RhinoConfig config) throws IOException {
+        ClientTls tls = config.clientTls();
+        boolean anySecure = false;
+        for (URI url : config.listenClientUrls()) {
+            if (isSecure(url)) {
+                if (tls.empty()) {
+                    throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for"
+                            + " client url " + url + " with HTTPS scheme");
+                }
+                anySecure = true;
+            } else if (!tls.empty()) {
+                LOG.log(System.Logger.Level.WARNING, "scheme is HTTP while key and cert files are present;"
+                        + " ignoring key and cert files for client url {0}", url);
+            } else if (tls.clientCertAuth()) {
+                LOG.log(System.Logger.Level.WARNING, "scheme is HTTP while --client-cert-auth is enabled;"
+                        + " ignoring client cert auth for client url {0}", url);
+            }
+        }
+        return anySecure ? ServerTls.sslContext(tls) : null;
+    }
+
+    private static boolean isSecure(URI url) {
+        return "https".equalsIgnoreCase(url.getScheme());
+    }
+
+    private static Server newServer(InetSocketAddress address, SslContext tls, List<BindableService> services,
                                     ExecutorService callExecutor) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .executor(callExecutor)
@@ -137,6 +170,9 @@ public final class RhinoServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(KEEPALIVE_TIME_HOURS, TimeUnit.HOURS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
         services.forEach(builder::addService);
         return builder.build();
     }
@@ -260,14 +296,11 @@ public final class RhinoServer implements AutoCloseable {
         }
     }
 
-    /** {@code http://host:port} → the socket address to bind; TLS and other schemes are refused. */
+    /** {@code http://host:port} or {@code https://host:port} → the socket address to bind. */
     static InetSocketAddress bindAddress(URI url) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (scheme.equals("https") || scheme.equals("unixs")) {
-            throw new IllegalArgumentException("TLS is not supported yet: " + url);
-        }
-        if (!scheme.equals("http")) {
-            throw new IllegalArgumentException("unsupported listen URL " + url + " (expected http://host:port)");
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("unsupported listen URL " + url + " (expected http://host:port or https://host:port)");
         }
         String host = url.getHost();
         if (host == null || url.getPort() < 0) {
