@@ -1,5 +1,7 @@
 package dev.kj.rhino;
 
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.CallerInterceptor;
 import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
 import dev.kj.rhino.mvcc.MvccStore;
@@ -10,6 +12,7 @@ import dev.kj.rhino.v3lock.LockService;
 import dev.kj.rhino.v3rpc.RpcServices;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Metadata;
@@ -38,8 +41,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running Rhino: one store, served over gRPC on every listen URL with etcd's services (KV, Watch,
- * Lease, Cluster, Maintenance, Lock, Election) and grpc.health.v1. There is no Auth service yet, so
- * its methods answer UNIMPLEMENTED (etcd would answer them even with auth disabled).
+ * Lease, Cluster, Maintenance, Auth, Lock, Election) and grpc.health.v1.
  */
 public final class RhinoServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RhinoServer.class.getName());
@@ -95,9 +97,10 @@ public final class RhinoServer implements AutoCloseable {
             // Advertised client URLs default to the listen URLs; report the ports actually bound.
             List<URI> advertised = new ArrayList<>();
             boolean advertiseBound = config.advertiseClientUrls().equals(config.listenClientUrls());
+            AuthStore auth = new AuthStore(store, config.clientTls().clientCertAuth(), java.time.Clock.systemUTC());
             RpcServices rpc = RpcServices.create(store, config.name(),
                     () -> advertiseBound ? List.copyOf(advertised) : config.advertiseClientUrls(),
-                    config.advertisePeerUrls(), scratchDir, callExecutor);
+                    config.advertisePeerUrls(), scratchDir, callExecutor, auth);
             HealthStatusManager health = new HealthStatusManager();
             List<BindableService> services = new ArrayList<>(rpc.services());
             services.add(new LockService(store));
@@ -173,7 +176,9 @@ public final class RhinoServer implements AutoCloseable {
         if (tls != null) {
             builder.sslContext(tls);
         }
-        services.forEach(builder::addService);
+        // Every call learns who sent it (token metadata, client certificate) for the auth checks.
+        CallerInterceptor callers = new CallerInterceptor();
+        services.forEach(service -> builder.addService(ServerInterceptors.intercept(service, callers)));
         return builder.build();
     }
 
