@@ -103,8 +103,8 @@ public final class RhinoServer implements AutoCloseable {
                     config.advertisePeerUrls(), scratchDir, callExecutor, auth);
             HealthStatusManager health = new HealthStatusManager();
             List<BindableService> services = new ArrayList<>(rpc.services());
-            services.add(new LockService(store));
-            services.add(new ElectionService(store));
+            services.add(new LockService(store, auth));
+            services.add(new ElectionService(store, auth));
             services.add(health.getHealthService());
             for (int i = 0; i < binds.size(); i++) {
                 URI url = config.listenClientUrls().get(i);

@@ -218,6 +218,54 @@ class TlsTest {
         }
     }
 
+    /**
+     * With --client-cert-auth, a request without a token is the user its certificate names (CN);
+     * a token wins over the certificate. The same etcdctl runs against etcd and Rhino agree.
+     */
+    @Test
+    void certificateCommonNameIsTheUserLikeEtcd() throws Exception {
+        Pair alice = ca.client("alice", KeyFormat.PKCS8_EC);
+        Pair nobody = ca.client("nobody", KeyFormat.PKCS8_EC);
+        List<List<String>> steps = List.of(
+                withCerts(client, "user", "add", "root:rootpw"),
+                withCerts(client, "user", "grant-role", "root", "root"),
+                withCerts(client, "role", "add", "prefix"),
+                withCerts(client, "role", "grant-permission", "prefix", "readwrite", "--prefix", "pre/"),
+                withCerts(client, "user", "add", "alice:alicepw"),
+                withCerts(client, "user", "grant-role", "alice", "prefix"),
+                withCerts(client, "auth", "enable"),
+                withCerts(alice, "put", "pre/a", "1"),
+                withCerts(alice, "put", "x", "1"),
+                withCerts(alice, "user", "list"),
+                withCerts(client, "put", "x", "1"),
+                withCerts(client, "user", "list"),
+                withCerts(nobody, "get", "pre/a"),
+                withCerts(alice, "--user", "root:rootpw", "put", "x", "2"),
+                withCerts(client, "auth", "disable"));
+        List<String> fromEtcd;
+        try (RealEtcd etcd = RealEtcd.startTls(List.of("--cert-file", server.cert().toString(),
+                "--key-file", server.key().toString(), "--trusted-ca-file", ca.caFile().toString(), "--client-cert-auth"))) {
+            fromEtcd = transcript(Etcdctl.forEndpoint(etcd.clientUrl().toString()), steps);
+        }
+        List<String> fromRhino;
+        try (RhinoServer rhino = rhino(mutualTls())) {
+            fromRhino = transcript(Etcdctl.forEndpoint(endpoint(rhino)), steps);
+        }
+        assertEquals(String.join("\n", fromEtcd), String.join("\n", fromRhino));
+        assertTrue(fromEtcd.contains("Error: etcdserver: permission denied"), String.join("\n", fromEtcd));
+    }
+
+    private static List<String> transcript(Etcdctl etcdctl, List<List<String>> steps) {
+        List<String> lines = new ArrayList<>();
+        for (List<String> step : steps) {
+            Etcdctl.Result result = run(etcdctl, step);
+            lines.add("$ " + String.join(" ", step.subList(6, step.size())) + " -> " + result.exitCode());
+            lines.addAll(result.stdout().lines().toList());
+            result.stderr().lines().filter(l -> l.startsWith("Error:")).forEach(lines::add);
+        }
+        return lines;
+    }
+
     record StartFailure(String name, List<String> etcdFlags, ClientTls tls, boolean https) {
         @Override
         public String toString() {
