@@ -2,6 +2,7 @@ package dev.kj.cli;
 
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
+import dev.kj.rhino.tls.ClientTls;
 import dev.kj.cli.ErrorReporting.UserError;
 import java.io.IOException;
 import java.net.URI;
@@ -39,7 +40,11 @@ import sun.misc.SignalHandler;
                     + " Stops gracefully on SIGTERM or SIGINT (exit 0).", ""},
         footer = {"", "Example:",
             "  kj rhino --data-dir /tmp/rhino",
-            "  ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:2379 put greeting hello"})
+            "  ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:2379 put greeting hello",
+            "  kj rhino --listen-client-urls https://127.0.0.1:2379 --cert-file server.pem --key-file server-key.pem \\",
+            "      --trusted-ca-file ca.pem --client-cert-auth",
+            "  ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert ca.pem --cert client.pem"
+                    + " --key client-key.pem get greeting"})
 final class RhinoCommand implements Callable<Integer> {
 
     @Spec
@@ -64,8 +69,8 @@ final class RhinoCommand implements Callable<Integer> {
 
     @Option(names = "--listen-client-urls", split = ",", paramLabel = "URL",
             defaultValue = "http://127.0.0.1:2379", converter = Urls.Client.class,
-            description = "URLs to serve clients on (gRPC), each http://host:port; port 0 picks a free port"
-                    + " (default: ${DEFAULT-VALUE}). https:// is not supported yet.")
+            description = "URLs to serve clients on (gRPC), each http://host:port or https://host:port (TLS,"
+                    + " needs --cert-file and --key-file); port 0 picks a free port (default: ${DEFAULT-VALUE}).")
     List<URI> listenClientUrls;
 
     @Option(names = "--advertise-client-urls", split = ",", paramLabel = "URL", converter = Urls.Client.class,
@@ -83,6 +88,31 @@ final class RhinoCommand implements Callable<Integer> {
             description = "How often watchers that asked for progress notifications get one, as a Go"
                     + " duration such as 5s, 10m or 1h30m (default: ${DEFAULT-VALUE}).")
     Duration progressNotifyInterval;
+
+    @Option(names = "--cert-file", paramLabel = "FILE",
+            description = "Path to the client server TLS cert file (PEM; the chain may follow the certificate).")
+    Path certFile;
+
+    @Option(names = "--key-file", paramLabel = "FILE",
+            description = "Path to the client server TLS key file (PEM: PKCS#8, PKCS#1 RSA or SEC 1 EC; not encrypted).")
+    Path keyFile;
+
+    @Option(names = "--trusted-ca-file", paramLabel = "FILE",
+            description = "Path to the client server TLS trusted CA cert file. As in etcd 3.4, giving it makes"
+                    + " https listeners require a client certificate signed by one of its CAs.")
+    Path trustedCaFile;
+
+    @Option(names = "--client-cert-auth", arity = "0..1", paramLabel = "BOOL", fallbackValue = "true",
+            defaultValue = "false",
+            description = "Enable client cert authentication: https clients must present a certificate signed by"
+                    + " --trusted-ca-file (the system's CAs without it); its common name is the user when auth is"
+                    + " on and no token is sent (default: ${DEFAULT-VALUE}).")
+    boolean clientCertAuth;
+
+    @Option(names = "--client-crl-file", paramLabel = "FILE",
+            description = "Path to the client certificate revocation list file (PEM or DER), read on every"
+                    + " connection; a client whose certificate serial is listed is refused.")
+    Path clientCrlFile;
 
     @Option(names = "--restore", paramLabel = "FILE",
             description = "Restore a snapshot (as written by 'etcdctl snapshot save' against Rhino) into"
@@ -162,7 +192,8 @@ final class RhinoCommand implements Callable<Integer> {
             throw new UserError("--restore writes into --data-dir and cannot be combined with --endpoint");
         }
         return new RhinoConfig(name, endpoint, dir == null ? null : dir.toAbsolutePath().normalize(),
-                listenClientUrls, advertiseClientUrls, advertisePeerUrls, progressNotifyInterval, null);
+                listenClientUrls, advertiseClientUrls, advertisePeerUrls, progressNotifyInterval, null,
+                new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth, clientCrlFile));
     }
 
     private int restore(Path dir) throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kj.rhino.RhinoConfig;
+import dev.kj.rhino.tls.ClientTls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -102,6 +103,39 @@ class RhinoCommandTest {
         assertEquals(List.of(URI.create("https://10.0.0.1:2380"), URI.create("http://10.0.0.2:2380")),
                 config.advertisePeerUrls());
         assertEquals(Duration.ofSeconds(90), config.progressNotifyInterval());
+        assertEquals(ClientTls.NONE, config.clientTls());
+    }
+
+    @Test
+    void tlsFlagsUseEtcdsNames() {
+        RhinoConfig config = configOf("rhino",
+                "--listen-client-urls", "https://127.0.0.1:2379",
+                "--advertise-client-urls", "https://rhino.local:2379",
+                "--cert-file", "server.pem", "--key-file", "server-key.pem",
+                "--trusted-ca-file", "ca.pem", "--client-cert-auth", "--client-crl-file", "revoked.crl");
+        assertEquals(List.of(URI.create("https://127.0.0.1:2379")), config.listenClientUrls());
+        assertEquals(List.of(URI.create("https://rhino.local:2379")), config.advertiseClientUrls());
+        assertEquals(new ClientTls(Path.of("server.pem"), Path.of("server-key.pem"), Path.of("ca.pem"), true,
+                Path.of("revoked.crl")), config.clientTls());
+        assertEquals(false, configOf("rhino", "--client-cert-auth=false").clientTls().clientCertAuth());
+        assertEquals(true, configOf("rhino", "--client-cert-auth=true").clientTls().clientCertAuth());
+    }
+
+    @Test
+    void httpsWithoutACertificateFailsWithEtcdsMessage() {
+        Run run = run("rhino", "--data-dir", tmp.resolve("d").toString(), "--listen-client-urls", "https://127.0.0.1:0");
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(List.of("kj rhino: TLS key/cert (--cert-file, --key-file) must be provided for client url"
+                + " https://127.0.0.1:0 with HTTPS scheme"), run.errLines());
+    }
+
+    @Test
+    void aMissingCertificateFileFailsWithEtcdsMessage() {
+        Path missing = tmp.resolve("missing.pem");
+        Run run = run("rhino", "--data-dir", tmp.resolve("d").toString(), "--listen-client-urls", "https://127.0.0.1:0",
+                "--cert-file", missing.toString(), "--key-file", missing.toString());
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(List.of("kj rhino: open " + missing + ": no such file or directory"), run.errLines());
     }
 
     @Test
@@ -119,8 +153,7 @@ class RhinoCommandTest {
 
     static Stream<BadFlag> badFlags() {
         return Stream.of(
-                new BadFlag(List.of("--listen-client-urls", "https://127.0.0.1:2379"), "TLS (https://) is not supported yet"),
-                new BadFlag(List.of("--advertise-client-urls", "https://127.0.0.1:2379"), "TLS (https://) is not supported yet"),
+                new BadFlag(List.of("--client-cert-auth=maybe"), "Invalid value"),
                 new BadFlag(List.of("--listen-client-urls", "unix:///run/rhino.sock"), "unix sockets are not supported yet"),
                 new BadFlag(List.of("--listen-client-urls", "127.0.0.1:2379"), "not a URL of the form http://host:port"),
                 new BadFlag(List.of("--listen-client-urls", "http://127.0.0.1"), "does not have the form host:port"),

@@ -1,5 +1,6 @@
 package dev.kj.rhino;
 
+import dev.kj.rhino.tls.ClientTls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,8 @@ import java.util.Objects;
  * @param progressNotifyInterval period of progress notifications to watchers that asked for them
  * @param compactionInterval     how often the background compactor drops history rows that a
  *                               compaction has made unreachable
+ * @param clientTls              certificate, key and client-certificate rules for {@code https://}
+ *                               listen URLs ({@link ClientTls#NONE} when there are none)
  */
 public record RhinoConfig(
         String name,
@@ -30,7 +33,8 @@ public record RhinoConfig(
         List<URI> advertiseClientUrls,
         List<URI> advertisePeerUrls,
         Duration progressNotifyInterval,
-        Duration compactionInterval) {
+        Duration compactionInterval,
+        ClientTls clientTls) {
 
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://127.0.0.1:2379");
     public static final URI DEFAULT_PEER_URL = URI.create("http://localhost:2380");
@@ -50,6 +54,15 @@ public record RhinoConfig(
                 ? List.of(DEFAULT_PEER_URL) : List.copyOf(advertisePeerUrls);
         progressNotifyInterval = progressNotifyInterval == null ? Duration.ofMinutes(10) : progressNotifyInterval;
         compactionInterval = compactionInterval == null ? Duration.ofSeconds(5) : compactionInterval;
+        clientTls = clientTls == null ? ClientTls.NONE : clientTls;
+    }
+
+    /** A plaintext-only config. */
+    public RhinoConfig(String name, String endpoint, Path dataDir, List<URI> listenClientUrls,
+                       List<URI> advertiseClientUrls, List<URI> advertisePeerUrls,
+                       Duration progressNotifyInterval, Duration compactionInterval) {
+        this(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval, ClientTls.NONE);
     }
 
     /** A config with etcd's defaults, state in {@code dataDir}. */
@@ -59,17 +72,22 @@ public record RhinoConfig(
 
     public RhinoConfig withListenClientUrls(List<URI> urls) {
         return new RhinoConfig(name, endpoint, dataDir, urls, null, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval);
+                progressNotifyInterval, compactionInterval, clientTls);
     }
 
     /** The same config on the datastore {@code endpoint} ({@code postgres://...}, {@code redis://...}). */
     public RhinoConfig withEndpoint(String endpoint) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval);
+                progressNotifyInterval, compactionInterval, clientTls);
     }
 
     public RhinoConfig withProgressNotifyInterval(Duration interval) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                interval, compactionInterval);
+                interval, compactionInterval, clientTls);
+    }
+
+    public RhinoConfig withClientTls(ClientTls tls) {
+        return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval, tls);
     }
 }

@@ -100,11 +100,12 @@ class RpcServicesTest {
     }
 
     @Test
-    void tlsListenUrlIsRefusedClearly() {
+    void httpsListenUrlWithoutCertificateIsRefusedLikeEtcd() {
         var config = RhinoConfig.defaults(dir.resolve("tls"))
                 .withListenClientUrls(List.of(URI.create("https://127.0.0.1:0")));
         var e = assertThrows(IllegalArgumentException.class, () -> RhinoServer.start(config));
-        assertTrue(e.getMessage().startsWith("TLS is not supported yet"), e.getMessage());
+        assertEquals("TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:0"
+                + " with HTTPS scheme", e.getMessage());
     }
 
     @Test
