@@ -40,6 +40,10 @@ import java.util.function.LongConsumer;
  * Each commit {@code pg_notify}s its revision; {@link #listen} hears them (see {@link CommitListener}).
  *
  * <p>Reads are REPEATABLE READ, read-only transactions from a pool: each one a consistent snapshot.
+ *
+ * <p>Limit: PostgreSQL's B-trees take index entries up to 2,704 bytes (after compression), so a key
+ * longer than that (etcd would take it) fails its write with INTERNAL, together with the rest of
+ * the group commit it was batched with. Kubernetes keys stay far below.
  */
 public final class PostgresBackend implements Backend {
     static final String SCHEMA = "rhino";

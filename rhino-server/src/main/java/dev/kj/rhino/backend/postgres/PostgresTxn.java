@@ -38,6 +38,12 @@ final class PostgresTxn implements WriteTxn {
     /** Rows written so far in {@link #subRevision}; a row's id is (revision << 24) | sub. */
     private long subRevision = -1;
     private long nextSub;
+    /**
+     * Puts and deletes not yet sent: they go as one JDBC batch (one round trip) before a read that
+     * could see them, or at commit. One statement for both keeps their order.
+     */
+    private PreparedStatement pendingRows;
+    private final java.util.Set<ByteString> pendingKeys = new java.util.HashSet<>();
 
     /**
      * @param channel the NOTIFY channel a committed revision is announced on (write transactions)
@@ -201,6 +207,7 @@ final class PostgresTxn implements WriteTxn {
 
     @Override
     public List<Row> range(KeyRange range, long atRevision, long limit, boolean keysOnly) {
+        flushIfPending(range);
         List<Object> params = new ArrayList<>();
         String sql = rangeSql(range, atRevision >= revision ? null : atRevision, limit, keysOnly, params);
         try (PreparedStatement ps = bind(sql, params); ResultSet rs = ps.executeQuery()) {
@@ -239,6 +246,7 @@ final class PostgresTxn implements WriteTxn {
 
     @Override
     public long count(KeyRange range, long atRevision) {
+        flushIfPending(range);
         String sql;
         List<Object> params = new ArrayList<>();
         if (atRevision >= revision) {
@@ -260,6 +268,7 @@ final class PostgresTxn implements WriteTxn {
     @Override
     public void history(KeyRange range, long fromRevision, long toRevision, boolean withPrevious,
                         Consumer<HistoryRow> sink) {
+        flush();
         List<Object> params = new ArrayList<>();
         params.add(firstId(fromRevision));
         params.add(firstId(toRevision + 1));
@@ -297,6 +306,7 @@ final class PostgresTxn implements WriteTxn {
 
     @Override
     public List<byte[]> keysWithLease(long lease) {
+        flush();
         try (PreparedStatement ps = conn.prepareStatement("SELECT key FROM live WHERE lease = ? AND lease <> 0 ORDER BY key")) {
             ps.setLong(1, lease);
             List<byte[]> keys = new ArrayList<>();
@@ -339,6 +349,7 @@ final class PostgresTxn implements WriteTxn {
 
     @Override
     public void scanRows(long maxRevision, Consumer<Row> sink) {
+        flush();
         try (PreparedStatement ps = conn.prepareStatement("SELECT " + ROW_COLUMNS + " FROM kv WHERE id < ? ORDER BY id")) {
             ps.setLong(1, firstId(maxRevision + 1));
             ps.setFetchSize(FETCH_ROWS);
@@ -373,22 +384,78 @@ final class PostgresTxn implements WriteTxn {
     @Override
     public void put(Row row) {
         requireWritable();
-        byte[] key = row.key().toByteArray();
-        long id = nextId(row.modRevision());
-        // One round trip: the history row and the live pointer together.
-        update("put", "WITH h AS (INSERT INTO kv (id, " + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?))"
-                        + " INSERT INTO live (key, kv_id, lease) VALUES (?, ?, ?)"
-                        + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = excluded.lease",
-                id, key, row.modRevision(), row.createRevision(), row.version(), row.lease(),
-                row.value().toByteArray(), key, id, row.lease());
+        addRow(nextId(row.modRevision()), row.key(), row.modRevision(), row.createRevision(), row.version(),
+                row.lease(), row.value().toByteArray());
     }
 
     @Override
     public void delete(ByteString key, long atRevision) {
         requireWritable();
+        addRow(nextId(atRevision), key, atRevision, 0, 0, 0, null);
+    }
+
+    /** Queues a history row plus its effect on live: upsert for a put, removal for a tombstone. */
+    private void addRow(long id, ByteString key, long rev, long create, long version, long lease, byte[] value) {
         byte[] k = key.toByteArray();
-        update("delete", "WITH h AS (INSERT INTO kv (id, " + ROW_COLUMNS + ") VALUES (?, ?, ?, 0, 0, 0, NULL))"
-                + " DELETE FROM live WHERE key = ?", nextId(atRevision), k, atRevision, k);
+        try {
+            if (pendingRows == null) {
+                pendingRows = conn.prepareStatement("WITH h AS (INSERT INTO kv (id, " + ROW_COLUMNS
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?)), d AS (DELETE FROM live WHERE key = ? AND ? = 0)"
+                        + " INSERT INTO live (key, kv_id, lease) SELECT ?, ?, ? WHERE ? > 0"
+                        + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = excluded.lease");
+            }
+            PreparedStatement ps = pendingRows;
+            ps.setLong(1, id);
+            ps.setBytes(2, k);
+            ps.setLong(3, rev);
+            ps.setLong(4, create);
+            ps.setLong(5, version);
+            ps.setLong(6, lease);
+            ps.setBytes(7, value);
+            ps.setBytes(8, k);
+            ps.setLong(9, version);
+            ps.setBytes(10, k);
+            ps.setLong(11, id);
+            ps.setLong(12, lease);
+            ps.setLong(13, version);
+            ps.addBatch();
+            pendingKeys.add(key);
+        } catch (SQLException e) {
+            throw failure("write", e);
+        }
+    }
+
+    private void flushIfPending(KeyRange range) {
+        if (pendingKeys.isEmpty()) {
+            return;
+        }
+        if (range.isSingleKey()) {
+            if (pendingKeys.contains(ByteString.copyFrom(range.start()))) {
+                flush();
+            }
+            return;
+        }
+        for (ByteString key : pendingKeys) {
+            if (range.contains(key)) {
+                flush();
+                return;
+            }
+        }
+    }
+
+    /** Sends the queued rows (pgjdbc pipelines a batch: one round trip). */
+    private void flush() {
+        if (pendingKeys.isEmpty()) {
+            return;
+        }
+        try {
+            pendingRows.executeBatch();
+        } catch (SQLException e) {
+            SQLException cause = e.getNextException() != null ? e.getNextException() : e;
+            throw failure("write", cause);
+        } finally {
+            pendingKeys.clear();
+        }
     }
 
     @Override
@@ -428,6 +495,7 @@ final class PostgresTxn implements WriteTxn {
     @Override
     public long compactWindow(long fromRevision, long toRevision) {
         requireWritable();
+        flush();
         long from = firstId(fromRevision + 1);
         long to = firstId(toRevision + 1);
         return update("compact", "DELETE FROM kv WHERE id IN (SELECT p.id FROM kv n"
@@ -443,6 +511,7 @@ final class PostgresTxn implements WriteTxn {
     @Override
     public void commit() {
         requireWritable();
+        flush();
         try {
             if (revisionDirty) {
                 try (PreparedStatement ps = conn.prepareStatement(
@@ -462,6 +531,7 @@ final class PostgresTxn implements WriteTxn {
 
     @Override
     public void rollback() {
+        pendingKeys.clear(); // never sent
         try {
             conn.rollback();
         } catch (SQLException e) {
@@ -482,6 +552,9 @@ final class PostgresTxn implements WriteTxn {
         } finally {
             done = true;
             try {
+                if (pendingRows != null) {
+                    pendingRows.close();
+                }
                 conn.close(); // back to the pool
             } catch (SQLException ignored) {
                 // nothing more to do with it

@@ -186,6 +186,28 @@ class PostgresBackendTest {
         assertEquals(everything(sqlite), everything(pg));
     }
 
+    /** Queued writes keep their order, and a read in the same transaction sees them. */
+    @Test
+    void severalRevisionsOfOneKeyInOneTransaction() {
+        commit(t -> {
+            t.setRevision(2);
+            t.put(put("q", 2, 2, 1, 0, "a"));
+            t.delete(b("q"), 3);
+            t.put(put("q", 4, 4, 1, 9, "b"));
+            t.put(put("r", 4, 4, 1, 0, "r"));
+            assertEquals("b", t.range(KeyRange.single(b("q").toByteArray()), 4, 0, false).getFirst().value().toStringUtf8());
+            t.delete(b("r"), 5);
+            assertEquals(1, t.count(KeyRange.of(new byte[0], new byte[] {0}), 5));
+            t.put(put("r", 6, 6, 1, 0, "again"));
+            t.delete(b("q"), 7);
+            t.setRevision(7);
+        });
+        List<String> expected = everything(sqlite);
+        assertEquals(expected, everything(pg));
+        assertTrue(expected.contains("@7 KeyRange[\0, \0) count 1") || expected.stream().anyMatch(l -> l.startsWith("@7") && l.endsWith("count 1")),
+                String.join("\n", expected));
+    }
+
     @Test
     void readsAreSnapshotsAndTheWriterSeesItsOwnWrites() {
         writeHistory();
