@@ -135,6 +135,12 @@ public final class RedisBackend implements Backend {
                 || message.contains("without any password configured")) {
             return "authentication failed (" + message.strip() + ")";
         }
+        if (message.contains("Connection refused")) {
+            return "connection refused";
+        }
+        if (message.contains("NXDOMAIN")) {
+            return "unknown host";
+        }
         return message.strip();
     }
 

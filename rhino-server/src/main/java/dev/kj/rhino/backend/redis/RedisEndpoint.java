@@ -15,7 +15,7 @@ import java.util.Locale;
  * writes durable before answering (etcd's {@code --unsafe-no-fsync}). Other options go to Lettuce
  * ({@code timeout}, {@code clientName}, {@code verifyPeer}).
  *
- * @param description where the data lives, without credentials ("redis://127.0.0.1:6379/0 prefix rhino:")
+ * @param description where the data lives, without credentials ("redis://127.0.0.1:6379/0 (prefix rhino:)")
  */
 record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, String description) {
     static final String DEFAULT_PREFIX = "rhino:";
@@ -94,7 +94,7 @@ record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, String 
             uri.setTimeout(DEFAULT_TIMEOUT);
         }
         uri.setClientName("rhino");
-        String description = scheme + "://" + url.getHost() + ":" + port + "/" + database + " prefix " + prefix;
+        String description = scheme + "://" + url.getHost() + ":" + port + "/" + database + " (prefix " + prefix + ")";
         return new RedisEndpoint(uri, prefix, unsafeNoFsync, description);
     }
 }
