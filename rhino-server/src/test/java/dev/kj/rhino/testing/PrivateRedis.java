@@ -18,33 +18,48 @@ public final class PrivateRedis implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final List<String> settings;
+    private final boolean tls;
     private Process process;
 
-    private PrivateRedis(Path program, Path dir, int port, List<String> settings) {
+    private PrivateRedis(Path program, Path dir, int port, List<String> settings, boolean tls) {
         this.program = program;
         this.dir = dir;
         this.port = port;
         this.settings = settings;
+        this.tls = tls;
     }
 
     /** Starts a server with extra settings ("--appendonly", "yes", ...) and its data in {@code dir}. */
     public static PrivateRedis start(Path dir, String... settings) throws IOException, InterruptedException {
+        return start(dir, false, settings);
+    }
+
+    /** A server that speaks only TLS; {@code settings} name its certificate files. */
+    public static PrivateRedis startTls(Path dir, String... settings) throws IOException, InterruptedException {
+        return start(dir, true, settings);
+    }
+
+    private static PrivateRedis start(Path dir, boolean tls, String... settings) throws IOException, InterruptedException {
         Path program = Peers.require("redis-server");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        PrivateRedis redis = new PrivateRedis(program, dir, port, List.of(settings));
+        PrivateRedis redis = new PrivateRedis(program, dir, port, List.of(settings), tls);
         redis.startProcess();
         return redis;
     }
 
     public String url() {
-        return "redis://127.0.0.1:" + port + "/0";
+        return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port + "/0";
     }
 
     private void startProcess() throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(program.toString(), "--port", Integer.toString(port),
+        List<String> ports = tls ? List.of("--port", "0", "--tls-port", Integer.toString(port))
+                : List.of("--port", Integer.toString(port));
+        List<String> command = new ArrayList<>(List.of(program.toString()));
+        command.addAll(ports);
+        command.addAll(List.of(
                 "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--daemonize", "no",
                 "--logfile", dir.resolve("redis.log").toString()));
         command.addAll(settings);

@@ -88,10 +88,13 @@ public final class RedisBackend implements Backend {
     public static RedisBackend open(String endpointUrl) {
         RedisEndpoint endpoint = RedisEndpoint.parse(endpointUrl);
         RedisClient client = RedisClient.create();
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(false) // see Link
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(10)).build())
-                .build());
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(10)).build());
+        if (endpoint.sslOptions() != null) {
+            options.sslOptions(endpoint.sslOptions());
+        }
+        client.setOptions(options.build());
         RedisBackend backend = null;
         try {
             Link probe = new Link(client, endpoint.uri());
@@ -134,6 +137,12 @@ public final class RedisBackend implements Backend {
         if (message.startsWith("WRONGPASS") || message.startsWith("NOAUTH")
                 || message.contains("without any password configured")) {
             return "authentication failed (" + message.strip() + ")";
+        }
+        if (message.contains("Connection refused")) {
+            return "connection refused";
+        }
+        if (message.contains("NXDOMAIN")) {
+            return "unknown host";
         }
         return message.strip();
     }

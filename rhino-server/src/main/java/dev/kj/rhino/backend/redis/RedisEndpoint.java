@@ -1,8 +1,11 @@
 package dev.kj.rhino.backend.redis;
 
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,12 +15,15 @@ import java.util.Locale;
  * A parsed {@code redis://[user:password@]host[:port][/db][?options]} or {@code rediss://} (TLS)
  * endpoint. Rhino's own options: {@code prefix} (default {@code rhino:}) names the keys, so several
  * stores can share one database; {@code unsafe-no-fsync=true} accepts a server that does not make
- * writes durable before answering (etcd's {@code --unsafe-no-fsync}). Other options go to Lettuce
- * ({@code timeout}, {@code clientName}, {@code verifyPeer}).
+ * writes durable before answering (etcd's {@code --unsafe-no-fsync}); for {@code rediss://},
+ * {@code cacert} (PEM file of the CAs to trust instead of the JVM's) and {@code cert} + {@code key}
+ * (PEM client certificate and PKCS#8 key, when the server asks for one). Other options go to
+ * Lettuce ({@code timeout}, {@code clientName}, {@code verifyPeer}).
  *
- * @param description where the data lives, without credentials ("redis://127.0.0.1:6379/0 prefix rhino:")
+ * @param description where the data lives, without credentials ("redis://127.0.0.1:6379/0 (prefix rhino:)")
  */
-record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, String description) {
+record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, Path caCert, Path clientCert,
+                     Path clientKey, String description) {
     static final String DEFAULT_PREFIX = "rhino:";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -51,6 +57,9 @@ record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, String 
         }
         String prefix = DEFAULT_PREFIX;
         boolean unsafeNoFsync = false;
+        Path caCert = null;
+        Path clientCert = null;
+        Path clientKey = null;
         List<String> passOn = new ArrayList<>();
         if (url.getRawQuery() != null) {
             for (String option : url.getRawQuery().split("&")) {
@@ -69,11 +78,20 @@ record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, String 
                         prefix = value;
                     }
                     case "unsafe-no-fsync" -> unsafeNoFsync = value.isEmpty() || Boolean.parseBoolean(value);
+                    case "cacert" -> caCert = readable(name, value);
+                    case "cert" -> clientCert = readable(name, value);
+                    case "key" -> clientKey = readable(name, value);
                     case "database", "db" -> throw new IllegalArgumentException(
                             "give the redis database as the path (redis://host:port/N), not as ?" + name);
                     default -> passOn.add(option);
                 }
             }
+        }
+        if ((caCert != null || clientCert != null || clientKey != null) && !scheme.equals("rediss")) {
+            throw new IllegalArgumentException("redis endpoint options cacert, cert and key need rediss:// (TLS)");
+        }
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("redis endpoint options cert and key go together");
         }
         int port = url.getPort() < 0 ? RedisURI.DEFAULT_REDIS_PORT : url.getPort();
         StringBuilder lettuce = new StringBuilder(scheme).append("://");
@@ -94,7 +112,30 @@ record RedisEndpoint(RedisURI uri, String prefix, boolean unsafeNoFsync, String 
             uri.setTimeout(DEFAULT_TIMEOUT);
         }
         uri.setClientName("rhino");
-        String description = scheme + "://" + url.getHost() + ":" + port + "/" + database + " prefix " + prefix;
-        return new RedisEndpoint(uri, prefix, unsafeNoFsync, description);
+        String description = scheme + "://" + url.getHost() + ":" + port + "/" + database + " (prefix " + prefix + ")";
+        return new RedisEndpoint(uri, prefix, unsafeNoFsync, caCert, clientCert, clientKey, description);
+    }
+
+    private static Path readable(String option, String value) {
+        Path file = Path.of(value);
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException("redis endpoint option " + option + ": cannot read " + value);
+        }
+        return file;
+    }
+
+    /** Lettuce's TLS settings for the cacert/cert/key options, or null to use its defaults. */
+    SslOptions sslOptions() {
+        if (caCert == null && clientCert == null) {
+            return null;
+        }
+        SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+        if (caCert != null) {
+            ssl.trustManager(caCert.toFile());
+        }
+        if (clientCert != null) {
+            ssl.keyManager(clientCert.toFile(), clientKey.toFile(), null);
+        }
+        return ssl.build();
     }
 }

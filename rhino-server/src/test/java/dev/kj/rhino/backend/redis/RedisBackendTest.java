@@ -471,7 +471,8 @@ class RedisBackendTest {
         RedisStores.require();
         record Bad(String endpoint, String says) {}
         for (Bad bad : List.of(
-                new Bad("redis://127.0.0.1:1/0", "Connection refused"),
+                new Bad("redis://127.0.0.1:1/0", "cannot use redis at redis://127.0.0.1:1/0 (prefix rhino:): connection refused"),
+                new Bad("redis://nosuchhost.invalid:6379/0", "unknown host"),
                 new Bad("redis://nobody:wrong@127.0.0.1:6379/0?unsafe-no-fsync=true", "authentication failed"),
                 new Bad("redis://127.0.0.1:6379/999?unsafe-no-fsync=true", "DB index is out of range"),
                 new Bad("redis://127.0.0.1:6379/x", "is not a database number"),
