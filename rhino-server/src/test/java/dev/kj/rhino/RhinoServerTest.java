@@ -47,7 +47,7 @@ class RhinoServerTest {
     void otherEndpointsAreRejected(String endpoint) {
         var config = new RhinoConfig("default", endpoint, null, List.of(RhinoConfig.DEFAULT_CLIENT_URL),
                 null, null, null, null);
-        assertThrows(IllegalArgumentException.class, () -> RhinoServer.databaseFile(config));
+        assertThrows(IllegalArgumentException.class, () -> RhinoServer.openBackend(config).close());
     }
 
     static Stream<String> rejectedEndpoints() {
