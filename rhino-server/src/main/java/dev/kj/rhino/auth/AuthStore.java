@@ -191,12 +191,18 @@ public final class AuthStore {
         }
     }
 
-    /** etcd's checkTxnAuth: read on every compare, then every op of both branches (not nested txns, as etcd). */
+    /**
+     * etcd's checkTxnAuth: read on every compare, then every op of both branches. Nested txns are
+     * checked too, as newer etcd does ("enforce auth checks for nested txn ops"; 3.4.23 let them through).
+     */
     public void checkTxn(Caller caller, TxnRequest request) {
         if (!enabled() && caller.token() == null) {
             return;
         }
-        AuthInfo info = authInfo(caller);
+        checkTxn(authInfo(caller), request);
+    }
+
+    private void checkTxn(AuthInfo info, TxnRequest request) {
         for (Compare compare : request.getCompareList()) {
             checkKeys(info, compare.getKey(), compare.getRangeEnd(), false);
         }
@@ -216,7 +222,8 @@ public final class AuthStore {
                     }
                     checkKeys(info, delete.getKey(), delete.getRangeEnd(), true);
                 }
-                case REQUEST_TXN, REQUEST_NOT_SET -> { }
+                case REQUEST_TXN -> checkTxn(info, op.getRequestTxn());
+                case REQUEST_NOT_SET -> { }
             }
         }
     }
