@@ -2,6 +2,7 @@ package dev.kj.cli;
 
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
+import dev.kj.rhino.auth.AuthOptions;
 import dev.kj.rhino.tls.ClientTls;
 import dev.kj.cli.ErrorReporting.UserError;
 import java.io.IOException;
@@ -114,6 +115,20 @@ final class RhinoCommand implements Callable<Integer> {
                     + " connection; a client whose certificate serial is listed is refused.")
     Path clientCrlFile;
 
+    @Option(names = "--auth-token", paramLabel = "TYPE", defaultValue = "simple", converter = AuthTokenType.class,
+            description = "Auth token type: simple (etcd's default: opaque tokens held in memory). jwt is not"
+                    + " supported yet (default: ${DEFAULT-VALUE}).")
+    String authToken;
+
+    @Option(names = "--auth-token-ttl", paramLabel = "SECONDS", defaultValue = "300",
+            description = "How long a simple token stays valid after its last use, in seconds (default: ${DEFAULT-VALUE}).")
+    long authTokenTtl;
+
+    @Option(names = "--bcrypt-cost", paramLabel = "COST", defaultValue = "10",
+            description = "bcrypt cost for hashing auth passwords, 4 to 31; other values fall back to 10 with a"
+                    + " warning, as in etcd (default: ${DEFAULT-VALUE}).")
+    int bcryptCost;
+
     @Option(names = "--restore", paramLabel = "FILE",
             description = "Restore a snapshot (as written by 'etcdctl snapshot save' against Rhino) into"
                     + " --data-dir, then exit. Refuses a data dir that already holds data.")
@@ -193,7 +208,8 @@ final class RhinoCommand implements Callable<Integer> {
         }
         return new RhinoConfig(name, endpoint, dir == null ? null : dir.toAbsolutePath().normalize(),
                 listenClientUrls, advertiseClientUrls, advertisePeerUrls, progressNotifyInterval, null,
-                new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth, clientCrlFile));
+                new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth, clientCrlFile),
+                new AuthOptions(bcryptCost, Duration.ofSeconds(authTokenTtl)));
     }
 
     private int restore(Path dir) throws Exception {

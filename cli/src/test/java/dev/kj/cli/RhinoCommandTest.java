@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kj.rhino.RhinoConfig;
+import dev.kj.rhino.auth.AuthOptions;
 import dev.kj.rhino.tls.ClientTls;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -122,6 +123,14 @@ class RhinoCommandTest {
     }
 
     @Test
+    void authFlagsUseEtcdsNamesAndDefaults() {
+        assertEquals(AuthOptions.DEFAULTS, configOf("rhino").authOptions());
+        assertEquals(new AuthOptions(12, Duration.ofSeconds(60)),
+                configOf("rhino", "--auth-token", "simple", "--bcrypt-cost", "12", "--auth-token-ttl", "60").authOptions());
+        assertEquals(10, configOf("rhino", "--bcrypt-cost", "40").authOptions().bcryptCost(), "etcd falls back to 10");
+    }
+
+    @Test
     void httpsWithoutACertificateFailsWithEtcdsMessage() {
         Run run = run("rhino", "--data-dir", tmp.resolve("d").toString(), "--listen-client-urls", "https://127.0.0.1:0");
         assertEquals(1, run.exitCode(), run.err());
@@ -154,6 +163,8 @@ class RhinoCommandTest {
     static Stream<BadFlag> badFlags() {
         return Stream.of(
                 new BadFlag(List.of("--client-cert-auth=maybe"), "Invalid value"),
+                new BadFlag(List.of("--auth-token", "jwt,pub-key=k.pub,priv-key=k,sign-method=RS256"), "jwt tokens are not supported yet"),
+                new BadFlag(List.of("--auth-token", "magic"), "auth: invalid auth options"),
                 new BadFlag(List.of("--listen-client-urls", "unix:///run/rhino.sock"), "unix sockets are not supported yet"),
                 new BadFlag(List.of("--listen-client-urls", "127.0.0.1:2379"), "not a URL of the form http://host:port"),
                 new BadFlag(List.of("--listen-client-urls", "http://127.0.0.1"), "does not have the form host:port"),

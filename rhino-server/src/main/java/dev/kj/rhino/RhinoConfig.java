@@ -1,5 +1,6 @@
 package dev.kj.rhino;
 
+import dev.kj.rhino.auth.AuthOptions;
 import dev.kj.rhino.tls.ClientTls;
 import java.net.URI;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.Objects;
  *                               compaction has made unreachable
  * @param clientTls              certificate, key and client-certificate rules for {@code https://}
  *                               listen URLs ({@link ClientTls#NONE} when there are none)
+ * @param authOptions            bcrypt cost and simple-token lifetime for the Auth API
  */
 public record RhinoConfig(
         String name,
@@ -34,7 +36,8 @@ public record RhinoConfig(
         List<URI> advertisePeerUrls,
         Duration progressNotifyInterval,
         Duration compactionInterval,
-        ClientTls clientTls) {
+        ClientTls clientTls,
+        AuthOptions authOptions) {
 
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://127.0.0.1:2379");
     public static final URI DEFAULT_PEER_URL = URI.create("http://localhost:2380");
@@ -55,6 +58,7 @@ public record RhinoConfig(
         progressNotifyInterval = progressNotifyInterval == null ? Duration.ofMinutes(10) : progressNotifyInterval;
         compactionInterval = compactionInterval == null ? Duration.ofSeconds(5) : compactionInterval;
         clientTls = clientTls == null ? ClientTls.NONE : clientTls;
+        authOptions = authOptions == null ? AuthOptions.DEFAULTS : authOptions;
     }
 
     /** A plaintext-only config. */
@@ -62,7 +66,7 @@ public record RhinoConfig(
                        List<URI> advertiseClientUrls, List<URI> advertisePeerUrls,
                        Duration progressNotifyInterval, Duration compactionInterval) {
         this(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval, ClientTls.NONE);
+                progressNotifyInterval, compactionInterval, ClientTls.NONE, AuthOptions.DEFAULTS);
     }
 
     /** A config with etcd's defaults, state in {@code dataDir}. */
@@ -72,22 +76,27 @@ public record RhinoConfig(
 
     public RhinoConfig withListenClientUrls(List<URI> urls) {
         return new RhinoConfig(name, endpoint, dataDir, urls, null, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval, clientTls);
+                progressNotifyInterval, compactionInterval, clientTls, authOptions);
     }
 
     /** The same config on the datastore {@code endpoint} ({@code postgres://...}, {@code redis://...}). */
     public RhinoConfig withEndpoint(String endpoint) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval, clientTls);
+                progressNotifyInterval, compactionInterval, clientTls, authOptions);
     }
 
     public RhinoConfig withProgressNotifyInterval(Duration interval) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                interval, compactionInterval, clientTls);
+                interval, compactionInterval, clientTls, authOptions);
+    }
+
+    public RhinoConfig withAuthOptions(AuthOptions options) {
+        return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval, clientTls, options);
     }
 
     public RhinoConfig withClientTls(ClientTls tls) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval, tls);
+                progressNotifyInterval, compactionInterval, tls, authOptions);
     }
 }

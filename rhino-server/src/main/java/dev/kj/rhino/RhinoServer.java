@@ -99,7 +99,8 @@ public final class RhinoServer implements AutoCloseable {
             // Advertised client URLs default to the listen URLs; report the ports actually bound.
             List<URI> advertised = new ArrayList<>();
             boolean advertiseBound = config.advertiseClientUrls().equals(config.listenClientUrls());
-            AuthStore auth = new AuthStore(store, config.clientTls().clientCertAuth(), java.time.Clock.systemUTC());
+            AuthStore auth = new AuthStore(store, config.clientTls().clientCertAuth(), config.authOptions(),
+                    java.time.Clock.systemUTC());
             RpcServices rpc = RpcServices.create(store, config.name(),
                     () -> advertiseBound ? List.copyOf(advertised) : config.advertiseClientUrls(),
                     config.advertisePeerUrls(), scratchDir, callExecutor, auth);

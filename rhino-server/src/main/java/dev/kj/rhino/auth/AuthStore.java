@@ -37,8 +37,13 @@ import java.util.concurrent.CompletableFuture;
  * flag and the auth revision, kept as records outside the keyspace. Every change runs through the
  * store's writer, so it is ordered with KV writes and durable before it is acknowledged, and it
  * never moves the KV revision. Reads and permission checks use an immutable in-memory {@link State}
- * replaced after each committed change. Passwords are bcrypt hashes (cost 10, "$2a$", as etcd
- * writes them); hashing and checking happen off the writer thread.
+ * replaced after each committed change. Passwords are bcrypt hashes ("$2a$" with
+ * {@code --bcrypt-cost}, as etcd writes them); hashing and checking happen off the writer thread.
+ *
+ * <p>Permissions are checked when a request arrives, against the state of that moment (etcd
+ * checks again when it applies the request and can answer "revision of auth store is old"; a
+ * single writer makes that race too narrow to model). On a backend shared by several Rhino
+ * processes each keeps its own state and tokens, read at start.
  */
 public final class AuthStore {
     static final String ROOT = "root";
@@ -47,8 +52,6 @@ public final class AuthStore {
     static final String ROLES = "authRoles";
     static final String ENABLED = "enabled";
     static final String REVISION = "revision";
-    /** etcd's --bcrypt-cost default (bcrypt.DefaultCost). */
-    static final int BCRYPT_COST = 10;
     /** Go's bcrypt (as vendored by etcd 3.4) uses the first 72 bytes of a password. */
     private static final BCrypt.Hasher HASHER = BCrypt.with(BCrypt.Version.VERSION_2A,
             LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
@@ -112,12 +115,14 @@ public final class AuthStore {
     private final MvccStore store;
     private final boolean clientCertAuth;
     private final SimpleTokens tokens;
+    private final int bcryptCost;
     private volatile State state;
 
-    public AuthStore(MvccStore store, boolean clientCertAuth, Clock clock) {
+    public AuthStore(MvccStore store, boolean clientCertAuth, AuthOptions options, Clock clock) {
         this.store = store;
         this.clientCertAuth = clientCertAuth;
-        this.tokens = new SimpleTokens(clock);
+        this.bcryptCost = options.bcryptCost();
+        this.tokens = new SimpleTokens(clock, options.tokenTtl());
         try (ReadTxn txn = store.beginRead()) {
             this.state = State.load(txn);
         }
@@ -186,12 +191,18 @@ public final class AuthStore {
         }
     }
 
-    /** etcd's checkTxnAuth: read on every compare, then every op of both branches (not nested txns, as etcd). */
+    /**
+     * etcd's checkTxnAuth: read on every compare, then every op of both branches. Nested txns are
+     * checked too, as newer etcd does ("enforce auth checks for nested txn ops"; 3.4.23 let them through).
+     */
     public void checkTxn(Caller caller, TxnRequest request) {
         if (!enabled() && caller.token() == null) {
             return;
         }
-        AuthInfo info = authInfo(caller);
+        checkTxn(authInfo(caller), request);
+    }
+
+    private void checkTxn(AuthInfo info, TxnRequest request) {
         for (Compare compare : request.getCompareList()) {
             checkKeys(info, compare.getKey(), compare.getRangeEnd(), false);
         }
@@ -211,7 +222,8 @@ public final class AuthStore {
                     }
                     checkKeys(info, delete.getKey(), delete.getRangeEnd(), true);
                 }
-                case REQUEST_TXN, REQUEST_NOT_SET -> { }
+                case REQUEST_TXN -> checkTxn(info, op.getRequestTxn());
+                case REQUEST_NOT_SET -> { }
             }
         }
     }
@@ -603,10 +615,10 @@ public final class AuthStore {
     }
 
     /** A bcrypt hash of the password, or the hash a 3.5+ client computed itself (hashedPassword). */
-    private static byte[] hash(String password, String hashedPassword) {
+    private byte[] hash(String password, String hashedPassword) {
         if (!hashedPassword.isEmpty()) {
             return hashedPassword.getBytes(StandardCharsets.UTF_8);
         }
-        return HASHER.hash(BCRYPT_COST, password.getBytes(StandardCharsets.UTF_8));
+        return HASHER.hash(bcryptCost, password.getBytes(StandardCharsets.UTF_8));
     }
 }

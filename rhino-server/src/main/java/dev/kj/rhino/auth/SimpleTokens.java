@@ -9,12 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * etcd's default {@code --auth-token simple}: an opaque "16 letters.index" string mapped in memory
- * to its user, valid for five minutes after its last use, dropped when the user is deleted or
+ * to its user, valid for {@code --auth-token-ttl} (five minutes) after its last use, dropped when the user is deleted or
  * changes password and all dropped when auth is disabled. Tokens do not survive a restart (etcd's
  * do not either).
  */
 final class SimpleTokens {
-    static final Duration TTL = Duration.ofSeconds(300);
     private static final String LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private static final int LENGTH = 16;
 
@@ -25,9 +24,11 @@ final class SimpleTokens {
     private final SecureRandom random = new SecureRandom();
     private final AtomicLong index = new AtomicLong();
     private final Clock clock;
+    private final long ttlMillis;
 
-    SimpleTokens(Clock clock) {
+    SimpleTokens(Clock clock, Duration ttl) {
         this.clock = clock;
+        this.ttlMillis = ttl.toMillis();
     }
 
     String assign(String user) {
@@ -37,7 +38,7 @@ final class SimpleTokens {
             token.append(LETTERS.charAt(random.nextInt(LETTERS.length())));
         }
         token.append('.').append(index.incrementAndGet());
-        tokens.put(token.toString(), new Entry(user, clock.millis() + TTL.toMillis()));
+        tokens.put(token.toString(), new Entry(user, clock.millis() + ttlMillis));
         return token.toString();
     }
 
@@ -52,7 +53,7 @@ final class SimpleTokens {
             tokens.remove(token, entry);
             return null;
         }
-        tokens.replace(token, entry, new Entry(entry.user(), now + TTL.toMillis()));
+        tokens.replace(token, entry, new Entry(entry.user(), now + ttlMillis));
         return entry.user();
     }
 

@@ -29,8 +29,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Builds the server side of client TLS the way etcd's transport.TLSInfo.ServerConfig does: TLS 1.2
- * or newer, ALPN h2, the certificate and key read once at start (bad files fail the start, as they
- * fail etcd's), a client certificate required and verified against the trusted CA (the system's
+ * or newer, ALPN h2, the certificate and key read at start (bad files fail the start, as they fail
+ * etcd's) and again whenever they change ({@link ReloadingKeyManager}), a client certificate required and verified against the trusted CA (the system's
  * roots when none is given) when {@link ClientTls#requiresClientCertificate()}, and the CRL file
  * re-read on every handshake, refusing a chain any of whose serial numbers it lists.
  *
@@ -45,11 +45,8 @@ public final class ServerTls {
             throw new IOException("KeyFile and CertFile must both be present[key: "
                     + orEmpty(tls.keyFile()) + ", cert: " + orEmpty(tls.certFile()) + "]");
         }
-        List<X509Certificate> chain = Pem.certificates(tls.certFile(), "certificate");
-        PrivateKey key = Pem.privateKey(tls.keyFile());
-        requireMatchingKey(key, chain.getFirst());
         SslContextBuilder builder = GrpcSslContexts.configure(
-                SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new)), SslProvider.JDK)
+                SslContextBuilder.forServer(new ReloadingKeyManager(tls.certFile(), tls.keyFile())), SslProvider.JDK)
                 .protocols("TLSv1.3", "TLSv1.2");
         if (tls.requiresClientCertificate()) {
             X509ExtendedTrustManager verifier = trustManager(tls.trustedCaFile());
@@ -69,7 +66,7 @@ public final class ServerTls {
     }
 
     /** Go's tls.X509KeyPair refuses a key that does not belong to the certificate; so do we. */
-    private static void requireMatchingKey(PrivateKey key, X509Certificate cert) throws IOException {
+    static void requireMatchingKey(PrivateKey key, X509Certificate cert) throws IOException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

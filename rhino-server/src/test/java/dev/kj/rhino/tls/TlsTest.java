@@ -266,6 +266,60 @@ class TlsTest {
         return lines;
     }
 
+    /** etcd reads its certificate at every handshake; Rhino re-reads it when the files change. */
+    @Test
+    void aRenewedCertificateIsServedWithoutARestart() throws Exception {
+        Path live = Files.createTempDirectory(dir, "live-");
+        Path certFile = live.resolve("server.pem");
+        Path keyFile = live.resolve("server-key.pem");
+        Pair first = ca.server("first", KeyFormat.SEC1_EC);
+        Pair renewed = ca.server("renewed", KeyFormat.PKCS8_RSA);
+        install(first, certFile, keyFile, 0);
+        try (RhinoServer rhino = rhino(new ClientTls(certFile, keyFile, null, false, null))) {
+            int port = rhino.clientAddresses().getFirst().getPort();
+            assertEquals(first.certificate().getSerialNumber(), servedSerial(port));
+            install(renewed, certFile, keyFile, 10);
+            assertEquals(renewed.certificate().getSerialNumber(), servedSerial(port));
+            Files.writeString(keyFile, "half-written");
+            Files.setLastModifiedTime(keyFile, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 20_000));
+            assertThrows(IOException.class, () -> servedSerial(port), "a pair that does not load fails the handshake");
+            install(renewed, certFile, keyFile, 30);
+            assertEquals(renewed.certificate().getSerialNumber(), servedSerial(port));
+            Etcdctl.Result get = run(Etcdctl.forEndpoint(endpoint(rhino)), List.of("--cacert", ca.caFile().toString(), "get", "k"));
+            assertTrue(get.ok(), get.toString());
+        }
+    }
+
+    private static void install(Pair pair, Path certFile, Path keyFile, long secondsAhead) throws IOException {
+        Files.copy(pair.cert(), certFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(pair.key(), keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // the same second, and maybe the same size, as the old files: make the change visible
+        var stamp = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + secondsAhead * 1000);
+        Files.setLastModifiedTime(certFile, stamp);
+        Files.setLastModifiedTime(keyFile, stamp);
+    }
+
+    /** Handshakes with the JDK's client and returns the serial number of the certificate served. */
+    private static java.math.BigInteger servedSerial(int port) throws Exception {
+        java.security.KeyStore roots = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        roots.load(null, null);
+        roots.setCertificateEntry("ca", ca.caCertificate());
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(roots);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return ((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
+    }
+
     record StartFailure(String name, List<String> etcdFlags, ClientTls tls, boolean https) {
         @Override
         public String toString() {
