@@ -2,6 +2,8 @@ package dev.kj.rhino;
 
 import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
+import dev.kj.rhino.gateway.Gateway;
+import dev.kj.rhino.gateway.SharedPortNegotiator;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.v3election.ElectionService;
 import dev.kj.rhino.v3lock.LockService;
@@ -35,8 +37,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running Rhino: one store, served over gRPC on every listen URL with etcd's services (KV, Watch,
- * Lease, Cluster, Maintenance, Lock, Election) and grpc.health.v1. There is no Auth service yet, so
- * its methods answer UNIMPLEMENTED (etcd would answer them even with auth disabled).
+ * Lease, Cluster, Maintenance, Lock, Election) and grpc.health.v1, and etcd's JSON gateway on the
+ * same ports. There is no Auth service yet, so its methods answer UNIMPLEMENTED (etcd would answer
+ * them even with auth disabled).
  */
 public final class RhinoServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RhinoServer.class.getName());
@@ -54,14 +57,17 @@ public final class RhinoServer implements AutoCloseable {
     private final MvccStore store;
     private final RpcServices rpc;
     private final HealthStatusManager health;
+    private final Gateway gateway;
     private final List<Server> servers;
     private final Object closeLock = new Object();
     private boolean closed;
 
-    private RhinoServer(MvccStore store, RpcServices rpc, HealthStatusManager health, List<Server> servers) {
+    private RhinoServer(MvccStore store, RpcServices rpc, HealthStatusManager health, Gateway gateway,
+                        List<Server> servers) {
         this.store = store;
         this.rpc = rpc;
         this.health = health;
+        this.gateway = gateway;
         this.servers = servers;
     }
 
@@ -87,6 +93,7 @@ public final class RhinoServer implements AutoCloseable {
         // Unnamed: naming a virtual thread per call showed up in profiles.
         ExecutorService callExecutor = Executors.newVirtualThreadPerTaskExecutor();
         List<Server> servers = new ArrayList<>();
+        Gateway gateway = null;
         try {
             // Advertised client URLs default to the listen URLs; report the ports actually bound.
             List<URI> advertised = new ArrayList<>();
@@ -99,8 +106,9 @@ public final class RhinoServer implements AutoCloseable {
             services.add(new LockService(store));
             services.add(new ElectionService(store));
             services.add(health.getHealthService());
+            gateway = Gateway.start(services, callExecutor, CALL_EXECUTORS, MAX_INBOUND_MESSAGE_BYTES);
             for (int i = 0; i < binds.size(); i++) {
-                Server server = newServer(binds.get(i), services, callExecutor).start();
+                Server server = newServer(binds.get(i), services, callExecutor, gateway).start();
                 servers.add(server);
                 URI url = config.listenClientUrls().get(i);
                 InetSocketAddress bound = boundAddress(server);
@@ -111,27 +119,39 @@ public final class RhinoServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "rhino {0}: data in {1}, member {2}, advertising {3}",
                     config.name(), backend.describe(), Long.toHexString(store.memberId()),
                     advertiseBound ? advertised : config.advertiseClientUrls());
-            return new RhinoServer(store, rpc, health, List.copyOf(servers));
+            return new RhinoServer(store, rpc, health, gateway, List.copyOf(servers));
         } catch (IOException | RuntimeException e) {
             servers.forEach(Server::shutdownNow);
+            if (gateway != null) {
+                gateway.close();
+            }
             store.close();
             throw e;
         }
     }
 
+    /**
+     * Calls that only queue work skip the hand-off to a call thread (a large share of the CPU per
+     * request under load); everything that may block gets a virtual thread.
+     */
+    private static final ServerCallExecutorSupplier CALL_EXECUTORS = new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+            return RpcServices.isNonBlocking(call.getMethodDescriptor().getFullMethodName())
+                    ? MoreExecutors.directExecutor() : null;
+        }
+    };
+
     private static Server newServer(InetSocketAddress address, List<BindableService> services,
-                                    ExecutorService callExecutor) {
+                                    ExecutorService callExecutor, Gateway gateway) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .executor(callExecutor)
-                // Calls that only queue work skip the hand-off to a call thread (a large share of
-                // the CPU per request under load); everything that may block gets a virtual thread.
-                .callExecutor(new ServerCallExecutorSupplier() {
-                    @Override
-                    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-                        return RpcServices.isNonBlocking(call.getMethodDescriptor().getFullMethodName())
-                                ? MoreExecutors.directExecutor() : null;
-                    }
-                })
+                .callExecutor(CALL_EXECUTORS)
+                // HTTP/1.x connections on the same port go to the JSON gateway (see the negotiator);
+                // it bounds the wait for a connection's first bytes, so grpc's own handshake timeout,
+                // which would also end long-running gateway watches, is off.
+                .protocolNegotiator(new SharedPortNegotiator(gateway::installHttp1))
+                .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
@@ -187,6 +207,7 @@ public final class RhinoServer implements AutoCloseable {
             servers.forEach(Server::shutdownNow);
             Thread.currentThread().interrupt();
         }
+        gateway.close();
         // The call executor is not shut down: it holds nothing when idle, and late transport
         // callbacks for already-closed streams would otherwise be rejected noisily.
         store.close();
