@@ -194,11 +194,17 @@ public final class RhinoServer implements AutoCloseable {
         rpc.stopWatches();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
+            boolean finished = true;
             for (Server server : servers) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !server.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-                    server.shutdownNow();
+                    finished = false;
                 }
+            }
+            if (!finished) {
+                // cancels what gateway connections still wait for, so they can close too
+                gateway.close();
+                servers.forEach(Server::shutdownNow);
             }
             for (Server server : servers) {
                 server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);

@@ -9,9 +9,9 @@ import io.grpc.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -40,7 +40,7 @@ import java.util.Map;
  * server, which reads the next request only after answering the last); a pipelined request waits.
  * Everything runs on the connection's event loop; gRPC callbacks hop onto it.
  */
-final class GatewayHandler extends ChannelInboundHandlerAdapter {
+final class GatewayHandler extends ChannelDuplexHandler {
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final int MAX_WAITING = 1024;
@@ -53,6 +53,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange exchange;
+    /** A close asked for by the transport (server shutdown) while an answer was in progress. */
+    private ChannelPromise closeRequested;
 
     GatewayHandler(Gateway gateway) {
         this.gateway = gateway;
@@ -86,7 +88,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof HttpRequest request) {
                 if (request.decoderResult().isFailure()) {
                     ctx.writeAndFlush(plain(HttpResponseStatus.BAD_REQUEST, "400 Bad Request", request))
-                            .addListener(ChannelFutureListener.CLOSE);
+                            .addListener(f -> ctx.close());
                     return;
                 }
                 exchange = begin(request);
@@ -112,8 +114,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        if (closeRequested != null) {
+            ChannelPromise promise = closeRequested;
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close(promise));
+            return;
+        }
         if (!done.keepAlive) {
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
             return;
         }
         while ((exchange == null || !exchange.requestComplete) && !waiting.isEmpty() && ctx.channel().isActive()) {
@@ -147,6 +154,32 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    /**
+     * A close from the transport's side of the pipeline: gRPC closes its connections when the
+     * server shuts down. An idle connection closes at once; an answer in progress (typically a
+     * watch the server is about to end with "server stopped") is finished first.
+     */
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        if (exchange == null || !ctx.channel().isActive()) {
+            ctx.close(promise);
+            return;
+        }
+        closeRequested = promise;
+    }
+
+    /** Only our own HTTP objects go out; anything else written from the transport's side is a close command. */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpObject || msg instanceof ByteBuf) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+        promise.trySuccess();
+        close(ctx, ctx.newPromise());
     }
 
     // ---- routing, as etcd's HTTP mux and the gateway's mux do it ----
@@ -193,7 +226,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         @SuppressWarnings("unchecked")
         MethodDescriptor<Message, Message> call = (MethodDescriptor<Message, Message>) route;
         Metadata metadata = metadata(request.headers());
-        return call.getType().clientSendsOneMessage()
+        return call.getType() == MethodDescriptor.MethodType.UNARY
                 ? new Unary(keepAlive, call, metadata)
                 : new Streaming(keepAlive, call, metadata);
     }
