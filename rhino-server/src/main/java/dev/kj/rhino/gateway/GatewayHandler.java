@@ -1,6 +1,18 @@
 package dev.kj.rhino.gateway;
 
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.kj.rhino.RhinoVersion;
+import dev.kj.rhino.api.etcdserverpb.AlarmRequest;
+import dev.kj.rhino.api.etcdserverpb.AlarmResponse;
+import dev.kj.rhino.api.etcdserverpb.KVGrpc;
+import dev.kj.rhino.api.etcdserverpb.MaintenanceGrpc;
+import dev.kj.rhino.api.etcdserverpb.RangeRequest;
+import dev.kj.rhino.api.etcdserverpb.RangeResponse;
+import io.grpc.stub.ClientCalls;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
@@ -32,7 +44,9 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 
 /**
@@ -210,6 +224,19 @@ final class GatewayHandler extends ChannelDuplexHandler {
         if (path.equals("/v3")) {
             return respond(request, keepAlive, redirect(request, "/v3/" + (rawQuery.isEmpty() ? "" : "?" + rawQuery)));
         }
+        if (path.equals("/version") || path.equals("/health")) {
+            if (!method.equals(HttpMethod.GET)) {
+                DefaultFullHttpResponse notAllowed = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", request);
+                notAllowed.headers().set("Allow", "GET");
+                return respond(request, keepAlive, notAllowed);
+            }
+            if (path.equals("/version")) {
+                return respond(request, keepAlive, full(HttpResponseStatus.OK, JSON,
+                        ("{\"etcdserver\":\"" + RhinoVersion.ETCD_API_VERSION + "\",\"etcdcluster\":\""
+                                + RhinoVersion.ETCD_CLUSTER_VERSION + "\"}").getBytes(StandardCharsets.UTF_8)));
+            }
+            return new Health(keepAlive, decoded.parameters().getOrDefault("exclude", List.of()));
+        }
         if (!path.startsWith("/v3/")) {
             return respond(request, keepAlive, plain(HttpResponseStatus.NOT_FOUND, "404 page not found", request));
         }
@@ -318,6 +345,81 @@ final class GatewayHandler extends ChannelDuplexHandler {
         ctx.writeAndFlush(response);
         fixed.responseComplete = true;
         return fixed;
+    }
+
+    /**
+     * etcd's {@code /health}: unhealthy with an alarm raised (unless excluded by name with
+     * {@code ?exclude=}) or when a read does not succeed within a second. A single member is
+     * always its own leader.
+     */
+    private final class Health extends Exchange {
+        private static final long TIMEOUT_SECONDS = 1;
+
+        Health(boolean keepAlive, List<String> excluded) {
+            super(keepAlive);
+            ClientCall<AlarmRequest, AlarmResponse> alarms = gateway.channel().newCall(MaintenanceGrpc.getAlarmMethod(),
+                    CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            Futures.addCallback(ClientCalls.futureUnaryCall(alarms, AlarmRequest.newBuilder()
+                    .setAction(AlarmRequest.AlarmAction.GET).build()), new FutureCallback<>() {
+                @Override
+                public void onSuccess(AlarmResponse response) {
+                    boolean alarmed = response.getAlarmsList().stream()
+                            .anyMatch(alarm -> !excluded.contains(alarm.getAlarm().name()));
+                    if (alarmed) {
+                        answer(false);
+                        return;
+                    }
+                    ClientCall<RangeRequest, RangeResponse> read = gateway.channel().newCall(KVGrpc.getRangeMethod(),
+                            CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                    Futures.addCallback(ClientCalls.futureUnaryCall(read, RangeRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8("health")).build()), new FutureCallback<>() {
+                        @Override
+                        public void onSuccess(RangeResponse ignored) {
+                            answer(true);
+                        }
+
+                        @Override
+                        public void onFailure(Throwable failure) {
+                            answer(false);
+                        }
+                    }, MoreExecutors.directExecutor());
+                }
+
+                @Override
+                public void onFailure(Throwable failure) {
+                    answer(false);
+                }
+            }, MoreExecutors.directExecutor());
+        }
+
+        private void answer(boolean healthy) {
+            ctx.executor().execute(() -> {
+                if (!ctx.channel().isActive()) {
+                    return;
+                }
+                byte[] body = ("{\"health\":\"" + healthy + "\"}").getBytes(StandardCharsets.UTF_8);
+                DefaultFullHttpResponse response = healthy
+                        ? full(HttpResponseStatus.OK, TEXT, body)
+                        : full(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT,
+                                ("{\"health\":\"false\"}\n").getBytes(StandardCharsets.UTF_8));
+                if (!healthy) {
+                    response.headers().set("X-Content-Type-Options", "nosniff");
+                }
+                if (!keepAlive) {
+                    response.headers().set("Connection", "close");
+                }
+                ctx.writeAndFlush(response);
+                responded();
+            });
+        }
+
+        @Override
+        void body(ByteBuf bytes) {
+        }
+
+        @Override
+        void bodyDone() {
+        }
     }
 
     /** A unary method: the first JSON value of the body is the request. */

@@ -30,14 +30,14 @@ import java.util.regex.Pattern;
  * </pre>
  * The transcript keeps status lines, headers (sorted, without Date; Content-Length's value masked
  * because masked IDs change lengths), bodies and trailers. Masked: cluster and member IDs, raft
- * term and indexes, the leader, db sizes, hashes, the server version, URL ports, and a remaining
- * TTL that is within its granted TTL. Revisions, keys, values, lease IDs, codes and texts stay exact.
+ * term and indexes, the leader, db sizes, hashes, the server and cluster versions, URL ports, and a remaining
+ * TTL that is within its granted TTL; a lease's keys are sorted (etcd lists them in Go map order). Revisions, keys, values, lease IDs, codes and texts stay exact.
  */
 final class CurlSession {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     private static final long MAX_SLEEP_MILLIS = 3000;
     private static final Pattern MASKED_STRING = Pattern.compile(
-            "\"(cluster_id|member_id|leader|raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSize|dbSizeInUse)\":\"[^\"]*\"");
+            "\"(cluster_id|member_id|leader|raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSize|dbSizeInUse|etcdserver|etcdcluster)\":\"[^\"]*\"");
     /** The server version (a key's "version" is a plain counter and stays exact). */
     private static final Pattern SERVER_VERSION = Pattern.compile("\"version\":\"\\d+\\.\\d+[^\"]*\"");
     private static final Pattern MASKED_NUMBER = Pattern.compile("\"(hash)\":\\d+");
@@ -45,6 +45,8 @@ final class CurlSession {
     private static final Pattern PORT = Pattern.compile("(https?://[^:/\"]+):\\d+");
     /** A single member has no peers to dial; the peer URL is configuration, not behaviour. */
     private static final Pattern PEER_URLS = Pattern.compile("\"peerURLs\":\\[[^]]*]");
+    /** etcd lists a lease's keys in Go map order. */
+    private static final Pattern LEASE_KEYS = Pattern.compile("\"keys\":\\[([^]]*)]");
     private static final Pattern REMAINING = Pattern.compile("\"TTL\":\"(\\d+)\",\"grantedTTL\":\"(\\d+)\"");
 
     private final List<String> lines;
@@ -239,6 +241,8 @@ final class CurlSession {
         masked = MEMBER_ID.matcher(masked).replaceAll(Matcher.quoteReplacement("{\"ID\":\"<member>\",\"name\""));
         masked = PEER_URLS.matcher(masked).replaceAll(Matcher.quoteReplacement("\"peerURLs\":[<masked>]"));
         masked = PORT.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + ":<port>"));
+        masked = LEASE_KEYS.matcher(masked).replaceAll(m -> Matcher.quoteReplacement("\"keys\":["
+                + String.join(",", java.util.Arrays.stream(m.group(1).split(",")).sorted().toList()) + "]"));
         Matcher remaining = REMAINING.matcher(masked);
         if (remaining.find()) {
             long left = Long.parseLong(remaining.group(1));
