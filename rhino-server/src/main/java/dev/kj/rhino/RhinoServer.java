@@ -150,7 +150,7 @@ public final class RhinoServer implements AutoCloseable {
                 // HTTP/1.x connections on the same port go to the JSON gateway (see the negotiator);
                 // it bounds the wait for a connection's first bytes, so grpc's own handshake timeout,
                 // which would also end long-running gateway watches, is off.
-                .protocolNegotiator(new SharedPortNegotiator(gateway::installHttp1))
+                .protocolNegotiator(SharedPortNegotiator.plaintext(gateway::installHttp1))
                 .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
