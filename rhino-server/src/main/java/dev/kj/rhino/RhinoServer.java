@@ -6,6 +6,8 @@ import dev.kj.rhino.backend.Backend;
 import dev.kj.rhino.backend.postgres.PostgresBackend;
 import dev.kj.rhino.backend.redis.RedisBackend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
+import dev.kj.rhino.gateway.Gateway;
+import dev.kj.rhino.gateway.SharedPortNegotiator;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.tls.ClientTls;
 import dev.kj.rhino.tls.ServerTls;
@@ -20,6 +22,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.handler.ssl.SslContext;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -43,7 +46,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running Rhino: one store, served over gRPC on every listen URL with etcd's services (KV, Watch,
- * Lease, Cluster, Maintenance, Auth, Lock, Election) and grpc.health.v1.
+ * Lease, Cluster, Maintenance, Auth, Lock, Election) and grpc.health.v1, and etcd's JSON gateway on
+ * the same ports.
  */
 public final class RhinoServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RhinoServer.class.getName());
@@ -61,14 +65,17 @@ public final class RhinoServer implements AutoCloseable {
     private final MvccStore store;
     private final RpcServices rpc;
     private final HealthStatusManager health;
+    private final Gateway gateway;
     private final List<Server> servers;
     private final Object closeLock = new Object();
     private boolean closed;
 
-    private RhinoServer(MvccStore store, RpcServices rpc, HealthStatusManager health, List<Server> servers) {
+    private RhinoServer(MvccStore store, RpcServices rpc, HealthStatusManager health, Gateway gateway,
+                        List<Server> servers) {
         this.store = store;
         this.rpc = rpc;
         this.health = health;
+        this.gateway = gateway;
         this.servers = servers;
     }
 
@@ -95,6 +102,7 @@ public final class RhinoServer implements AutoCloseable {
         // Unnamed: naming a virtual thread per call showed up in profiles.
         ExecutorService callExecutor = Executors.newVirtualThreadPerTaskExecutor();
         List<Server> servers = new ArrayList<>();
+        Gateway gateway = null;
         try {
             // Advertised client URLs default to the listen URLs; report the ports actually bound.
             List<URI> advertised = new ArrayList<>();
@@ -109,9 +117,15 @@ public final class RhinoServer implements AutoCloseable {
             services.add(new LockService(store, auth));
             services.add(new ElectionService(store, auth));
             services.add(health.getHealthService());
+            // Every call, gRPC or through the gateway, learns who sent it (token or authorization
+            // metadata, client certificate) for the auth checks.
+            CallerInterceptor callers = new CallerInterceptor();
+            List<ServerServiceDefinition> intercepted = services.stream()
+                    .map(service -> ServerInterceptors.intercept(service, callers)).toList();
+            gateway = Gateway.start(intercepted, callExecutor, CALL_EXECUTORS, MAX_INBOUND_MESSAGE_BYTES);
             for (int i = 0; i < binds.size(); i++) {
                 URI url = config.listenClientUrls().get(i);
-                Server server = newServer(binds.get(i), isSecure(url) ? tls : null, services, callExecutor).start();
+                Server server = newServer(binds.get(i), isSecure(url) ? tls : null, intercepted, callExecutor, gateway).start();
                 servers.add(server);
                 InetSocketAddress bound = boundAddress(server);
                 advertised.add(withPort(url, bound.getPort()));
@@ -121,9 +135,12 @@ public final class RhinoServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "rhino {0}: data in {1}, member {2}, advertising {3}",
                     config.name(), backend.describe(), Long.toHexString(store.memberId()),
                     advertiseBound ? advertised : config.advertiseClientUrls());
-            return new RhinoServer(store, rpc, health, List.copyOf(servers));
+            return new RhinoServer(store, rpc, health, gateway, List.copyOf(servers));
         } catch (IOException | RuntimeException e) {
             servers.forEach(Server::shutdownNow);
+            if (gateway != null) {
+                gateway.close();
+            }
             store.close();
             throw e;
         }
@@ -158,30 +175,35 @@ public final class RhinoServer implements AutoCloseable {
         return "https".equalsIgnoreCase(url.getScheme());
     }
 
-    private static Server newServer(InetSocketAddress address, SslContext tls, List<BindableService> services,
-                                    ExecutorService callExecutor) {
+    /**
+     * Calls that only queue work skip the hand-off to a call thread (a large share of the CPU per
+     * request under load); everything that may block gets a virtual thread.
+     */
+    private static final ServerCallExecutorSupplier CALL_EXECUTORS = new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+            return RpcServices.isNonBlocking(call.getMethodDescriptor().getFullMethodName())
+                    ? MoreExecutors.directExecutor() : null;
+        }
+    };
+
+    private static Server newServer(InetSocketAddress address, SslContext tls, List<ServerServiceDefinition> services,
+                                    ExecutorService callExecutor, Gateway gateway) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .executor(callExecutor)
-                // Calls that only queue work skip the hand-off to a call thread (a large share of
-                // the CPU per request under load); everything that may block gets a virtual thread.
-                .callExecutor(new ServerCallExecutorSupplier() {
-                    @Override
-                    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-                        return RpcServices.isNonBlocking(call.getMethodDescriptor().getFullMethodName())
-                                ? MoreExecutors.directExecutor() : null;
-                    }
-                })
+                .callExecutor(CALL_EXECUTORS)
+                // HTTP/1.x connections on the same port go to the JSON gateway (see the negotiator);
+                // it bounds the wait for a connection's first bytes, so grpc's own handshake timeout,
+                // which would also end long-running gateway watches, is off.
+                .protocolNegotiator(tls == null ? SharedPortNegotiator.plaintext(gateway::installHttp1)
+                        : SharedPortNegotiator.tls(tls, gateway::installHttp1))
+                .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(KEEPALIVE_TIME_HOURS, TimeUnit.HOURS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (tls != null) {
-            builder.sslContext(tls);
-        }
-        // Every call learns who sent it (token metadata, client certificate) for the auth checks.
-        CallerInterceptor callers = new CallerInterceptor();
-        services.forEach(service -> builder.addService(ServerInterceptors.intercept(service, callers)));
+        services.forEach(builder::addService);
         return builder.build();
     }
 
@@ -218,11 +240,17 @@ public final class RhinoServer implements AutoCloseable {
         rpc.stopWatches();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
+            boolean finished = true;
             for (Server server : servers) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !server.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-                    server.shutdownNow();
+                    finished = false;
                 }
+            }
+            if (!finished) {
+                // cancels what gateway connections still wait for, so they can close too
+                gateway.close();
+                servers.forEach(Server::shutdownNow);
             }
             for (Server server : servers) {
                 server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
@@ -231,6 +259,7 @@ public final class RhinoServer implements AutoCloseable {
             servers.forEach(Server::shutdownNow);
             Thread.currentThread().interrupt();
         }
+        gateway.close();
         // The call executor is not shut down: it holds nothing when idle, and late transport
         // callbacks for already-closed streams would otherwise be rejected noisily.
         store.close();

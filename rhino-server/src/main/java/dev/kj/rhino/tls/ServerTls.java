@@ -1,6 +1,8 @@
 package dev.kj.rhino.tls;
 
 import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -29,7 +31,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Builds the server side of client TLS the way etcd's transport.TLSInfo.ServerConfig does: TLS 1.2
- * or newer, ALPN h2, the certificate and key read at start (bad files fail the start, as they fail
+ * or newer, ALPN h2 and http/1.1 (the JSON gateway shares the port), the certificate and key read at start (bad files fail the start, as they fail
  * etcd's) and again whenever they change ({@link ReloadingKeyManager}), a client certificate required and verified against the trusted CA (the system's
  * roots when none is given) when {@link ClientTls#requiresClientCertificate()}, and the CRL file
  * re-read on every handshake, refusing a chain any of whose serial numbers it lists.
@@ -47,7 +49,12 @@ public final class ServerTls {
         }
         SslContextBuilder builder = GrpcSslContexts.configure(
                 SslContextBuilder.forServer(new ReloadingKeyManager(tls.certFile(), tls.keyFile())), SslProvider.JDK)
-                .protocols("TLSv1.3", "TLSv1.2");
+                .protocols("TLSv1.3", "TLSv1.2")
+                // gRPC (h2) and etcd's JSON gateway (http/1.1) share the port, as on etcd.
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         if (tls.requiresClientCertificate()) {
             X509ExtendedTrustManager verifier = trustManager(tls.trustedCaFile());
             builder.clientAuth(ClientAuth.REQUIRE)

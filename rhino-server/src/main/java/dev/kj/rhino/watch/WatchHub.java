@@ -214,7 +214,7 @@ public final class WatchHub implements AutoCloseable {
                 continue;
             }
             if (from < store.compactRevision()) {
-                w.stream.cancelCompacted(w, store.compactRevision(), to);
+                w.stream.cancelCompacted(w, store.compactRevision());
                 return;
             }
             long upTo = Math.min(to, from + CATCH_UP_REVISIONS - 1);
@@ -235,7 +235,7 @@ public final class WatchHub implements AutoCloseable {
             }
             // Physical compaction may have run while we read; trust what we read only if it had not.
             if (from < store.compactRevision()) {
-                w.stream.cancelCompacted(w, store.compactRevision(), to);
+                w.stream.cancelCompacted(w, store.compactRevision());
                 return;
             }
             if (!events.isEmpty()) {

@@ -216,12 +216,15 @@ public final class WatchStream implements AutoCloseable {
         offerProgress(w.id, revision);
     }
 
-    /** The start revision (or the point a slow watcher fell behind to) has been compacted. */
-    void cancelCompacted(Watcher w, long compactRevision, long revision) {
+    /**
+     * The start revision (or the point a slow watcher fell behind to) has been compacted. etcd's
+     * header on this response carries no revision (its watch response for a compaction has none).
+     */
+    void cancelCompacted(Watcher w, long compactRevision) {
         if (watchers.remove(w.id, w)) {
             hub.unregister(w);
             enqueue(WatchResponse.newBuilder()
-                    .setHeader(hub.header(revision))
+                    .setHeader(hub.header(0))
                     .setWatchId(w.id)
                     .setCompactRevision(compactRevision)
                     .setCanceled(true)
@@ -261,7 +264,10 @@ public final class WatchStream implements AutoCloseable {
                 }
                 WatchResponse response = next.response();
                 long revision = response.getHeader().getRevision();
-                if (revision < lastRevision) {
+                boolean compacted = response.getCanceled() && response.getCompactRevision() > 0;
+                if (compacted) {
+                    // etcd sends this one with no revision at all; it says nothing about progress
+                } else if (revision < lastRevision) {
                     response = response.toBuilder()
                             .setHeader(response.getHeader().toBuilder().setRevision(lastRevision))
                             .build();

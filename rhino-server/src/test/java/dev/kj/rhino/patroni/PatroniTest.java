@@ -2,7 +2,14 @@ package dev.kj.rhino.patroni;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kj.rhino.RhinoServer;
 import dev.kj.rhino.testing.RealEtcd;
+import dev.kj.rhino.testing.TempDirs;
+import dev.kj.rhino.testing.TestBackends;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -10,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Patroni (Debian's 3.0, etcd3 DCS over etcd's JSON gateway) elects a PostgreSQL leader, starts a
  * replica, and fails over when the leader's node crashes: the leader key's lease must expire and
- * the replica's watch must see it go. Run against real etcd first, which proves the harness.
+ * the replica's watch must see it go. Run against real etcd first, which proves the harness, then
+ * against rhino (on the backend under test).
  */
 class PatroniTest {
     private static final Duration ELECTION = Duration.ofSeconds(90);
@@ -20,6 +28,18 @@ class PatroniTest {
     void electsAndFailsOverOnRealEtcd() throws Exception {
         try (RealEtcd etcd = RealEtcd.start()) {
             electAndFailOver(etcd.endpoint());
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void electsAndFailsOverOnRhino() throws Exception {
+        Path dir = Files.createTempDirectory("kj-patroni-rhino-");
+        try (RhinoServer rhino = RhinoServer.start(TestBackends.config(dir.resolve("data"))
+                .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))))) {
+            electAndFailOver("127.0.0.1:" + rhino.clientAddresses().getFirst().getPort());
+        } finally {
+            TempDirs.deleteRecursively(dir);
         }
     }
 

@@ -27,8 +27,13 @@ public final class Peers {
         if (found.isPresent()) {
             return found.get();
         }
+        String debianPackage = switch (program) {
+            case "etcd" -> "etcd-server";
+            case "etcdctl" -> "etcd-client";
+            default -> program;
+        };
         String message = "required peer '" + program + "' not found on PATH"
-                + " (Debian: apt-get install etcd-server etcd-client)";
+                + " (Debian: apt-get install " + debianPackage + ")";
         if (inCi()) {
             Assertions.fail(message + "; CI requires it");
         }
