@@ -213,13 +213,15 @@ public final class WatchHub implements AutoCloseable {
                 Thread.sleep(50);
                 continue;
             }
-            if (from < store.compactRevision()) {
-                w.stream.cancelCompacted(w, store.compactRevision());
-                return;
-            }
             long upTo = Math.min(to, from + CATCH_UP_REVISIONS - 1);
             List<Event> events = new ArrayList<>();
             try (ReadTxn txn = store.beginRead()) {
+                // On a shared backend another process may have compacted; the store learns of it late.
+                long compacted = Math.max(store.compactRevision(), txn.compactRevision());
+                if (from < compacted) {
+                    w.stream.cancelCompacted(w, compacted);
+                    return;
+                }
                 txn.history(w.range, from, upTo, w.prevKv, h -> {
                     Event.Builder e = Event.newBuilder();
                     e.setType(h.row().isTombstone() ? Event.EventType.DELETE : Event.EventType.PUT);
@@ -234,8 +236,14 @@ public final class WatchHub implements AutoCloseable {
                 });
             }
             // Physical compaction may have run while we read; trust what we read only if it had not.
-            if (from < store.compactRevision()) {
-                w.stream.cancelCompacted(w, store.compactRevision());
+            long compactedAfter = store.compactRevision();
+            if (store.backend().shared()) {
+                try (ReadTxn now = store.beginRead()) {
+                    compactedAfter = Math.max(compactedAfter, now.compactRevision());
+                }
+            }
+            if (from < compactedAfter) {
+                w.stream.cancelCompacted(w, compactedAfter);
                 return;
             }
             if (!events.isEmpty()) {

@@ -106,7 +106,8 @@ public final class RedisBackend implements Backend {
             }
             backend = new RedisBackend(endpoint, client, durability);
             backend.init();
-            LOG.log(Level.INFO, "redis store {0}: {1}", endpoint.description(), durability.describe());
+            LOG.log(durability instanceof Durability.None ? Level.WARNING : Level.INFO, "redis store {0}: {1}",
+                    endpoint.description(), durability.describe());
             return backend;
         } catch (RedisException e) {
             if (backend != null) {
@@ -161,8 +162,6 @@ public final class RedisBackend implements Backend {
                     + policy + ", which may evict rhino's data; set maxmemory-policy noeviction");
         }
         if (endpoint.unsafeNoFsync()) {
-            LOG.log(Level.WARNING, "redis store {0}: unsafe-no-fsync: writes are acknowledged before Redis"
-                    + " has them on disk", endpoint.description());
             return new Durability.None();
         }
         boolean aof = "1".equals(persistence.get("aof_enabled"));

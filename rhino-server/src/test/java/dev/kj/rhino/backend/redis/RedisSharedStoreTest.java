@@ -112,6 +112,26 @@ class RedisSharedStoreTest {
     }
 
     @Test
+    void aWatchOnOneFromARevisionTheOtherCompactedIsCanceledNotShortened() throws Exception {
+        ByteSequence key = bytes("compacted/k");
+        long first = a.getKVClient().put(key, bytes("1")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        a.getKVClient().put(key, bytes("2")).get(10, TimeUnit.SECONDS);
+        long third = a.getKVClient().put(key, bytes("3")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        a.getKVClient().compact(third, io.etcd.jetcd.options.CompactOption.builder().withCompactPhysical(true).build())
+                .get(10, TimeUnit.SECONDS);
+        java.util.concurrent.CompletableFuture<Throwable> failed = new java.util.concurrent.CompletableFuture<>();
+        BlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+        try (Watch.Watcher w = b.getWatchClient().watch(key, WatchOption.builder().withRevision(first).build(),
+                Watch.listener(r -> events.addAll(r.getEvents()), failed::complete))) {
+            Throwable error = failed.get(10, TimeUnit.SECONDS);
+            io.etcd.jetcd.common.exception.CompactedException compacted =
+                    org.junit.jupiter.api.Assertions.assertInstanceOf(io.etcd.jetcd.common.exception.CompactedException.class, error);
+            assertEquals(third, compacted.getCompactedRevision());
+            assertTrue(events.isEmpty(), "no partial history before the cancel: " + events);
+        }
+    }
+
+    @Test
     void concurrentWritersOnBothServersSerializeWithoutLosingUpdates() throws Exception {
         ByteSequence counter = bytes("c/counter");
         a.getKVClient().put(counter, bytes("0")).get(10, TimeUnit.SECONDS);
