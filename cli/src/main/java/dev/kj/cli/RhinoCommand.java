@@ -115,6 +115,11 @@ final class RhinoCommand implements Callable<Integer> {
                     + " connection; a client whose certificate serial is listed is refused.")
     Path clientCrlFile;
 
+    @Option(names = "--cipher-suites", split = ",", paramLabel = "SUITE",
+            description = "Comma-separated TLS 1.2 cipher suites to allow, by their Go/IANA names (for example"
+                    + " TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256); TLS 1.3 suites stay on, as in etcd. Default: the JDK's.")
+    List<String> cipherSuites;
+
     @Option(names = "--auth-token", paramLabel = "TYPE", defaultValue = "simple", converter = AuthTokenType.class,
             description = "Auth token type: simple (etcd's default: opaque tokens held in memory). jwt is not"
                     + " supported yet (default: ${DEFAULT-VALUE}).")
@@ -208,7 +213,7 @@ final class RhinoCommand implements Callable<Integer> {
         }
         return new RhinoConfig(name, endpoint, dir == null ? null : dir.toAbsolutePath().normalize(),
                 listenClientUrls, advertiseClientUrls, advertisePeerUrls, progressNotifyInterval, null,
-                new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth, clientCrlFile),
+                new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth, clientCrlFile, cipherSuites),
                 new AuthOptions(bcryptCost, Duration.ofSeconds(authTokenTtl)));
     }
 

@@ -118,6 +118,9 @@ class RhinoCommandTest {
         assertEquals(List.of(URI.create("https://rhino.local:2379")), config.advertiseClientUrls());
         assertEquals(new ClientTls(Path.of("server.pem"), Path.of("server-key.pem"), Path.of("ca.pem"), true,
                 Path.of("revoked.crl")), config.clientTls());
+        assertEquals(List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+                configOf("rhino", "--cipher-suites",
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").clientTls().cipherSuites());
         assertEquals(false, configOf("rhino", "--client-cert-auth=false").clientTls().clientCertAuth());
         assertEquals(true, configOf("rhino", "--client-cert-auth=true").clientTls().clientCertAuth());
     }

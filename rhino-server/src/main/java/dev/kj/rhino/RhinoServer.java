@@ -152,6 +152,9 @@ public final class RhinoServer implements AutoCloseable {
      */
     static SslContext clientTlsContext(RhinoConfig config) throws IOException {
         ClientTls tls = config.clientTls();
+        if (!tls.cipherSuites().isEmpty()) {
+            ServerTls.enabledCipherSuites(tls.cipherSuites()); // etcd checks the names even with no https URL
+        }
         boolean anySecure = false;
         for (URI url : config.listenClientUrls()) {
             if (isSecure(url)) {

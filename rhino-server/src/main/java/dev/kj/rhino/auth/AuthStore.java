@@ -1,42 +1,35 @@
 package dev.kj.rhino.auth;
 
-import at.favre.lib.crypto.bcrypt.BCrypt;
-import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kj.rhino.api.authpb.Permission;
 import dev.kj.rhino.api.authpb.Role;
 import dev.kj.rhino.api.authpb.User;
 import dev.kj.rhino.api.authpb.UserAddOptions;
+import dev.kj.rhino.api.etcdserverpb.Compare;
 import dev.kj.rhino.api.etcdserverpb.DeleteRangeRequest;
 import dev.kj.rhino.api.etcdserverpb.PutRequest;
 import dev.kj.rhino.api.etcdserverpb.RequestOp;
 import dev.kj.rhino.api.etcdserverpb.TxnRequest;
-import dev.kj.rhino.api.etcdserverpb.Compare;
 import dev.kj.rhino.backend.ReadTxn;
 import dev.kj.rhino.backend.WriteTxn;
 import dev.kj.rhino.mvcc.EtcdError;
 import dev.kj.rhino.mvcc.EtcdException;
-import io.grpc.Status;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.mvcc.WriteContext;
+import io.grpc.Status;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * etcd's auth store (server/auth/store.go): users, roles and their key permissions, the enabled
  * flag and the auth revision, kept as records outside the keyspace. Every change runs through the
  * store's writer, so it is ordered with KV writes and durable before it is acknowledged, and it
- * never moves the KV revision. Reads and permission checks use an immutable in-memory {@link State}
+ * never moves the KV revision. Reads and permission checks use an immutable in-memory {@link AuthState}
  * replaced after each committed change. Passwords are bcrypt hashes ("$2a$" with
  * {@code --bcrypt-cost}, as etcd writes them); hashing and checking happen off the writer thread.
  *
@@ -46,85 +39,25 @@ import java.util.concurrent.CompletableFuture;
  * processes each keeps its own state and tokens, read at start.
  */
 public final class AuthStore {
-    static final String ROOT = "root";
-    static final String BUCKET = "auth";
-    static final String USERS = "authUsers";
-    static final String ROLES = "authRoles";
-    static final String ENABLED = "enabled";
-    static final String REVISION = "revision";
-    /** Go's bcrypt (as vendored by etcd 3.4) uses the first 72 bytes of a password. */
-    private static final BCrypt.Hasher HASHER = BCrypt.with(BCrypt.Version.VERSION_2A,
-            LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
-    private static final BCrypt.Verifyer VERIFIER = BCrypt.verifyer(BCrypt.Version.VERSION_2A,
-            LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
+    static final String ROOT = AuthState.ROOT;
 
     /** Who a request is from, with the auth revision it was checked at. */
     public record AuthInfo(String username, long revision) {
     }
 
-    /** Everything the auth store holds, as of one auth revision. */
-    record State(boolean enabled, long revision, SortedMap<String, User> users, SortedMap<String, Role> roles,
-                 Map<String, KeyPermissions> permissions) {
-
-        static State load(ReadTxn txn) {
-            byte[] enabled = txn.record(BUCKET, ENABLED);
-            byte[] revision = txn.record(BUCKET, REVISION);
-            SortedMap<String, User> users = new TreeMap<>();
-            txn.records(USERS).forEach((name, bytes) -> users.put(name, parse(bytes, User::parseFrom)));
-            SortedMap<String, Role> roles = new TreeMap<>();
-            txn.records(ROLES).forEach((name, bytes) -> roles.put(name, parse(bytes, Role::parseFrom)));
-            Map<String, KeyPermissions> permissions = new HashMap<>();
-            for (User user : users.values()) {
-                List<Role> granted = new ArrayList<>();
-                for (String role : user.getRolesList()) {
-                    Role r = roles.get(role);
-                    if (r != null) {
-                        granted.add(r);
-                    }
-                }
-                permissions.put(user.getName().toStringUtf8(), KeyPermissions.of(granted));
-            }
-            // etcd starts the auth revision at 1, so 0 can mean "no user" in an AuthInfo
-            return new State(enabled != null && enabled.length == 1 && enabled[0] == 1,
-                    revision == null ? 1 : ByteBuffer.wrap(revision).getLong(),
-                    users, roles, permissions);
-        }
-
-        User user(String name) {
-            return users.get(name);
-        }
-
-        boolean hasRootRole(User user) {
-            return user.getRolesList().contains(ROOT);
-        }
-    }
-
-    @FunctionalInterface
-    private interface Parser<T> {
-        T parse(byte[] bytes) throws InvalidProtocolBufferException;
-    }
-
-    private static <T> T parse(byte[] bytes, Parser<T> parser) {
-        try {
-            return parser.parse(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("corrupt auth record", e);
-        }
-    }
-
     private final MvccStore store;
     private final boolean clientCertAuth;
     private final SimpleTokens tokens;
-    private final int bcryptCost;
-    private volatile State state;
+    private final Passwords passwords;
+    private volatile AuthState state;
 
     public AuthStore(MvccStore store, boolean clientCertAuth, AuthOptions options, Clock clock) {
         this.store = store;
         this.clientCertAuth = clientCertAuth;
-        this.bcryptCost = options.bcryptCost();
         this.tokens = new SimpleTokens(clock, options.tokenTtl());
+        this.passwords = new Passwords(options.bcryptCost());
         try (ReadTxn txn = store.beginRead()) {
-            this.state = State.load(txn);
+            this.state = AuthState.load(txn);
         }
     }
 
@@ -144,7 +77,7 @@ public final class AuthStore {
      * common name, else nobody (null).
      */
     public AuthInfo authInfo(Caller caller) {
-        State current = state;
+        AuthState current = state;
         if (caller.token() != null) {
             String user = tokens.user(caller.token());
             if (user == null) {
@@ -251,7 +184,7 @@ public final class AuthStore {
 
     /** etcd's isOpPermitted. */
     private void checkKeys(AuthInfo info, ByteString key, ByteString rangeEnd, boolean write) {
-        State current = state;
+        AuthState current = state;
         if (!current.enabled()) {
             return;
         }
@@ -297,7 +230,7 @@ public final class AuthStore {
         }
     }
 
-    private static void requireAdmin(State current, AuthInfo info) {
+    private static void requireAdmin(AuthState current, AuthInfo info) {
         if (!current.enabled()) {
             return;
         }
@@ -317,7 +250,7 @@ public final class AuthStore {
 
     /** etcd's Authenticate: check the password (off the writer), then hand out a simple token. */
     public String authenticate(String name, String password) {
-        State current = state;
+        AuthState current = state;
         if (!current.enabled()) {
             throw EtcdError.AUTH_NOT_ENABLED.exception();
         }
@@ -328,7 +261,7 @@ public final class AuthStore {
         if (user.getOptions().getNoPassword()) {
             throw EtcdError.NO_PASSWORD_USER.exception();
         }
-        if (!VERIFIER.verify(password.getBytes(StandardCharsets.UTF_8), user.getPassword().toByteArray()).verified) {
+        if (!passwords.matches(password, user.getPassword().toByteArray())) {
             throw EtcdError.AUTH_FAILED.exception();
         }
         return tokens.assign(name);
@@ -336,7 +269,7 @@ public final class AuthStore {
 
     public CompletableFuture<Void> enable(Caller caller) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (current.enabled()) {
                 return false; // etcd ignores a second enable
             }
@@ -347,18 +280,18 @@ public final class AuthStore {
             if (!current.hasRootRole(root)) {
                 throw EtcdError.ROOT_ROLE_NOT_EXIST.exception();
             }
-            txn.putRecord(BUCKET, ENABLED, new byte[] {1});
+            txn.putRecord(AuthState.BUCKET, AuthState.ENABLED, new byte[] {1});
             return false; // etcd's AuthEnable does not bump the auth revision
         });
     }
 
     public CompletableFuture<Void> disable(Caller caller) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (!current.enabled()) {
                 return false;
             }
-            txn.putRecord(BUCKET, ENABLED, new byte[] {0});
+            txn.putRecord(AuthState.BUCKET, AuthState.ENABLED, new byte[] {0});
             return true;
         }).thenRun(tokens::clear);
     }
@@ -371,7 +304,7 @@ public final class AuthStore {
         }
         AuthInfo info = authInfo(caller);
         byte[] hash = options.getNoPassword() ? new byte[0] : hash(password, hashedPassword);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (current.user(name) != null) {
                 throw EtcdError.USER_ALREADY_EXIST.exception();
             }
@@ -383,14 +316,14 @@ public final class AuthStore {
 
     public CompletableFuture<Void> userDelete(Caller caller, String name) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (current.enabled() && name.equals(ROOT)) {
                 throw EtcdError.INVALID_AUTH_MGMT.exception();
             }
             if (current.user(name) == null) {
                 throw EtcdError.USER_NOT_FOUND.exception();
             }
-            txn.deleteRecord(USERS, name);
+            txn.deleteRecord(AuthState.USERS, name);
             return true;
         }).thenRun(() -> tokens.invalidateUser(name));
     }
@@ -399,7 +332,7 @@ public final class AuthStore {
                                                       String hashedPassword) {
         AuthInfo info = authInfo(caller);
         byte[] hash = hash(password, hashedPassword);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             User user = current.user(name);
             if (user == null) {
                 throw EtcdError.USER_NOT_FOUND.exception();
@@ -411,7 +344,7 @@ public final class AuthStore {
 
     public CompletableFuture<Void> userGrantRole(Caller caller, String name, String role) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             User user = current.user(name);
             if (user == null) {
                 throw EtcdError.USER_NOT_FOUND.exception();
@@ -432,7 +365,7 @@ public final class AuthStore {
 
     public CompletableFuture<Void> userRevokeRole(Caller caller, String name, String role) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (current.enabled() && name.equals(ROOT) && role.equals(ROOT)) {
                 throw EtcdError.INVALID_AUTH_MGMT.exception();
             }
@@ -451,7 +384,7 @@ public final class AuthStore {
 
     /** The user's roles; root, or the user asking about itself. */
     public List<String> userGet(Caller caller, String name) {
-        State current = state;
+        AuthState current = state;
         AuthInfo info = authInfo(caller);
         try {
             requireAdmin(current, info);
@@ -468,7 +401,7 @@ public final class AuthStore {
     }
 
     public List<String> userList(Caller caller) {
-        State current = state;
+        AuthState current = state;
         requireAdmin(current, authInfo(caller));
         return List.copyOf(current.users().keySet());
     }
@@ -478,7 +411,7 @@ public final class AuthStore {
             throw EtcdError.ROLE_EMPTY.exception();
         }
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (current.roles().containsKey(name)) {
                 throw EtcdError.ROLE_ALREADY_EXIST.exception();
             }
@@ -489,14 +422,14 @@ public final class AuthStore {
 
     public CompletableFuture<Void> roleDelete(Caller caller, String name) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             if (current.enabled() && name.equals(ROOT)) {
                 throw EtcdError.INVALID_AUTH_MGMT.exception();
             }
             if (!current.roles().containsKey(name)) {
                 throw EtcdError.ROLE_NOT_FOUND.exception();
             }
-            txn.deleteRecord(ROLES, name);
+            txn.deleteRecord(AuthState.ROLES, name);
             for (User user : current.users().values()) {
                 if (user.getRolesList().contains(name)) {
                     List<String> roles = new ArrayList<>(user.getRolesList());
@@ -510,7 +443,7 @@ public final class AuthStore {
 
     /** The role's permissions; root, or a user holding the role. */
     public List<Permission> roleGet(Caller caller, String name) {
-        State current = state;
+        AuthState current = state;
         AuthInfo info = authInfo(caller);
         try {
             requireAdmin(current, info);
@@ -528,7 +461,7 @@ public final class AuthStore {
     }
 
     public List<String> roleList(Caller caller) {
-        State current = state;
+        AuthState current = state;
         requireAdmin(current, authInfo(caller));
         return List.copyOf(current.roles().keySet());
     }
@@ -536,7 +469,7 @@ public final class AuthStore {
     /** Adds the permission, or changes the type of one with the same key and range end; kept sorted by key. */
     public CompletableFuture<Void> roleGrantPermission(Caller caller, String name, Permission perm) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             Role role = current.roles().get(name);
             if (role == null) {
                 throw EtcdError.ROLE_NOT_FOUND.exception();
@@ -563,7 +496,7 @@ public final class AuthStore {
 
     public CompletableFuture<Void> roleRevokePermission(Caller caller, String name, ByteString key, ByteString rangeEnd) {
         AuthInfo info = authInfo(caller);
-        return change(info, true, (txn, current) -> {
+        return change(info, (txn, current) -> {
             Role role = current.roles().get(name);
             if (role == null) {
                 throw EtcdError.ROLE_NOT_FOUND.exception();
@@ -582,36 +515,34 @@ public final class AuthStore {
     @FunctionalInterface
     private interface Change {
         /** Applies the change to {@code txn}; returns whether the auth revision moves. */
-        boolean apply(WriteTxn txn, State current);
+        boolean apply(WriteTxn txn, AuthState current);
     }
 
     /**
      * Runs {@code change} in the writer against the state as the transaction sees it (earlier changes
-     * of the same batch included), with etcd's admin check first when {@code adminOnly}. The new
+     * of the same batch included), after etcd's admin check (which passes while auth is off). The new
      * state is published after the commit. No KV revision is allocated.
      */
-    private CompletableFuture<Void> change(AuthInfo info, boolean adminOnly, Change change) {
+    private CompletableFuture<Void> change(AuthInfo info, Change change) {
         return store.write((WriteContext ctx) -> {
             WriteTxn txn = ctx.txn();
-            State current = State.load(txn);
-            if (adminOnly) {
-                requireAdmin(current, info);
-            }
+            AuthState current = AuthState.load(txn);
+            requireAdmin(current, info);
             if (change.apply(txn, current)) {
-                txn.putRecord(BUCKET, REVISION, ByteBuffer.allocate(Long.BYTES).putLong(current.revision() + 1).array());
+                txn.putRecord(AuthState.BUCKET, AuthState.REVISION, ByteBuffer.allocate(Long.BYTES).putLong(current.revision() + 1).array());
             }
-            State next = State.load(txn);
+            AuthState next = AuthState.load(txn);
             ctx.afterCommit(() -> state = next);
             return null;
         });
     }
 
     private static void putUser(WriteTxn txn, User user) {
-        txn.putRecord(USERS, user.getName().toStringUtf8(), user.toByteArray());
+        txn.putRecord(AuthState.USERS, user.getName().toStringUtf8(), user.toByteArray());
     }
 
     private static void putRole(WriteTxn txn, Role role) {
-        txn.putRecord(ROLES, role.getName().toStringUtf8(), role.toByteArray());
+        txn.putRecord(AuthState.ROLES, role.getName().toStringUtf8(), role.toByteArray());
     }
 
     /** A bcrypt hash of the password, or the hash a 3.5+ client computed itself (hashedPassword). */
@@ -619,6 +550,6 @@ public final class AuthStore {
         if (!hashedPassword.isEmpty()) {
             return hashedPassword.getBytes(StandardCharsets.UTF_8);
         }
-        return HASHER.hash(bcryptCost, password.getBytes(StandardCharsets.UTF_8));
+        return passwords.hash(password);
     }
 }

@@ -1,14 +1,25 @@
 package dev.kj.rhino.tls;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * TLS for client URLs, as etcd's flags describe it ({@code --cert-file}, {@code --key-file},
- * {@code --trusted-ca-file}, {@code --client-cert-auth}, {@code --client-crl-file}). Any field may be
- * null; {@link #NONE} is plaintext only.
+ * {@code --trusted-ca-file}, {@code --client-cert-auth}, {@code --client-crl-file},
+ * {@code --cipher-suites}). Any path may be null; no cipher suites means the JDK's defaults;
+ * {@link #NONE} is plaintext only.
  */
-public record ClientTls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth, Path crlFile) {
+public record ClientTls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth, Path crlFile,
+                        List<String> cipherSuites) {
     public static final ClientTls NONE = new ClientTls(null, null, null, false, null);
+
+    public ClientTls {
+        cipherSuites = cipherSuites == null ? List.of() : List.copyOf(cipherSuites);
+    }
+
+    public ClientTls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth, Path crlFile) {
+        this(certFile, keyFile, trustedCaFile, clientCertAuth, crlFile, List.of());
+    }
 
     /** etcd's TLSInfo.Empty: neither a certificate nor a key was given (so https URLs cannot be served). */
     public boolean empty() {

@@ -55,6 +55,9 @@ public final class ServerTls {
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+        if (!tls.cipherSuites().isEmpty()) {
+            builder.ciphers(enabledCipherSuites(tls.cipherSuites()));
+        }
         if (tls.requiresClientCertificate()) {
             X509ExtendedTrustManager verifier = trustManager(tls.trustedCaFile());
             builder.clientAuth(ClientAuth.REQUIRE)
@@ -66,6 +69,39 @@ public final class ServerTls {
             throw new IOException("cannot set up TLS with " + tls.certFile() + " and " + tls.keyFile()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /** TLS 1.3's suites, which Go (so etcd) always enables whatever --cipher-suites says. */
+    private static final List<String> TLS13_SUITES = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
+
+    /**
+     * etcd's --cipher-suites: Go's suite names (IANA's, which the JDK uses too, plus Go's short
+     * CHACHA20 aliases) restrict TLS 1.2; a name the JDK cannot serve fails like etcd's unknown names.
+     */
+    public static List<String> enabledCipherSuites(List<String> names) throws IOException {
+        java.util.Set<String> supported;
+        try {
+            supported = java.util.Set.of(javax.net.ssl.SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("no TLS implementation: " + e.getMessage(), e);
+        }
+        List<String> enabled = new java.util.ArrayList<>();
+        for (String name : names) {
+            String jdkName = switch (name) {
+                case "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305" -> "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256";
+                case "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305" -> "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
+                default -> name;
+            };
+            if (!supported.contains(jdkName)) {
+                throw new IllegalArgumentException("unexpected TLS cipher suite \"" + name + "\"");
+            }
+            if (!TLS13_SUITES.contains(jdkName) && !enabled.contains(jdkName)) {
+                enabled.add(jdkName);
+            }
+        }
+        TLS13_SUITES.stream().filter(supported::contains).forEach(enabled::add);
+        return enabled;
     }
 
     private static String orEmpty(Path path) {

@@ -1,5 +1,7 @@
 package dev.kj.rhino.v3rpc;
 
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.api.etcdserverpb.ClusterGrpc;
 import dev.kj.rhino.api.etcdserverpb.Member;
 import dev.kj.rhino.api.etcdserverpb.MemberAddRequest;
@@ -38,13 +40,26 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final String name;
     private final Supplier<List<URI>> clientUrls;
     private final List<URI> peerUrls;
+    private final AuthStore auth;
 
     /** @param clientUrls read per call: ports chosen at bind time (port 0) are only known later */
-    ClusterService(MvccStore store, String name, Supplier<List<URI>> clientUrls, List<URI> peerUrls) {
+    ClusterService(MvccStore store, String name, Supplier<List<URI>> clientUrls, List<URI> peerUrls, AuthStore auth) {
         this.store = store;
         this.name = name;
         this.clientUrls = clientUrls;
         this.peerUrls = List.copyOf(peerUrls);
+        this.auth = auth;
+    }
+
+    /** etcd's checkMembershipOperationPermission: with auth on, only root may change membership. */
+    private boolean permitted(StreamObserver<?> observer) {
+        try {
+            auth.checkAdmin(Caller.current());
+            return true;
+        } catch (RuntimeException denied) {
+            observer.onError(Calls.toStatus(denied));
+            return false;
+        }
     }
 
     @Override
@@ -61,12 +76,17 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 return;
             }
         }
-        observer.onError(MEMBERSHIP_FIXED.asRuntimeException());
+        if (permitted(observer)) {
+            observer.onError(MEMBERSHIP_FIXED.asRuntimeException());
+        }
     }
 
     /** Removing the only member would leave no quorum: etcd's strict reconfig check refuses it. */
     @Override
     public void memberRemove(MemberRemoveRequest request, StreamObserver<MemberRemoveResponse> observer) {
+        if (!permitted(observer)) {
+            return;
+        }
         observer.onError(request.getID() == store.memberId()
                 ? MEMBER_NOT_ENOUGH_STARTED.asRuntimeException()
                 : EtcdError.MEMBER_NOT_FOUND.status().asRuntimeException());
@@ -74,6 +94,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void memberUpdate(MemberUpdateRequest request, StreamObserver<MemberUpdateResponse> observer) {
+        if (!permitted(observer)) {
+            return;
+        }
         observer.onError(request.getID() == store.memberId()
                 ? MEMBERSHIP_FIXED.asRuntimeException()
                 : EtcdError.MEMBER_NOT_FOUND.status().asRuntimeException());
@@ -81,6 +104,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void memberPromote(MemberPromoteRequest request, StreamObserver<MemberPromoteResponse> observer) {
+        if (!permitted(observer)) {
+            return;
+        }
         observer.onError(request.getID() == store.memberId()
                 ? MEMBER_NOT_LEARNER.asRuntimeException()
                 : EtcdError.MEMBER_NOT_FOUND.status().asRuntimeException());

@@ -33,7 +33,7 @@ public final class RpcServices {
                 new KvService(store, alarms, blocking, auth),
                 watch,
                 new LeaseService(store, alarms, auth),
-                new ClusterService(store, memberName, clientUrls, peerUrls),
+                new ClusterService(store, memberName, clientUrls, peerUrls, auth),
                 new MaintenanceService(store, alarms, scratchDir, auth),
                 new AuthService(store, auth)));
     }

@@ -38,6 +38,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.kj.rhino.api.etcdserverpb.AuthEnableRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthGrpc;
+import dev.kj.rhino.api.etcdserverpb.AuthUserAddRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserGrantRoleRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserListRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthenticateRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -287,6 +293,47 @@ class CrashRecoveryTest {
         synchronized (events) {
             return events.stream().filter(e -> e.getKv().getModRevision() <= to).toList();
         }
+    }
+
+    /**
+     * Auth changes are writes like any other: each acknowledged user, role and the enabled flag is
+     * there after a SIGKILL right behind the last acknowledgement.
+     */
+    @Test
+    void acknowledgedAuthChangesSurviveSigkill() throws Exception {
+        Path data = root.resolve("auth-data");
+        String endpoint = TestBackends.config(data).endpoint();
+        Process first = startServer(data, endpoint, root.resolve("auth-first.log"));
+        var auth = AuthGrpc.newBlockingStub(channel(port(first, root.resolve("auth-first.log"))));
+        auth.userAdd(AuthUserAddRequest.newBuilder().setName("root").setPassword("rootpw").build());
+        auth.userGrantRole(AuthUserGrantRoleRequest.newBuilder().setUser("root").setRole("root").build());
+        List<String> acknowledged = new ArrayList<>(List.of("root"));
+        for (int i = 0; i < 10; i++) {
+            String name = "user-" + i;
+            auth.userAdd(AuthUserAddRequest.newBuilder().setName(name).setPassword("pw-" + i).build());
+            acknowledged.add(name);
+        }
+        auth.authEnable(AuthEnableRequest.getDefaultInstance());
+        first.destroyForcibly(); // SIGKILL right after the last acknowledgement
+        first.waitFor(30, TimeUnit.SECONDS);
+
+        Process second = startServer(data, endpoint, root.resolve("auth-second.log"));
+        ManagedChannel channel = channel(port(second, root.resolve("auth-second.log")));
+        var anonymous = KVGrpc.newBlockingStub(channel);
+        var denied = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> anonymous.range(RangeRequest.newBuilder().setKey(bs("k")).build()));
+        assertEquals("etcdserver: user name is empty", denied.getStatus().getDescription(), "auth is still enabled");
+        var restarted = AuthGrpc.newBlockingStub(channel);
+        String token = restarted.authenticate(AuthenticateRequest.newBuilder().setName("user-9").setPassword("pw-9")
+                .build()).getToken();
+        assertTrue(token.contains("."), token);
+        String rootToken = restarted.authenticate(AuthenticateRequest.newBuilder().setName("root").setPassword("rootpw")
+                .build()).getToken();
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), rootToken);
+        List<String> users = restarted.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+                .userList(AuthUserListRequest.getDefaultInstance()).getUsersList();
+        assertEquals(acknowledged.stream().sorted().toList(), users);
     }
 
     /** A Rhino JVM on {@code dataDir}, or on {@code endpoint} when it is not null. */

@@ -3,6 +3,8 @@ package dev.kj.rhino.differential;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kj.rhino.testing.TempDirs;
+import dev.kj.rhino.testing.TestCerts;
+import dev.kj.rhino.tls.ClientTls;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -34,6 +36,52 @@ class DifferentialEtcdctlTest {
                     .filter(p -> only.isEmpty() || p.getFileName().toString().equals(only + ".session"))
                     .sorted().toList();
             return sessions.stream().map(p -> Arguments.of(p.getFileName().toString().replaceFirst("\\.session$", ""), p));
+        }
+    }
+
+    /** The sessions replayed over https with client certificates (both servers use the same files). */
+    static final List<String> TLS_SESSIONS = List.of("kv-put-get", "watch", "txn", "lease", "auth");
+
+    static Stream<Arguments> tlsSessions() throws IOException, URISyntaxException {
+        return sessions().filter(a -> TLS_SESSIONS.contains((String) a.get()[0]));
+    }
+
+    /**
+     * The same sessions over https with --client-cert-auth: etcdctl presents a certificate whose
+     * common name ("tls-client") is no user, so once auth is on, requests without --user act as
+     * that unknown user on both servers.
+     */
+    @ParameterizedTest(name = "{0} over TLS")
+    @MethodSource("tlsSessions")
+    void sameTranscriptOverTls(String name, Path file) throws Exception {
+        Session session = Session.load(file);
+        Path work = Files.createTempDirectory("kj-differential-tls-" + name + "-");
+        try {
+            TestCerts ca = TestCerts.newCa(work.resolve("certs"), "ca");
+            TestCerts.Pair server = ca.server("server", TestCerts.KeyFormat.SEC1_EC);
+            TestCerts.Pair client = ca.client("tls-client", TestCerts.KeyFormat.PKCS1_RSA);
+            List<String> clientFlags = List.of("--cacert", ca.caFile().toString(),
+                    "--cert", client.cert().toString(), "--key", client.key().toString());
+            List<String> expected;
+            try (Target etcd = Target.realEtcdTls(List.of("--cert-file", server.cert().toString(),
+                    "--key-file", server.key().toString(), "--trusted-ca-file", ca.caFile().toString(),
+                    "--client-cert-auth"))) {
+                expected = SessionRunner.run(session, etcd.endpoint(),
+                        Files.createDirectories(work.resolve("etcd-scratch")).toString(), clientFlags);
+            }
+            List<String> actual;
+            try (Target rhino = RhinoTarget.startTls(Target.privateDirectory(work.resolve("data")),
+                    new ClientTls(server.cert(), server.key(), ca.caFile(), true, null))) {
+                actual = SessionRunner.run(session, rhino.endpoint(),
+                        Files.createDirectories(work.resolve("scratch")).toString(), clientFlags);
+            }
+            if (!expected.equals(actual)) {
+                String diff = UnifiedDiff.diff("etcd 3.4.23 (https)", expected, "rhino (https)", actual);
+                System.err.println("=== session " + name + " over TLS: transcripts differ\n" + diff);
+                fail("session " + name + " over TLS: rhino differs from etcd\n" + diff);
+            }
+        } finally {
+            TempDirs.deleteRecursively(work);
         }
     }
 

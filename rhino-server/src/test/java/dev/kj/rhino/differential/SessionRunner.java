@@ -21,7 +21,13 @@ final class SessionRunner {
     }
 
     static List<String> run(Session session, String endpoint, String scratch) throws InterruptedException {
-        Etcdctl etcdctl = Etcdctl.forEndpoint(endpoint);
+        return run(session, endpoint, scratch, List.of());
+    }
+
+    /** {@code globalFlags} go to every etcdctl run (TLS: --cacert, --cert, --key). */
+    static List<String> run(Session session, String endpoint, String scratch, List<String> globalFlags)
+            throws InterruptedException {
+        Etcdctl etcdctl = Etcdctl.forEndpoint(endpoint).withGlobalFlags(globalFlags);
         Normalizer normalizer = new Normalizer(endpoint, scratch);
         List<String> transcript = new ArrayList<>();
         Map<String, Running> background = new LinkedHashMap<>();

@@ -18,11 +18,19 @@ interface Target extends AutoCloseable {
     void close();
 
     static Target realEtcd() {
-        RealEtcd etcd = RealEtcd.start();
+        return wrap(RealEtcd.start(), false);
+    }
+
+    /** etcd serving https with these TLS flags (--cert-file, --key-file, ...). */
+    static Target realEtcdTls(java.util.List<String> tlsFlags) {
+        return wrap(RealEtcd.startTls(tlsFlags), true);
+    }
+
+    private static Target wrap(RealEtcd etcd, boolean tls) {
         return new Target() {
             @Override
             public String endpoint() {
-                return etcd.endpoint();
+                return tls ? etcd.clientUrl().toString() : etcd.endpoint();
             }
 
             @Override

@@ -22,23 +22,30 @@ public final class Etcdctl {
     private final Path binary;
     private final String endpoint;
     private final Map<String, String> env;
+    private final List<String> globalFlags;
 
-    private Etcdctl(Path binary, String endpoint, Map<String, String> env) {
+    private Etcdctl(Path binary, String endpoint, Map<String, String> env, List<String> globalFlags) {
         this.binary = binary;
         this.endpoint = endpoint;
         this.env = Map.copyOf(env);
+        this.globalFlags = List.copyOf(globalFlags);
     }
 
     /** etcdctl talking to {@code host:port}; fails or skips when etcdctl is not installed. */
     public static Etcdctl forEndpoint(String endpoint) {
-        return new Etcdctl(Peers.require("etcdctl"), endpoint, Map.of());
+        return new Etcdctl(Peers.require("etcdctl"), endpoint, Map.of(), List.of());
     }
 
     /** The same client with extra environment variables. */
     public Etcdctl withEnv(Map<String, String> extra) {
         var merged = new java.util.HashMap<>(env);
         merged.putAll(extra);
-        return new Etcdctl(binary, endpoint, merged);
+        return new Etcdctl(binary, endpoint, merged, globalFlags);
+    }
+
+    /** The same client with flags given to every run (e.g. --cacert, --cert, --key). */
+    public Etcdctl withGlobalFlags(List<String> flags) {
+        return new Etcdctl(binary, endpoint, env, flags);
     }
 
     public String endpoint() {
@@ -83,6 +90,7 @@ public final class Etcdctl {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.add("--endpoints=" + endpoint);
+        command.addAll(globalFlags);
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_"));

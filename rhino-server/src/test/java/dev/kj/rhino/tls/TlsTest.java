@@ -266,6 +266,48 @@ class TlsTest {
         return lines;
     }
 
+    /** --cipher-suites limits TLS 1.2 to the named suites; TLS 1.3 (etcdctl's choice) stays available. */
+    @Test
+    void cipherSuitesRestrictTls12() throws Exception {
+        try (RhinoServer rhino = rhino(new ClientTls(server.cert(), server.key(), null, false, null,
+                List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")))) {
+            int port = rhino.clientAddresses().getFirst().getPort();
+            assertEquals("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                    negotiated(port, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"));
+            assertThrows(IOException.class, () -> negotiated(port, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
+            assertEquals("TLS_AES_256_GCM_SHA384", negotiated(port, "TLSv1.3", "TLS_AES_256_GCM_SHA384"));
+            Etcdctl.Result get = run(Etcdctl.forEndpoint(endpoint(rhino)), List.of("--cacert", ca.caFile().toString(), "get", "k"));
+            assertTrue(get.ok(), get.toString());
+        }
+    }
+
+    /** Handshakes offering one protocol and one suite; returns the suite the server picked. */
+    private static String negotiated(int port, String protocol, String suite) throws Exception {
+        try (javax.net.ssl.SSLSocket socket = clientSocket(port)) {
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.setEnabledCipherSuites(new String[] {suite});
+            socket.startHandshake();
+            return socket.getSession().getCipherSuite();
+        }
+    }
+
+    private static javax.net.ssl.SSLSocket clientSocket(int port) throws Exception {
+        java.security.KeyStore roots = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        roots.load(null, null);
+        roots.setCertificateEntry("ca", ca.caCertificate());
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(roots);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        return socket;
+    }
+
     /** etcd reads its certificate at every handshake; Rhino re-reads it when the files change. */
     @Test
     void aRenewedCertificateIsServedWithoutARestart() throws Exception {
@@ -301,20 +343,7 @@ class TlsTest {
 
     /** Handshakes with the JDK's client and returns the serial number of the certificate served. */
     private static java.math.BigInteger servedSerial(int port) throws Exception {
-        java.security.KeyStore roots = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-        roots.load(null, null);
-        roots.setCertificateEntry("ca", ca.caCertificate());
-        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
-                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(roots);
-        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
-                .createSocket("127.0.0.1", port)) {
-            socket.setSoTimeout(10_000);
-            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
-            parameters.setApplicationProtocols(new String[] {"h2"});
-            socket.setSSLParameters(parameters);
+        try (javax.net.ssl.SSLSocket socket = clientSocket(port)) {
             socket.startHandshake();
             return ((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
         }
@@ -341,6 +370,9 @@ class TlsTest {
                 new StartFailure("a key that belongs to another certificate",
                         List.of("--cert-file", server.cert().toString(), "--key-file", other.key().toString()),
                         new ClientTls(server.cert(), other.key(), null, false, null), true),
+                new StartFailure("an unknown cipher suite", List.of("--cert-file", server.cert().toString(),
+                        "--key-file", server.key().toString(), "--cipher-suites", "TLS_MADE_UP_WITH_NOTHING"),
+                        new ClientTls(server.cert(), server.key(), null, false, null, List.of("TLS_MADE_UP_WITH_NOTHING")), true),
                 new StartFailure("a certificate file without PEM data",
                         List.of("--cert-file", notPem.toString(), "--key-file", server.key().toString()),
                         new ClientTls(notPem, server.key(), null, false, null), true));
