@@ -131,7 +131,7 @@ class GatewayServerTest {
                     .authenticate(AuthenticateRequest.newBuilder().setName("root").setPassword("x").build()));
             HttpResponse<String> http = post(rhino, "/v3/auth/authenticate", "{\"name\":\"root\",\"password\":\"x\"}");
             String message = grpc.getStatus().getDescription();
-            assertEquals(GatewayHandler.httpStatus(grpc.getStatus().getCode()), http.statusCode());
+            assertEquals(HttpAnswers.httpStatus(grpc.getStatus().getCode()), http.statusCode());
             assertEquals("{\"error\":\"" + message + "\",\"message\":\"" + message + "\",\"code\":"
                     + grpc.getStatus().getCode().value() + "}", http.body());
         }
