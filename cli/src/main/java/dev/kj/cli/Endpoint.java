@@ -1,12 +1,13 @@
 package dev.kj.cli;
 
+import dev.kj.rhino.backend.postgres.PostgresEndpoint;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Checks a {@code --endpoint} datastore URL. Only SQLite exists today; the schemes the design
- * plans (PostgreSQL, Redis) are named as not supported yet rather than as unknown.
+ * Checks a {@code --endpoint} datastore URL: SQLite, PostgreSQL or Redis. The server checks what
+ * only a connection can tell (credentials, database numbers).
  */
 final class Endpoint implements ITypeConverter<String> {
     @Override
@@ -27,10 +28,24 @@ final class Endpoint implements ITypeConverter<String> {
                 }
                 yield text;
             }
-            case "postgres", "postgresql", "redis", "rediss" -> throw new TypeConversionException(
-                    "the " + scheme + ":// datastore is not supported yet; only sqlite:// is");
-            default -> throw new TypeConversionException(
-                    "unknown datastore scheme \"" + scheme + "://\"; only sqlite:///path/to/file.db is supported");
+            case "postgres", "postgresql" -> {
+                try {
+                    PostgresEndpoint.parse(text);
+                } catch (IllegalArgumentException e) {
+                    throw new TypeConversionException(e.getMessage());
+                }
+                yield text;
+            }
+            case "redis", "rediss" -> {
+                // the server checks the rest (database number, options) when it connects
+                if (rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?")) {
+                    throw new TypeConversionException(
+                            "\"" + text + "\" names no host; expected " + scheme + "://[user:password@]host:port/db");
+                }
+                yield text;
+            }
+            default -> throw new TypeConversionException("unknown datastore scheme \"" + scheme
+                    + "://\"; expected sqlite:///path/to/file.db, postgres://user@host/database or redis://host:port/db");
         };
     }
 }

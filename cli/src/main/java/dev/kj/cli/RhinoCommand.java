@@ -2,6 +2,8 @@ package dev.kj.cli;
 
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
+import dev.kj.rhino.auth.AuthOptions;
+import dev.kj.rhino.tls.ClientTls;
 import dev.kj.cli.ErrorReporting.UserError;
 import java.io.IOException;
 import java.net.URI;
@@ -39,7 +41,11 @@ import sun.misc.SignalHandler;
                     + " Stops gracefully on SIGTERM or SIGINT (exit 0).", ""},
         footer = {"", "Example:",
             "  kj rhino --data-dir /tmp/rhino",
-            "  ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:2379 put greeting hello"})
+            "  ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:2379 put greeting hello",
+            "  kj rhino --listen-client-urls https://127.0.0.1:2379 --cert-file server.pem --key-file server-key.pem \\",
+            "      --trusted-ca-file ca.pem --client-cert-auth",
+            "  ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert ca.pem --cert client.pem"
+                    + " --key client-key.pem get greeting"})
 final class RhinoCommand implements Callable<Integer> {
 
     @Spec
@@ -56,14 +62,16 @@ final class RhinoCommand implements Callable<Integer> {
 
     @Option(names = "--endpoint", paramLabel = "URL", converter = Endpoint.class,
             description = "Datastore URL: sqlite:///path/to/file.db (sqlite://dir/file.db is relative to the"
-                    + " working directory). Default: the SQLite file rhino.db in --data-dir."
-                    + " postgres:// and redis:// are not supported yet.")
+                    + " working directory), postgres://user[:password]@host[:port]/database[?sslmode=...]"
+                    + " (created if missing; several rhinos may share one), or"
+                    + " redis://[user:password@]host:port/db (rediss:// for TLS; ?prefix=NAME: keys under NAME,"
+                    + " default rhino:; several rhinos may share one). Default: the SQLite file rhino.db in --data-dir.")
     String endpoint;
 
     @Option(names = "--listen-client-urls", split = ",", paramLabel = "URL",
             defaultValue = "http://127.0.0.1:2379", converter = Urls.Client.class,
-            description = "URLs to serve clients on (gRPC), each http://host:port; port 0 picks a free port"
-                    + " (default: ${DEFAULT-VALUE}). https:// is not supported yet.")
+            description = "URLs to serve clients on (gRPC), each http://host:port or https://host:port (TLS,"
+                    + " needs --cert-file and --key-file); port 0 picks a free port (default: ${DEFAULT-VALUE}).")
     List<URI> listenClientUrls;
 
     @Option(names = "--advertise-client-urls", split = ",", paramLabel = "URL", converter = Urls.Client.class,
@@ -81,6 +89,45 @@ final class RhinoCommand implements Callable<Integer> {
             description = "How often watchers that asked for progress notifications get one, as a Go"
                     + " duration such as 5s, 10m or 1h30m (default: ${DEFAULT-VALUE}).")
     Duration progressNotifyInterval;
+
+    @Option(names = "--cert-file", paramLabel = "FILE",
+            description = "Path to the client server TLS cert file (PEM; the chain may follow the certificate).")
+    Path certFile;
+
+    @Option(names = "--key-file", paramLabel = "FILE",
+            description = "Path to the client server TLS key file (PEM: PKCS#8, PKCS#1 RSA or SEC 1 EC; not encrypted).")
+    Path keyFile;
+
+    @Option(names = "--trusted-ca-file", paramLabel = "FILE",
+            description = "Path to the client server TLS trusted CA cert file. As in etcd 3.4, giving it makes"
+                    + " https listeners require a client certificate signed by one of its CAs.")
+    Path trustedCaFile;
+
+    @Option(names = "--client-cert-auth", arity = "0..1", paramLabel = "BOOL", fallbackValue = "true",
+            defaultValue = "false",
+            description = "Enable client cert authentication: https clients must present a certificate signed by"
+                    + " --trusted-ca-file (the system's CAs without it); its common name is the user when auth is"
+                    + " on and no token is sent (default: ${DEFAULT-VALUE}).")
+    boolean clientCertAuth;
+
+    @Option(names = "--client-crl-file", paramLabel = "FILE",
+            description = "Path to the client certificate revocation list file (PEM or DER), read on every"
+                    + " connection; a client whose certificate serial is listed is refused.")
+    Path clientCrlFile;
+
+    @Option(names = "--auth-token", paramLabel = "TYPE", defaultValue = "simple", converter = AuthTokenType.class,
+            description = "Auth token type: simple (etcd's default: opaque tokens held in memory). jwt is not"
+                    + " supported yet (default: ${DEFAULT-VALUE}).")
+    String authToken;
+
+    @Option(names = "--auth-token-ttl", paramLabel = "SECONDS", defaultValue = "300",
+            description = "How long a simple token stays valid after its last use, in seconds (default: ${DEFAULT-VALUE}).")
+    long authTokenTtl;
+
+    @Option(names = "--bcrypt-cost", paramLabel = "COST", defaultValue = "10",
+            description = "bcrypt cost for hashing auth passwords, 4 to 31; other values fall back to 10 with a"
+                    + " warning, as in etcd (default: ${DEFAULT-VALUE}).")
+    int bcryptCost;
 
     @Option(names = "--restore", paramLabel = "FILE",
             description = "Restore a snapshot (as written by 'etcdctl snapshot save' against Rhino) into"
@@ -160,7 +207,9 @@ final class RhinoCommand implements Callable<Integer> {
             throw new UserError("--restore writes into --data-dir and cannot be combined with --endpoint");
         }
         return new RhinoConfig(name, endpoint, dir == null ? null : dir.toAbsolutePath().normalize(),
-                listenClientUrls, advertiseClientUrls, advertisePeerUrls, progressNotifyInterval, null);
+                listenClientUrls, advertiseClientUrls, advertisePeerUrls, progressNotifyInterval, null,
+                new ClientTls(certFile, keyFile, trustedCaFile, clientCertAuth, clientCrlFile),
+                new AuthOptions(bcryptCost, Duration.ofSeconds(authTokenTtl)));
     }
 
     private int restore(Path dir) throws Exception {

@@ -13,18 +13,16 @@ import picocli.CommandLine.TypeConversionException;
 final class Urls {
     private Urls() {}
 
-    /** A URL Rhino serves on (or tells clients to dial): plain HTTP only until TLS exists. */
+    /** A URL Rhino serves on (or tells clients to dial): http, or https with --cert-file and --key-file. */
     static final class Client implements ITypeConverter<URI> {
         @Override
         public URI convert(String value) {
             String text = value.strip();
             switch (schemeOf(text)) {
-                case "http" -> { }
-                case "https" -> throw new TypeConversionException(
-                        "\"" + text + "\": TLS (https://) is not supported yet; use http://");
+                case "http", "https" -> { }
                 case "unix", "unixs" -> throw new TypeConversionException(
-                        "\"" + text + "\": unix sockets are not supported yet; use http://host:port");
-                default -> throw new TypeConversionException("\"" + text + "\": URL scheme must be http");
+                        "\"" + text + "\": unix sockets are not supported yet; use http://host:port or https://host:port");
+                default -> throw new TypeConversionException("\"" + text + "\": URL scheme must be http or https");
             }
             return hostPort(text);
         }

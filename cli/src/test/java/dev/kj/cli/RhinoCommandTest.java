@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kj.rhino.RhinoConfig;
+import dev.kj.rhino.auth.AuthOptions;
+import dev.kj.rhino.tls.ClientTls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -70,6 +72,13 @@ class RhinoCommandTest {
     }
 
     @Test
+    void postgresEndpointsAreAccepted() {
+        assertEquals("postgres://kj@db:5433/k8s?sslmode=require",
+                configOf("rhino", "--endpoint", "postgres://kj@db:5433/k8s?sslmode=require").endpoint());
+        assertEquals("postgresql://kj@db/k8s", configOf("rhino", "--endpoint", "postgresql://kj@db/k8s").endpoint());
+    }
+
+    @Test
     void endpointAloneNeedsNoDataDir() {
         RhinoConfig config = configOf("rhino", "--endpoint", "sqlite:///var/lib/rhino/state.db");
         assertEquals("sqlite:///var/lib/rhino/state.db", config.endpoint());
@@ -95,6 +104,47 @@ class RhinoCommandTest {
         assertEquals(List.of(URI.create("https://10.0.0.1:2380"), URI.create("http://10.0.0.2:2380")),
                 config.advertisePeerUrls());
         assertEquals(Duration.ofSeconds(90), config.progressNotifyInterval());
+        assertEquals(ClientTls.NONE, config.clientTls());
+    }
+
+    @Test
+    void tlsFlagsUseEtcdsNames() {
+        RhinoConfig config = configOf("rhino",
+                "--listen-client-urls", "https://127.0.0.1:2379",
+                "--advertise-client-urls", "https://rhino.local:2379",
+                "--cert-file", "server.pem", "--key-file", "server-key.pem",
+                "--trusted-ca-file", "ca.pem", "--client-cert-auth", "--client-crl-file", "revoked.crl");
+        assertEquals(List.of(URI.create("https://127.0.0.1:2379")), config.listenClientUrls());
+        assertEquals(List.of(URI.create("https://rhino.local:2379")), config.advertiseClientUrls());
+        assertEquals(new ClientTls(Path.of("server.pem"), Path.of("server-key.pem"), Path.of("ca.pem"), true,
+                Path.of("revoked.crl")), config.clientTls());
+        assertEquals(false, configOf("rhino", "--client-cert-auth=false").clientTls().clientCertAuth());
+        assertEquals(true, configOf("rhino", "--client-cert-auth=true").clientTls().clientCertAuth());
+    }
+
+    @Test
+    void authFlagsUseEtcdsNamesAndDefaults() {
+        assertEquals(AuthOptions.DEFAULTS, configOf("rhino").authOptions());
+        assertEquals(new AuthOptions(12, Duration.ofSeconds(60)),
+                configOf("rhino", "--auth-token", "simple", "--bcrypt-cost", "12", "--auth-token-ttl", "60").authOptions());
+        assertEquals(10, configOf("rhino", "--bcrypt-cost", "40").authOptions().bcryptCost(), "etcd falls back to 10");
+    }
+
+    @Test
+    void httpsWithoutACertificateFailsWithEtcdsMessage() {
+        Run run = run("rhino", "--data-dir", tmp.resolve("d").toString(), "--listen-client-urls", "https://127.0.0.1:0");
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(List.of("kj rhino: TLS key/cert (--cert-file, --key-file) must be provided for client url"
+                + " https://127.0.0.1:0 with HTTPS scheme"), run.errLines());
+    }
+
+    @Test
+    void aMissingCertificateFileFailsWithEtcdsMessage() {
+        Path missing = tmp.resolve("missing.pem");
+        Run run = run("rhino", "--data-dir", tmp.resolve("d").toString(), "--listen-client-urls", "https://127.0.0.1:0",
+                "--cert-file", missing.toString(), "--key-file", missing.toString());
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(List.of("kj rhino: open " + missing + ": no such file or directory"), run.errLines());
     }
 
     @Test
@@ -112,8 +162,9 @@ class RhinoCommandTest {
 
     static Stream<BadFlag> badFlags() {
         return Stream.of(
-                new BadFlag(List.of("--listen-client-urls", "https://127.0.0.1:2379"), "TLS (https://) is not supported yet"),
-                new BadFlag(List.of("--advertise-client-urls", "https://127.0.0.1:2379"), "TLS (https://) is not supported yet"),
+                new BadFlag(List.of("--client-cert-auth=maybe"), "Invalid value"),
+                new BadFlag(List.of("--auth-token", "jwt,pub-key=k.pub,priv-key=k,sign-method=RS256"), "jwt tokens are not supported yet"),
+                new BadFlag(List.of("--auth-token", "magic"), "auth: invalid auth options"),
                 new BadFlag(List.of("--listen-client-urls", "unix:///run/rhino.sock"), "unix sockets are not supported yet"),
                 new BadFlag(List.of("--listen-client-urls", "127.0.0.1:2379"), "not a URL of the form http://host:port"),
                 new BadFlag(List.of("--listen-client-urls", "http://127.0.0.1"), "does not have the form host:port"),
@@ -122,8 +173,9 @@ class RhinoCommandTest {
                 new BadFlag(List.of("--listen-client-urls", "http://127.0.0.1:notaport"), "host:port"),
                 new BadFlag(List.of("--listen-client-urls", "ftp://127.0.0.1:21"), "scheme must be http"),
                 new BadFlag(List.of("--initial-advertise-peer-urls", "unix://x:1"), "scheme must be http or https"),
-                new BadFlag(List.of("--endpoint", "postgres://kj@127.0.0.1/kj"), "postgres:// datastore is not supported yet"),
-                new BadFlag(List.of("--endpoint", "redis://127.0.0.1:6379"), "redis:// datastore is not supported yet"),
+                new BadFlag(List.of("--endpoint", "postgres://kj@127.0.0.1:99999/kj"), "port 99999 is out of range"),
+                new BadFlag(List.of("--endpoint", "postgres://kj:secret@/kj"), "invalid PostgreSQL endpoint postgres://kj:***@/kj"),
+                new BadFlag(List.of("--endpoint", "redis:///0"), "names no host"),
                 new BadFlag(List.of("--endpoint", "mysql://127.0.0.1/kj"), "unknown datastore scheme"),
                 new BadFlag(List.of("--endpoint", "/var/lib/rhino.db"), "not a datastore URL"),
                 new BadFlag(List.of("--endpoint", "sqlite://"), "names no database file"),
@@ -188,6 +240,15 @@ class RhinoCommandTest {
         assertEquals(1, run.exitCode());
         assertEquals(List.of("kj rhino: --restore writes into --data-dir and cannot be combined with --endpoint"),
                 run.errLines());
+    }
+
+    @Test
+    void unreachablePostgresFailsWithOneLine() {
+        Run run = run("rhino", "--endpoint", "postgres://kj:secret@127.0.0.1:1/kj", "--listen-client-urls", "http://127.0.0.1:0");
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(1, run.errLines().size(), run.err());
+        assertTrue(run.err().startsWith("kj rhino: cannot reach PostgreSQL at 127.0.0.1:1: "), run.err());
+        assertFalse(run.err().contains("secret"), run.err());
     }
 
     @Test

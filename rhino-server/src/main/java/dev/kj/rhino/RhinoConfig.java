@@ -1,5 +1,7 @@
 package dev.kj.rhino;
 
+import dev.kj.rhino.auth.AuthOptions;
+import dev.kj.rhino.tls.ClientTls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +23,9 @@ import java.util.Objects;
  * @param progressNotifyInterval period of progress notifications to watchers that asked for them
  * @param compactionInterval     how often the background compactor drops history rows that a
  *                               compaction has made unreachable
+ * @param clientTls              certificate, key and client-certificate rules for {@code https://}
+ *                               listen URLs ({@link ClientTls#NONE} when there are none)
+ * @param authOptions            bcrypt cost and simple-token lifetime for the Auth API
  */
 public record RhinoConfig(
         String name,
@@ -30,7 +35,9 @@ public record RhinoConfig(
         List<URI> advertiseClientUrls,
         List<URI> advertisePeerUrls,
         Duration progressNotifyInterval,
-        Duration compactionInterval) {
+        Duration compactionInterval,
+        ClientTls clientTls,
+        AuthOptions authOptions) {
 
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://127.0.0.1:2379");
     public static final URI DEFAULT_PEER_URL = URI.create("http://localhost:2380");
@@ -50,6 +57,16 @@ public record RhinoConfig(
                 ? List.of(DEFAULT_PEER_URL) : List.copyOf(advertisePeerUrls);
         progressNotifyInterval = progressNotifyInterval == null ? Duration.ofMinutes(10) : progressNotifyInterval;
         compactionInterval = compactionInterval == null ? Duration.ofSeconds(5) : compactionInterval;
+        clientTls = clientTls == null ? ClientTls.NONE : clientTls;
+        authOptions = authOptions == null ? AuthOptions.DEFAULTS : authOptions;
+    }
+
+    /** A plaintext-only config. */
+    public RhinoConfig(String name, String endpoint, Path dataDir, List<URI> listenClientUrls,
+                       List<URI> advertiseClientUrls, List<URI> advertisePeerUrls,
+                       Duration progressNotifyInterval, Duration compactionInterval) {
+        this(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval, ClientTls.NONE, AuthOptions.DEFAULTS);
     }
 
     /** A config with etcd's defaults, state in {@code dataDir}. */
@@ -59,17 +76,27 @@ public record RhinoConfig(
 
     public RhinoConfig withListenClientUrls(List<URI> urls) {
         return new RhinoConfig(name, endpoint, dataDir, urls, null, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval);
+                progressNotifyInterval, compactionInterval, clientTls, authOptions);
     }
 
     /** The same config on the datastore {@code endpoint} ({@code postgres://...}, {@code redis://...}). */
     public RhinoConfig withEndpoint(String endpoint) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                progressNotifyInterval, compactionInterval);
+                progressNotifyInterval, compactionInterval, clientTls, authOptions);
     }
 
     public RhinoConfig withProgressNotifyInterval(Duration interval) {
         return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
-                interval, compactionInterval);
+                interval, compactionInterval, clientTls, authOptions);
+    }
+
+    public RhinoConfig withAuthOptions(AuthOptions options) {
+        return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval, clientTls, options);
+    }
+
+    public RhinoConfig withClientTls(ClientTls tls) {
+        return new RhinoConfig(name, endpoint, dataDir, listenClientUrls, advertiseClientUrls, advertisePeerUrls,
+                progressNotifyInterval, compactionInterval, tls, authOptions);
     }
 }

@@ -1,21 +1,30 @@
 package dev.kj.rhino;
 
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.CallerInterceptor;
 import dev.kj.rhino.backend.Backend;
+import dev.kj.rhino.backend.postgres.PostgresBackend;
+import dev.kj.rhino.backend.redis.RedisBackend;
 import dev.kj.rhino.backend.sqlite.SqliteBackend;
 import dev.kj.rhino.gateway.Gateway;
 import dev.kj.rhino.gateway.SharedPortNegotiator;
 import dev.kj.rhino.mvcc.MvccStore;
+import dev.kj.rhino.tls.ClientTls;
+import dev.kj.rhino.tls.ServerTls;
 import dev.kj.rhino.v3election.ElectionService;
 import dev.kj.rhino.v3lock.LockService;
 import dev.kj.rhino.v3rpc.RpcServices;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,9 +46,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running Rhino: one store, served over gRPC on every listen URL with etcd's services (KV, Watch,
- * Lease, Cluster, Maintenance, Lock, Election) and grpc.health.v1, and etcd's JSON gateway on the
- * same ports. There is no Auth service yet, so its methods answer UNIMPLEMENTED (etcd would answer
- * them even with auth disabled).
+ * Lease, Cluster, Maintenance, Auth, Lock, Election) and grpc.health.v1, and etcd's JSON gateway on
+ * the same ports.
  */
 public final class RhinoServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RhinoServer.class.getName());
@@ -77,6 +85,7 @@ public final class RhinoServer implements AutoCloseable {
         for (URI url : config.listenClientUrls()) {
             binds.add(bindAddress(url));
         }
+        SslContext tls = clientTlsContext(config);
         Backend backend = openBackend(config);
         // Snapshots are staged next to the data (or in the temp dir for a database server).
         Path scratchDir = config.dataDir() != null ? config.dataDir().toAbsolutePath()
@@ -98,19 +107,26 @@ public final class RhinoServer implements AutoCloseable {
             // Advertised client URLs default to the listen URLs; report the ports actually bound.
             List<URI> advertised = new ArrayList<>();
             boolean advertiseBound = config.advertiseClientUrls().equals(config.listenClientUrls());
+            AuthStore auth = new AuthStore(store, config.clientTls().clientCertAuth(), config.authOptions(),
+                    java.time.Clock.systemUTC());
             RpcServices rpc = RpcServices.create(store, config.name(),
                     () -> advertiseBound ? List.copyOf(advertised) : config.advertiseClientUrls(),
-                    config.advertisePeerUrls(), scratchDir, callExecutor);
+                    config.advertisePeerUrls(), scratchDir, callExecutor, auth);
             HealthStatusManager health = new HealthStatusManager();
             List<BindableService> services = new ArrayList<>(rpc.services());
-            services.add(new LockService(store));
-            services.add(new ElectionService(store));
+            services.add(new LockService(store, auth));
+            services.add(new ElectionService(store, auth));
             services.add(health.getHealthService());
-            gateway = Gateway.start(services, callExecutor, CALL_EXECUTORS, MAX_INBOUND_MESSAGE_BYTES);
+            // Every call, gRPC or through the gateway, learns who sent it (token or authorization
+            // metadata, client certificate) for the auth checks.
+            CallerInterceptor callers = new CallerInterceptor();
+            List<ServerServiceDefinition> intercepted = services.stream()
+                    .map(service -> ServerInterceptors.intercept(service, callers)).toList();
+            gateway = Gateway.start(intercepted, callExecutor, CALL_EXECUTORS, MAX_INBOUND_MESSAGE_BYTES);
             for (int i = 0; i < binds.size(); i++) {
-                Server server = newServer(binds.get(i), services, callExecutor, gateway).start();
-                servers.add(server);
                 URI url = config.listenClientUrls().get(i);
+                Server server = newServer(binds.get(i), isSecure(url) ? tls : null, intercepted, callExecutor, gateway).start();
+                servers.add(server);
                 InetSocketAddress bound = boundAddress(server);
                 advertised.add(withPort(url, bound.getPort()));
                 LOG.log(System.Logger.Level.INFO, "serving client requests on {0} (bound {1})", url, bound);
@@ -131,6 +147,35 @@ public final class RhinoServer implements AutoCloseable {
     }
 
     /**
+     * The TLS context shared by every https listen URL, or null when there is none. etcd's checks and
+     * messages: an https URL needs a certificate and key; on an http URL they are ignored with a warning.
+     */
+    static SslContext clientTlsContext(RhinoConfig config) throws IOException {
+        ClientTls tls = config.clientTls();
+        boolean anySecure = false;
+        for (URI url : config.listenClientUrls()) {
+            if (isSecure(url)) {
+                if (tls.empty()) {
+                    throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for"
+                            + " client url " + url + " with HTTPS scheme");
+                }
+                anySecure = true;
+            } else if (!tls.empty()) {
+                LOG.log(System.Logger.Level.WARNING, "scheme is HTTP while key and cert files are present;"
+                        + " ignoring key and cert files for client url {0}", url);
+            } else if (tls.clientCertAuth()) {
+                LOG.log(System.Logger.Level.WARNING, "scheme is HTTP while --client-cert-auth is enabled;"
+                        + " ignoring client cert auth for client url {0}", url);
+            }
+        }
+        return anySecure ? ServerTls.sslContext(tls) : null;
+    }
+
+    private static boolean isSecure(URI url) {
+        return "https".equalsIgnoreCase(url.getScheme());
+    }
+
+    /**
      * Calls that only queue work skip the hand-off to a call thread (a large share of the CPU per
      * request under load); everything that may block gets a virtual thread.
      */
@@ -142,7 +187,7 @@ public final class RhinoServer implements AutoCloseable {
         }
     };
 
-    private static Server newServer(InetSocketAddress address, List<BindableService> services,
+    private static Server newServer(InetSocketAddress address, SslContext tls, List<ServerServiceDefinition> services,
                                     ExecutorService callExecutor, Gateway gateway) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .executor(callExecutor)
@@ -150,7 +195,8 @@ public final class RhinoServer implements AutoCloseable {
                 // HTTP/1.x connections on the same port go to the JSON gateway (see the negotiator);
                 // it bounds the wait for a connection's first bytes, so grpc's own handshake timeout,
                 // which would also end long-running gateway watches, is off.
-                .protocolNegotiator(SharedPortNegotiator.plaintext(gateway::installHttp1))
+                .protocolNegotiator(tls == null ? SharedPortNegotiator.plaintext(gateway::installHttp1)
+                        : SharedPortNegotiator.tls(tls, gateway::installHttp1))
                 .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
@@ -239,8 +285,10 @@ public final class RhinoServer implements AutoCloseable {
                 : "";
         return switch (scheme) {
             case "sqlite" -> SqliteBackend.open(databaseFile(config));
+            case "postgres", "postgresql" -> PostgresBackend.open(endpoint);
+            case "redis", "rediss" -> RedisBackend.open(endpoint);
             default -> throw new IllegalArgumentException("unsupported endpoint " + endpoint
-                    + ": expected sqlite:///path/to/file.db");
+                    + ": expected sqlite:///path/to/file.db, postgres://user@host/database or redis://host:port/db");
         };
     }
 
@@ -287,14 +335,11 @@ public final class RhinoServer implements AutoCloseable {
         }
     }
 
-    /** {@code http://host:port} → the socket address to bind; TLS and other schemes are refused. */
+    /** {@code http://host:port} or {@code https://host:port} → the socket address to bind. */
     static InetSocketAddress bindAddress(URI url) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (scheme.equals("https") || scheme.equals("unixs")) {
-            throw new IllegalArgumentException("TLS is not supported yet: " + url);
-        }
-        if (!scheme.equals("http")) {
-            throw new IllegalArgumentException("unsupported listen URL " + url + " (expected http://host:port)");
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("unsupported listen URL " + url + " (expected http://host:port or https://host:port)");
         }
         String host = url.getHost();
         if (host == null || url.getPort() < 0) {

@@ -8,7 +8,7 @@ import dev.kj.rhino.api.etcdserverpb.MaintenanceGrpc;
 import dev.kj.rhino.api.etcdserverpb.WatchGrpc;
 import dev.kj.rhino.api.v3electionpb.ElectionGrpc;
 import dev.kj.rhino.api.v3lockpb.LockGrpc;
-import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -52,7 +52,7 @@ public final class Gateway implements AutoCloseable {
      * @param callExecutor    per-method executor choice, as on the gRPC port
      * @param maxRequestBytes the gRPC port's inbound message limit, applied to decoded requests
      */
-    public static Gateway start(List<BindableService> services, Executor executor,
+    public static Gateway start(List<ServerServiceDefinition> services, Executor executor,
                                 ServerCallExecutorSupplier callExecutor, int maxRequestBytes) throws IOException {
         String name = "rhino-gateway-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(executor).callExecutor(callExecutor);

@@ -30,6 +30,13 @@ import java.util.concurrent.TimeUnit;
  * writes), kept alive in memory, expired by a background loop that revokes each lease — deleting
  * its keys in one revision — exactly as a client's revoke would. Expiry instants are persisted as
  * wall-clock times, so a restart resumes each lease with the time it had left.
+ *
+ * <p>On a shared backend several rhino processes serve the same leases, and the persisted row is
+ * the truth: a keep-alive or TimeToLive through this process checks the row (a lease granted or
+ * revoked elsewhere is seen at once), renewals are persisted twice a second so other processes do
+ * not expire a lease kept alive here, and every process looks for expired rows, including those of
+ * a process that died. Revocation re-reads the row inside the write transaction, and write
+ * transactions of all processes serialize, so exactly one process revokes an expired lease.
  */
 public final class Lessor implements AutoCloseable {
     private static final Logger LOG = System.getLogger(Lessor.class.getName());
@@ -40,12 +47,16 @@ public final class Lessor implements AutoCloseable {
     public static final long MAX_TTL_SECONDS = 9_000_000_000L;
     private static final long CHECK_INTERVAL_MILLIS = 250;
     private static final long PERSIST_INTERVAL_MILLIS = 1_000;
+    private static final long SHARED_PERSIST_INTERVAL_MILLIS = 500;
+    /** How often a process on a shared backend scans persisted leases for expired ones. */
+    private static final long SHARED_SCAN_INTERVAL_MILLIS = 1_000;
 
     private final MvccStore store;
     private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
     private final Set<Long> revoking = ConcurrentHashMap.newKeySet();
     private final Set<Long> renewed = ConcurrentHashMap.newKeySet();
     private final SecureRandom random = new SecureRandom();
+    private final boolean shared;
     private final Thread loop;
     private volatile boolean closed;
 
@@ -68,14 +79,50 @@ public final class Lessor implements AutoCloseable {
 
     public Lessor(MvccStore store, List<ReadTxn.LeaseRow> persisted) {
         this.store = store;
+        this.shared = store.backend().shared();
         long nowNanos = System.nanoTime();
         long nowMillis = System.currentTimeMillis();
         for (ReadTxn.LeaseRow row : persisted) {
-            long remainingMillis = row.expiresAtMillis() - nowMillis;
-            leases.put(row.id(), new Lease(row.id(), row.ttlSeconds(),
-                    nowNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis)));
+            leases.put(row.id(), fromRow(row, nowNanos, nowMillis));
         }
         this.loop = Thread.ofPlatform().name("rhino-lessor").daemon(true).unstarted(this::run);
+    }
+
+    private static Lease fromRow(ReadTxn.LeaseRow row, long nowNanos, long nowMillis) {
+        long remainingMillis = row.expiresAtMillis() - nowMillis;
+        return new Lease(row.id(), row.ttlSeconds(), nowNanos + TimeUnit.MILLISECONDS.toNanos(remainingMillis));
+    }
+
+    /** The persisted row (shared backends: what every process agrees on). */
+    private ReadTxn.LeaseRow persisted(long id) {
+        try (ReadTxn txn = store.beginRead()) {
+            return txn.lease(id);
+        }
+    }
+
+    /**
+     * The lease as this process should see it: on a shared backend, checked against its row (absent
+     * there → revoked or expired elsewhere) and with the later of the two deadlines.
+     */
+    private Lease current(long id) {
+        Lease local = leases.get(id);
+        if (!shared) {
+            return local;
+        }
+        ReadTxn.LeaseRow row = persisted(id);
+        if (row == null) {
+            leases.remove(id);
+            return null;
+        }
+        Lease fromRow = fromRow(row, System.nanoTime(), System.currentTimeMillis());
+        if (local == null) {
+            Lease raced = leases.putIfAbsent(id, fromRow);
+            return raced != null ? raced : fromRow;
+        }
+        if (fromRow.deadlineNanos - local.deadlineNanos > 0) {
+            local.deadlineNanos = fromRow.deadlineNanos; // renewed through another process
+        }
+        return local;
     }
 
     public void start() {
@@ -138,7 +185,7 @@ public final class Lessor implements AutoCloseable {
 
     /** Renews a lease to its full TTL; throws LEASE_NOT_FOUND for a missing or expired lease. */
     public LeaseKeepAliveResponse keepAlive(long id) {
-        Lease lease = leases.get(id);
+        Lease lease = current(id);
         if (lease == null || lease.remainingNanos() <= 0) {
             throw EtcdError.LEASE_NOT_FOUND.exception();
         }
@@ -153,7 +200,7 @@ public final class Lessor implements AutoCloseable {
 
     /** TTL of a lease; a missing lease answers TTL -1 as etcd does. */
     public LeaseTimeToLiveResponse timeToLive(long id, boolean withKeys) {
-        Lease lease = leases.get(id);
+        Lease lease = current(id);
         if (lease == null) {
             return LeaseTimeToLiveResponse.newBuilder().setHeader(store.header()).setID(id).setTTL(-1).build();
         }
@@ -176,7 +223,14 @@ public final class Lessor implements AutoCloseable {
     }
 
     public LeaseLeasesResponse leases() {
-        List<Long> ids = new ArrayList<>(leases.keySet());
+        List<Long> ids;
+        if (shared) {
+            try (ReadTxn txn = store.beginRead()) {
+                ids = new ArrayList<>(txn.leases().stream().map(ReadTxn.LeaseRow::id).toList());
+            }
+        } else {
+            ids = new ArrayList<>(leases.keySet());
+        }
         ids.sort(null);
         LeaseLeasesResponse.Builder resp = LeaseLeasesResponse.newBuilder().setHeader(store.header());
         for (long id : ids) {
@@ -187,22 +241,47 @@ public final class Lessor implements AutoCloseable {
 
     /** Whether a lease is currently live (for lock and election recipes). */
     public boolean exists(long id) {
-        Lease lease = leases.get(id);
+        Lease lease = current(id);
         return lease != null && lease.remainingNanos() > 0;
     }
 
     private void run() {
         long lastPersist = System.nanoTime();
+        long lastScan = System.nanoTime();
+        long persistNanos = TimeUnit.MILLISECONDS.toNanos(shared ? SHARED_PERSIST_INTERVAL_MILLIS : PERSIST_INTERVAL_MILLIS);
         while (!closed) {
             try {
                 Thread.sleep(CHECK_INTERVAL_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
-            expireDue();
-            if (System.nanoTime() - lastPersist >= TimeUnit.MILLISECONDS.toNanos(PERSIST_INTERVAL_MILLIS)) {
-                persistRenewals();
-                lastPersist = System.nanoTime();
+            try {
+                if (shared && System.nanoTime() - lastScan >= TimeUnit.MILLISECONDS.toNanos(SHARED_SCAN_INTERVAL_MILLIS)) {
+                    adoptExpiredRows();
+                    lastScan = System.nanoTime();
+                }
+                expireDue();
+                if (System.nanoTime() - lastPersist >= persistNanos) {
+                    persistRenewals();
+                    lastPersist = System.nanoTime();
+                }
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "lease maintenance failed; retrying", e);
+                }
+            }
+        }
+    }
+
+    /** Shared backends: persisted leases past their expiry that this process did not know of (their process died). */
+    private void adoptExpiredRows() {
+        long nowNanos = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        try (ReadTxn txn = store.beginRead()) {
+            for (ReadTxn.LeaseRow row : txn.leases()) {
+                if (row.expiresAtMillis() <= nowMillis) {
+                    leases.putIfAbsent(row.id(), fromRow(row, nowNanos, nowMillis));
+                }
             }
         }
     }
@@ -215,7 +294,19 @@ public final class Lessor implements AutoCloseable {
             store.write(ctx -> {
                 // A keep-alive may have raced with us; only revoke what is still expired.
                 Lease current = leases.get(lease.id);
-                if (current == null || current.remainingNanos() > 0 || ctx.txn().lease(lease.id) == null) {
+                ReadTxn.LeaseRow row = ctx.txn().lease(lease.id);
+                if (row == null) {
+                    ctx.afterCommit(() -> leases.remove(lease.id));
+                    return ctx.currentRevision();
+                }
+                if (shared && current != null && row.expiresAtMillis() > System.currentTimeMillis()) {
+                    // Renewed through another process: take its deadline.
+                    Lease renewed = fromRow(row, System.nanoTime(), System.currentTimeMillis());
+                    if (renewed.deadlineNanos - current.deadlineNanos > 0) {
+                        current.deadlineNanos = renewed.deadlineNanos;
+                    }
+                }
+                if (current == null || current.remainingNanos() > 0) {
                     return ctx.currentRevision();
                 }
                 return revokeIn(ctx, lease.id);
@@ -240,9 +331,12 @@ public final class Lessor implements AutoCloseable {
             long nowMillis = System.currentTimeMillis();
             for (long id : ids) {
                 Lease lease = leases.get(id);
-                if (lease != null && ctx.txn().lease(id) != null) {
+                ReadTxn.LeaseRow row = lease == null ? null : ctx.txn().lease(id);
+                if (row != null) {
                     long remainingMillis = TimeUnit.NANOSECONDS.toMillis(lease.deadlineNanos - nowNanos);
-                    ctx.txn().putLease(new ReadTxn.LeaseRow(id, lease.ttlSeconds, nowMillis + remainingMillis));
+                    // Never shorten a deadline another process persisted later.
+                    long expiresAt = Math.max(row.expiresAtMillis(), nowMillis + remainingMillis);
+                    ctx.txn().putLease(new ReadTxn.LeaseRow(id, lease.ttlSeconds, expiresAt));
                 }
             }
             return null;

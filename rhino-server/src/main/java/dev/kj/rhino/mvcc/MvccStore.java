@@ -87,6 +87,19 @@ public final class MvccStore implements AutoCloseable {
 
     /** Stable member/cluster ids, created on first start; the term grows by one per start, like a new election. */
     private static long[] initIdentity(Backend backend) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tryInitIdentity(backend);
+            } catch (dev.kj.rhino.backend.WriteConflictException e) {
+                // another process on a shared backend committed meanwhile; read its state again
+                if (attempt == 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static long[] tryInitIdentity(Backend backend) {
         try (WriteTxn txn = backend.beginWrite()) {
             SecureRandom random = new SecureRandom();
             Long cluster = txn.meta("cluster_id");

@@ -23,6 +23,8 @@ import dev.kj.rhino.api.v3electionpb.ProclaimResponse;
 import dev.kj.rhino.api.v3electionpb.ResignRequest;
 import dev.kj.rhino.api.v3electionpb.ResignResponse;
 import dev.kj.rhino.mvcc.EtcdError;
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.v3lock.BlockingWatch;
 import dev.kj.rhino.v3lock.Recipes;
@@ -42,9 +44,15 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     static final Status MISSING_LEADER_KEY = Status.UNKNOWN.withDescription("\"leader\" field must be provided");
 
     private final MvccStore store;
+    private final AuthStore auth;
 
-    public ElectionService(MvccStore store) {
+    /**
+     * With auth enabled the recipe runs as the caller, as etcd's does through its in-process client:
+     * each request it sends is checked with the caller's permissions.
+     */
+    public ElectionService(MvccStore store, AuthStore auth) {
         this.store = store;
+        this.auth = auth;
     }
 
     @Override
@@ -63,12 +71,15 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
         long lease = Recipes.sessionLease(store, request.getLease());
         ByteString prefix = request.getName().concat(ByteString.copyFromUtf8("/"));
         ByteString myKey = Recipes.ownKey(prefix, lease);
-        TxnResponse txn = Calls.await(store.txn(TxnRequest.newBuilder()
+        TxnRequest enqueue = TxnRequest.newBuilder()
                 .addCompare(Recipes.createRevisionIs(myKey, 0))
                 .addSuccess(RequestOp.newBuilder().setRequestPut(
                         PutRequest.newBuilder().setKey(myKey).setValue(request.getValue()).setLease(lease)))
                 .addFailure(Recipes.op(Recipes.get(myKey)))
-                .build()));
+                .build();
+        auth.checkTxn(Caller.current(), enqueue);
+        auth.checkRange(Caller.current(), prefix, Recipes.prefixEnd(prefix));
+        TxnResponse txn = Calls.await(store.txn(enqueue));
         long myRevision = txn.getHeader().getRevision();
         if (!txn.getSucceeded()) {
             // Campaigning again with the same lease: keep the place in the queue, update the value.
@@ -111,11 +122,13 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
 
     /** Overwrites the leader's value if {@code key} still leads with {@code revision}. */
     private ResponseHeader proclaim(ByteString key, long revision, long lease, ByteString value) {
-        TxnResponse txn = Calls.await(store.txn(TxnRequest.newBuilder()
+        TxnRequest overwrite = TxnRequest.newBuilder()
                 .addCompare(Recipes.createRevisionIs(key, revision))
                 .addSuccess(RequestOp.newBuilder().setRequestPut(
                         PutRequest.newBuilder().setKey(key).setValue(value).setLease(lease)))
-                .build()));
+                .build();
+        auth.checkTxn(Caller.current(), overwrite);
+        TxnResponse txn = Calls.await(store.txn(overwrite));
         if (!txn.getSucceeded()) {
             throw EtcdError.ELECTION_NOT_LEADER.exception();
         }
@@ -135,17 +148,20 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     }
 
     private ResponseHeader resign(ByteString key, long revision) {
-        return Calls.await(store.txn(TxnRequest.newBuilder()
+        TxnRequest delete = TxnRequest.newBuilder()
                 .addCompare(Recipes.createRevisionIs(key, revision))
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
                         DeleteRangeRequest.newBuilder().setKey(key)))
-                .build())).getHeader();
+                .build();
+        auth.checkTxn(Caller.current(), delete);
+        return Calls.await(store.txn(delete)).getHeader();
     }
 
     @Override
     public void leader(LeaderRequest request, StreamObserver<LeaderResponse> observer) {
         Calls.recipe(observer, () -> {
             ByteString prefix = request.getName().concat(ByteString.copyFromUtf8("/"));
+            auth.checkRange(Caller.current(), prefix, Recipes.prefixEnd(prefix));
             RangeResponse leader = store.range(Recipes.firstCreated(prefix));
             if (leader.getKvsCount() == 0) {
                 throw EtcdError.ELECTION_NO_LEADER.exception();
@@ -175,6 +191,7 @@ public final class ElectionService extends ElectionGrpc.ElectionImplBase {
     }
 
     private void observe(ByteString prefix, FlowControlledSender<LeaderResponse> sender) throws InterruptedException {
+        auth.checkRange(Caller.current(), prefix, Recipes.prefixEnd(prefix));
         while (!sender.isCancelled()) {
             RangeResponse current = store.range(Recipes.firstCreated(prefix));
             ResponseHeader header;

@@ -13,6 +13,8 @@ import dev.kj.rhino.api.v3lockpb.LockRequest;
 import dev.kj.rhino.api.v3lockpb.LockResponse;
 import dev.kj.rhino.api.v3lockpb.UnlockRequest;
 import dev.kj.rhino.api.v3lockpb.UnlockResponse;
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.mvcc.MvccStore;
 import dev.kj.rhino.v3rpc.Calls;
 import io.grpc.Status;
@@ -29,9 +31,15 @@ public final class LockService extends LockGrpc.LockImplBase {
     static final Status SESSION_EXPIRED = Status.UNKNOWN.withDescription("mutex: session is expired");
 
     private final MvccStore store;
+    private final AuthStore auth;
 
-    public LockService(MvccStore store) {
+    /**
+     * With auth enabled the recipe runs as the caller, as etcd's does through its in-process client:
+     * each request it sends is checked with the caller's permissions.
+     */
+    public LockService(MvccStore store, AuthStore auth) {
         this.store = store;
+        this.auth = auth;
     }
 
     @Override
@@ -48,8 +56,11 @@ public final class LockService extends LockGrpc.LockImplBase {
 
     @Override
     public void unlock(UnlockRequest request, StreamObserver<UnlockResponse> observer) {
-        Calls.recipe(observer, () -> UnlockResponse.newBuilder().setHeader(Calls.await(
-                store.deleteRange(DeleteRangeRequest.newBuilder().setKey(request.getKey()).build())).getHeader()).build());
+        Calls.recipe(observer, () -> {
+            DeleteRangeRequest delete = DeleteRangeRequest.newBuilder().setKey(request.getKey()).build();
+            auth.checkDeleteRange(Caller.current(), delete);
+            return UnlockResponse.newBuilder().setHeader(Calls.await(store.deleteRange(delete)).getHeader()).build();
+        });
     }
 
     private LockResponse acquire(LockRequest request) throws InterruptedException {
@@ -58,14 +69,16 @@ public final class LockService extends LockGrpc.LockImplBase {
         ByteString myKey = Recipes.ownKey(prefix, lease);
 
         RequestOp owner = Recipes.op(Recipes.firstCreated(prefix));
-        TxnResponse txn = Calls.await(store.txn(TxnRequest.newBuilder()
+        TxnRequest enqueue = TxnRequest.newBuilder()
                 .addCompare(Recipes.createRevisionIs(myKey, 0))
                 .addSuccess(RequestOp.newBuilder().setRequestPut(
                         PutRequest.newBuilder().setKey(myKey).setLease(lease)))
                 .addSuccess(owner)
                 .addFailure(Recipes.op(Recipes.get(myKey)))
                 .addFailure(owner)
-                .build()));
+                .build();
+        auth.checkTxn(Caller.current(), enqueue);
+        TxnResponse txn = Calls.await(store.txn(enqueue));
         long myRevision = txn.getSucceeded()
                 ? txn.getHeader().getRevision()
                 : txn.getResponses(0).getResponseRange().getKvs(0).getCreateRevision();

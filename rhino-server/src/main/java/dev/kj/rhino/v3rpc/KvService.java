@@ -11,6 +11,8 @@ import dev.kj.rhino.api.etcdserverpb.RangeRequest;
 import dev.kj.rhino.api.etcdserverpb.RangeResponse;
 import dev.kj.rhino.api.etcdserverpb.TxnRequest;
 import dev.kj.rhino.api.etcdserverpb.TxnResponse;
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.mvcc.KvOps;
 import dev.kj.rhino.mvcc.MvccStore;
 import io.grpc.stub.StreamObserver;
@@ -33,22 +35,28 @@ final class KvService extends KVGrpc.KVImplBase {
     private final MvccStore store;
     private final Alarms alarms;
     private final Executor blocking;
+    private final AuthStore auth;
 
-    KvService(MvccStore store, Alarms alarms, Executor blocking) {
+    KvService(MvccStore store, Alarms alarms, Executor blocking, AuthStore auth) {
         this.store = store;
         this.alarms = alarms;
         this.blocking = blocking;
+        this.auth = auth;
     }
 
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> observer) {
-        Calls.unary(observer, () -> store.range(request));
+        Calls.unary(observer, () -> {
+            auth.checkRange(Caller.current(), request.getKey(), request.getRangeEnd());
+            return store.range(request);
+        });
     }
 
     @Override
     public void put(PutRequest request, StreamObserver<PutResponse> observer) {
         Calls.unaryAsync(observer, () -> {
             alarms.checkSpace();
+            auth.checkPut(Caller.current(), request);
             return store.put(request);
         });
     }
@@ -57,19 +65,25 @@ final class KvService extends KVGrpc.KVImplBase {
     public void deleteRange(DeleteRangeRequest request, StreamObserver<DeleteRangeResponse> observer) {
         Calls.unaryAsync(observer, () -> {
             alarms.checkCorrupt();
+            auth.checkDeleteRange(Caller.current(), request);
             return store.deleteRange(request);
         });
     }
 
     @Override
     public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+        Caller caller = Caller.current();
         if (KvOps.isReadOnly(request)) {
             // Served like a range from a snapshot, past any alarm (as etcd does).
-            blocking.execute(() -> Calls.unaryAsync(observer, () -> store.txn(request)));
+            blocking.execute(() -> Calls.unaryAsync(observer, () -> {
+                auth.checkTxn(caller, request);
+                return store.txn(request);
+            }));
             return;
         }
         Calls.unaryAsync(observer, () -> {
             alarms.checkSpace();
+            auth.checkTxn(caller, request);
             return store.txn(request);
         });
     }
@@ -78,6 +92,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void compact(CompactionRequest request, StreamObserver<CompactionResponse> observer) {
         Calls.unaryAsync(observer, () -> {
             alarms.checkCorrupt();
+            auth.authInfo(Caller.current()); // etcd needs no permission, but refuses a bad token
             return store.compact(request);
         });
     }

@@ -1,5 +1,7 @@
 package dev.kj.rhino.v3rpc;
 
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrantResponse;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrpc;
@@ -20,16 +22,19 @@ import io.grpc.stub.StreamObserver;
 final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final MvccStore store;
     private final Alarms alarms;
+    private final AuthStore auth;
 
-    LeaseService(MvccStore store, Alarms alarms) {
+    LeaseService(MvccStore store, Alarms alarms, AuthStore auth) {
         this.store = store;
         this.alarms = alarms;
+        this.auth = auth;
     }
 
     @Override
     public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> observer) {
         Calls.unaryAsync(observer, () -> {
             alarms.checkSpace();
+            auth.authInfo(Caller.current()); // etcd needs no permission, but refuses a bad token
             return store.lessor().grant(request.getID(), request.getTTL());
         });
     }
@@ -38,6 +43,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> observer) {
         Calls.unaryAsync(observer, () -> {
             alarms.checkCorrupt();
+            auth.checkLeaseRevoke(Caller.current(), request.getID());
             return store.lessor().revoke(request.getID());
         });
     }

@@ -2,6 +2,8 @@ package dev.kj.rhino.v3rpc;
 
 import com.google.protobuf.ByteString;
 import dev.kj.rhino.RhinoVersion;
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.api.etcdserverpb.AlarmMember;
 import dev.kj.rhino.api.etcdserverpb.AlarmRequest;
 import dev.kj.rhino.api.etcdserverpb.AlarmResponse;
@@ -42,13 +44,15 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
     private final MvccStore store;
     private final Alarms alarms;
+    private final AuthStore auth;
     private final Path scratchDir;
 
     /** @param scratchDir where snapshots are staged (next to the database, so space is alike) */
-    MaintenanceService(MvccStore store, Alarms alarms, Path scratchDir) {
+    MaintenanceService(MvccStore store, Alarms alarms, Path scratchDir, AuthStore auth) {
         this.store = store;
         this.alarms = alarms;
         this.scratchDir = scratchDir;
+        this.auth = auth;
     }
 
     @Override
@@ -100,6 +104,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     @Override
     public void defragment(DefragmentRequest request, StreamObserver<DefragmentResponse> observer) {
         Calls.unary(observer, () -> {
+            auth.checkMaintenanceAdmin(Caller.current());
             LOG.log(System.Logger.Level.INFO, "starting defragment");
             store.defragment();
             LOG.log(System.Logger.Level.INFO, "finished defragment");
@@ -110,6 +115,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     @Override
     public void hash(HashRequest request, StreamObserver<HashResponse> observer) {
         Calls.unary(observer, () -> {
+            auth.checkMaintenanceAdmin(Caller.current());
             var header = store.header();
             return HashResponse.newBuilder().setHeader(header).setHash((int) store.hash()).build();
         });
@@ -118,6 +124,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     @Override
     public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> observer) {
         Calls.unary(observer, () -> {
+            auth.checkMaintenanceAdmin(Caller.current());
             MvccStore.HashKV hash = store.hashKV(request.getRevision());
             return HashKVResponse.newBuilder()
                     .setHeader(store.header())
@@ -136,6 +143,12 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
      */
     @Override
     public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+        try {
+            auth.checkMaintenanceAdmin(Caller.current());
+        } catch (RuntimeException denied) {
+            observer.onError(Calls.toStatus(denied));
+            return;
+        }
         FlowControlledSender<SnapshotResponse> sender = new FlowControlledSender<>(observer, null);
         // Stream from another thread so this call's executor stays free for onReady callbacks.
         Thread.ofVirtual().name("rhino-snapshot").start(Context.current().wrap(() -> {
@@ -226,6 +239,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     @Override
     public void moveLeader(MoveLeaderRequest request, StreamObserver<MoveLeaderResponse> observer) {
         Calls.unary(observer, () -> {
+            auth.checkMaintenanceAdmin(Caller.current());
             if (request.getTargetID() != store.memberId()) {
                 throw EtcdError.BAD_LEADER_TRANSFEREE.exception();
             }

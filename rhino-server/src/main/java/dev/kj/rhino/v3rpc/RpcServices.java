@@ -1,5 +1,6 @@
 package dev.kj.rhino.v3rpc;
 
+import dev.kj.rhino.auth.AuthStore;
 import dev.kj.rhino.mvcc.MvccStore;
 import io.grpc.BindableService;
 import java.net.URI;
@@ -24,18 +25,20 @@ public final class RpcServices {
      * @param scratchDir  where snapshots are staged before streaming
      */
     public static RpcServices create(MvccStore store, String memberName, Supplier<List<URI>> clientUrls,
-                                     List<URI> peerUrls, Path scratchDir, java.util.concurrent.Executor blocking) {
-        Alarms alarms = new Alarms();
-        WatchService watch = new WatchService(store.watchHub());
+                                     List<URI> peerUrls, Path scratchDir, java.util.concurrent.Executor blocking,
+                                     AuthStore auth) {
+        Alarms alarms = new Alarms(store);
+        WatchService watch = new WatchService(store.watchHub(), auth);
         return new RpcServices(watch, List.of(
-                new KvService(store, alarms, blocking),
+                new KvService(store, alarms, blocking, auth),
                 watch,
-                new LeaseService(store, alarms),
+                new LeaseService(store, alarms, auth),
                 new ClusterService(store, memberName, clientUrls, peerUrls),
-                new MaintenanceService(store, alarms, scratchDir)));
+                new MaintenanceService(store, alarms, scratchDir, auth),
+                new AuthService(store, auth)));
     }
 
-    /** KV, Watch, Lease, Cluster, Maintenance. (No Auth yet: its methods answer UNIMPLEMENTED.) */
+    /** KV, Watch, Lease, Cluster, Maintenance, Auth. */
     public List<BindableService> services() {
         return services;
     }

@@ -3,7 +3,11 @@ package dev.kj.rhino.v3rpc;
 import dev.kj.rhino.api.etcdserverpb.WatchGrpc;
 import dev.kj.rhino.api.etcdserverpb.WatchRequest;
 import dev.kj.rhino.api.etcdserverpb.WatchResponse;
+import dev.kj.rhino.api.etcdserverpb.WatchCreateRequest;
+import dev.kj.rhino.auth.AuthStore;
+import dev.kj.rhino.auth.Caller;
 import dev.kj.rhino.mvcc.EtcdError;
+import dev.kj.rhino.mvcc.EtcdException;
 import dev.kj.rhino.watch.WatchHub;
 import dev.kj.rhino.watch.WatchStream;
 import io.grpc.stub.StreamObserver;
@@ -19,10 +23,12 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private static final System.Logger LOG = System.getLogger(WatchService.class.getName());
 
     private final WatchHub hub;
+    private final AuthStore auth;
     private final Set<OpenStream> open = ConcurrentHashMap.newKeySet();
 
-    WatchService(WatchHub hub) {
+    WatchService(WatchHub hub, AuthStore auth) {
         this.hub = hub;
+        this.auth = auth;
     }
 
     @Override
@@ -42,6 +48,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private final class OpenStream implements StreamObserver<WatchRequest> {
         private final FlowControlledSender<WatchResponse> sender;
         private final WatchStream stream;
+        /** etcd checks each watch against the credentials the stream was opened with. */
+        private final Caller caller = Caller.current();
 
         OpenStream(StreamObserver<WatchResponse> observer) {
             this.sender = new FlowControlledSender<>(observer, () -> end(false));
@@ -52,7 +60,14 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         public void onNext(WatchRequest request) {
             try {
                 switch (request.getRequestUnionCase()) {
-                    case CREATE_REQUEST -> stream.create(request.getCreateRequest());
+                    case CREATE_REQUEST -> {
+                        String refusal = refusal(request.getCreateRequest());
+                        if (refusal == null) {
+                            stream.create(request.getCreateRequest());
+                        } else {
+                            stream.refuse(refusal);
+                        }
+                    }
                     case CANCEL_REQUEST -> stream.cancel(request.getCancelRequest().getWatchId());
                     case PROGRESS_REQUEST -> stream.requestProgress();
                     case REQUESTUNION_NOT_SET -> { } // etcd ignores empty requests
@@ -60,6 +75,23 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             } catch (RuntimeException failure) {
                 sender.fail(Calls.toStatus(failure).getStatus());
                 end(false);
+            }
+        }
+
+        /**
+         * Why etcd would refuse this watch, as its cancel reason (a Go gRPC error string), or null.
+         * A refused watch gets "created" and "canceled" at once, with watch id -1.
+         */
+        private String refusal(WatchCreateRequest create) {
+            try {
+                auth.checkRange(caller, create.getKey(), create.getRangeEnd());
+                return null;
+            } catch (EtcdException denied) {
+                EtcdError error = switch (denied.error()) {
+                    case INVALID_AUTH_TOKEN, USER_EMPTY -> denied.error();
+                    default -> EtcdError.PERMISSION_DENIED;
+                };
+                return "rpc error: code = " + goCodeName(error.code()) + " desc = " + error.message();
             }
         }
 
@@ -75,6 +107,14 @@ final class WatchService extends WatchGrpc.WatchImplBase {
          */
         @Override
         public void onCompleted() {}
+
+        private static String goCodeName(io.grpc.Status.Code code) {
+            return switch (code) {
+                case UNAUTHENTICATED -> "Unauthenticated";
+                case INVALID_ARGUMENT -> "InvalidArgument";
+                default -> "PermissionDenied";
+            };
+        }
 
         void end(boolean serverStopping) {
             if (!open.remove(this)) {

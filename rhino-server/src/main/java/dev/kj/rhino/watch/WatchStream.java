@@ -100,6 +100,11 @@ public final class WatchStream implements AutoCloseable {
         }
     }
 
+    /** Answers a create request that may not be served (etcd: permission denied) with created + canceled. */
+    public void refuse(String reason) {
+        enqueue(failedCreate(reason));
+    }
+
     private WatchResponse failedCreate(String reason) {
         return WatchResponse.newBuilder()
                 .setHeader(hub.header(hub.publishedRevision()))

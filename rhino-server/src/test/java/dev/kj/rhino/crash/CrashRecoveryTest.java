@@ -18,6 +18,7 @@ import dev.kj.rhino.api.etcdserverpb.WatchResponse;
 import dev.kj.rhino.api.mvccpb.Event;
 import dev.kj.rhino.api.mvccpb.KeyValue;
 import dev.kj.rhino.testing.TempDirs;
+import dev.kj.rhino.testing.TestBackends;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -84,7 +85,9 @@ class CrashRecoveryTest {
     @Test
     void acknowledgedWritesSurviveSigkillAndRevisionsHaveNoGaps() throws Exception {
         Path dataDir = root.resolve("data");
-        Process first = startServer(dataDir, root.resolve("first.log"));
+        // The backend under test (-Dkj.test.backend); both JVMs use the same datastore.
+        String endpoint = TestBackends.config(dataDir).endpoint();
+        Process first = startServer(dataDir, endpoint, root.resolve("first.log"));
         ManagedChannel channel = channel(port(first, root.resolve("first.log")));
         KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
         long startRevision = kv.range(RangeRequest.newBuilder().setKey(bs("x")).build()).getHeader().getRevision();
@@ -174,7 +177,7 @@ class CrashRecoveryTest {
         }
 
         // Restart on the same data dir.
-        Process second = startServer(dataDir, root.resolve("second.log"));
+        Process second = startServer(dataDir, endpoint, root.resolve("second.log"));
         ManagedChannel after = channel(port(second, root.resolve("second.log")));
         KVGrpc.KVBlockingStub kvAfter = KVGrpc.newBlockingStub(after);
         long current = kvAfter.range(RangeRequest.newBuilder().setKey(bs("x")).build()).getHeader().getRevision();
@@ -225,7 +228,7 @@ class CrashRecoveryTest {
     }
 
     /** Asserts {@code revisions} is exactly from..to, in order, each once. */
-    private static void assertContiguous(long from, long to, List<Long> revisions, String what) {
+    static void assertContiguous(long from, long to, List<Long> revisions, String what) {
         long expected = from;
         for (int i = 0; i < revisions.size(); i++) {
             long revision = revisions.get(i);
@@ -239,7 +242,7 @@ class CrashRecoveryTest {
     }
 
     /** Watches the whole keyspace from {@code from} and returns every event up to {@code to}. */
-    private static List<Event> watchAll(ManagedChannel channel, long from, long to) throws InterruptedException {
+    static List<Event> watchAll(ManagedChannel channel, long from, long to) throws InterruptedException {
         List<Event> events = java.util.Collections.synchronizedList(new ArrayList<>());
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<String> problem = new AtomicReference<>();
@@ -286,18 +289,23 @@ class CrashRecoveryTest {
         }
     }
 
-    private Process startServer(Path dataDir, Path log) throws IOException {
+    /** A Rhino JVM on {@code dataDir}, or on {@code endpoint} when it is not null. */
+    static Process startServer(Path dataDir, String endpoint, Path log, List<Process> processes) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                CrashServerMain.class.getName(), dataDir.toString(), "0")
+                CrashServerMain.class.getName(), dataDir.toString(), "0", endpoint == null ? "" : endpoint)
                 .redirectError(log.toFile());
         Process process = builder.start();
         processes.add(process);
         return process;
     }
 
+    private Process startServer(Path dataDir, String endpoint, Path log) throws IOException {
+        return startServer(dataDir, endpoint, log, processes);
+    }
+
     /** Reads the port the server prints once it serves, then keeps draining its stdout. */
-    private static int port(Process process, Path log) throws Exception {
+    static int port(Process process, Path log) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         AtomicReference<String> portLine = new AtomicReference<>();
         CountDownLatch ready = new CountDownLatch(1);
@@ -330,7 +338,7 @@ class CrashRecoveryTest {
         return channel;
     }
 
-    private static String log(Path log) {
+    static String log(Path log) {
         try {
             String all = Files.readString(log);
             return all.length() > 4000 ? all.substring(all.length() - 4000) : all;
@@ -339,7 +347,7 @@ class CrashRecoveryTest {
         }
     }
 
-    private static ByteString bs(String s) {
+    static ByteString bs(String s) {
         return ByteString.copyFromUtf8(s);
     }
 }

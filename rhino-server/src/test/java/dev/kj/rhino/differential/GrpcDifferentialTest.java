@@ -5,7 +5,24 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.TextFormat;
+import dev.kj.rhino.api.authpb.Permission;
+import dev.kj.rhino.api.authpb.UserAddOptions;
+import dev.kj.rhino.api.etcdserverpb.AuthDisableRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthEnableRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthGrpc;
+import dev.kj.rhino.api.etcdserverpb.AuthRoleAddRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthRoleGetRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthRoleGrantPermissionRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthRoleRevokePermissionRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserAddRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserDeleteRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserGrantRoleRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserListRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserRevokeRoleRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthenticateRequest;
 import dev.kj.rhino.api.etcdserverpb.Compare;
+import dev.kj.rhino.api.etcdserverpb.HashRequest;
+import dev.kj.rhino.api.etcdserverpb.MaintenanceGrpc;
 import dev.kj.rhino.api.etcdserverpb.DeleteRangeRequest;
 import dev.kj.rhino.api.etcdserverpb.KVGrpc;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
@@ -17,6 +34,8 @@ import dev.kj.rhino.api.etcdserverpb.TxnRequest;
 import dev.kj.rhino.testing.TempDirs;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,13 +70,38 @@ class GrpcDifferentialTest {
 
     /** Blocking stubs plus the transcript they write. */
     static final class Client {
+        private final ManagedChannel channel;
         private final KVGrpc.KVBlockingStub kv;
         private final LeaseGrpc.LeaseBlockingStub lease;
         final List<String> transcript = new ArrayList<>();
 
         Client(ManagedChannel channel) {
+            this.channel = channel;
             this.kv = KVGrpc.newBlockingStub(channel);
             this.lease = LeaseGrpc.newBlockingStub(channel);
+        }
+
+        /** The Auth service, sending {@code token} as etcd's clients do (none when null). */
+        AuthGrpc.AuthBlockingStub auth(String token) {
+            return withToken(AuthGrpc.newBlockingStub(channel), token);
+        }
+
+        KVGrpc.KVBlockingStub kv(String token) {
+            return withToken(KVGrpc.newBlockingStub(channel), token);
+        }
+
+        MaintenanceGrpc.MaintenanceBlockingStub maintenance(String token) {
+            return withToken(MaintenanceGrpc.newBlockingStub(channel), token);
+        }
+
+        private static <S extends io.grpc.stub.AbstractStub<S>> S withToken(S stub, String token) {
+            S timed = stub.withDeadlineAfter(10, TimeUnit.SECONDS);
+            if (token == null) {
+                return timed;
+            }
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+            return timed.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
 
         KVGrpc.KVBlockingStub kv() {
@@ -192,6 +236,53 @@ class GrpcDifferentialTest {
                     c.call("sort target without order", () -> c.kv().range(all.toBuilder().setSortTarget(RangeRequest.SortTarget.VERSION).setKeysOnly(true).build()));
                     c.call("revision 3 count_only", () -> c.kv().range(all.toBuilder().setRevision(3).setCountOnly(true).build()));
                     c.call("serializable", () -> c.kv().range(all.toBuilder().setSerializable(true).setLimit(1).build()));
+                }),
+                new Case("auth: status codes, root rules, tokens, no KV revision change", c -> {
+                    c.call("put seed", () -> c.kv().put(PutRequest.newBuilder().setKey(bytes("seed")).setValue(bytes("0")).build()));
+                    c.call("authenticate while disabled", () -> c.auth(null).authenticate(
+                            AuthenticateRequest.newBuilder().setName("root").setPassword("x").build()));
+                    c.call("enable without root", () -> c.auth(null).authEnable(AuthEnableRequest.getDefaultInstance()));
+                    c.call("add user with empty name", () -> c.auth(null).userAdd(AuthUserAddRequest.newBuilder().setPassword("x").build()));
+                    c.call("add role with empty name", () -> c.auth(null).roleAdd(AuthRoleAddRequest.getDefaultInstance()));
+                    c.call("add root", () -> c.auth(null).userAdd(AuthUserAddRequest.newBuilder().setName("root").setPassword("rootpw").build()));
+                    c.call("enable with root lacking the root role", () -> c.auth(null).authEnable(AuthEnableRequest.getDefaultInstance()));
+                    c.call("grant root to root (no root role exists)", () -> c.auth(null).userGrantRole(
+                            AuthUserGrantRoleRequest.newBuilder().setUser("root").setRole("root").build()));
+                    c.call("get role root", () -> c.auth(null).roleGet(AuthRoleGetRequest.newBuilder().setRole("root").build()));
+                    c.call("add role app", () -> c.auth(null).roleAdd(AuthRoleAddRequest.newBuilder().setName("app").build()));
+                    c.call("grant app/ readwrite", () -> c.auth(null).roleGrantPermission(AuthRoleGrantPermissionRequest.newBuilder()
+                            .setName("app").setPerm(Permission.newBuilder().setPermType(Permission.Type.READWRITE)
+                                    .setKey(bytes("app/")).setRangeEnd(bytes("app0"))).build()));
+                    c.call("grant key a read", () -> c.auth(null).roleGrantPermission(AuthRoleGrantPermissionRequest.newBuilder()
+                            .setName("app").setPerm(Permission.newBuilder().setKey(bytes("a"))).build()));
+                    c.call("regrant app/ as write", () -> c.auth(null).roleGrantPermission(AuthRoleGrantPermissionRequest.newBuilder()
+                            .setName("app").setPerm(Permission.newBuilder().setPermType(Permission.Type.WRITE)
+                                    .setKey(bytes("app/")).setRangeEnd(bytes("app0"))).build()));
+                    c.call("get role app", () -> c.auth(null).roleGet(AuthRoleGetRequest.newBuilder().setRole("app").build()));
+                    c.call("add user app with no password", () -> c.auth(null).userAdd(AuthUserAddRequest.newBuilder().setName("app")
+                            .setOptions(UserAddOptions.newBuilder().setNoPassword(true)).build()));
+                    c.call("grant app to app", () -> c.auth(null).userGrantRole(
+                            AuthUserGrantRoleRequest.newBuilder().setUser("app").setRole("app").build()));
+                    c.call("enable", () -> c.auth(null).authEnable(AuthEnableRequest.getDefaultInstance()));
+                    c.call("range without a user", () -> c.kv().range(RangeRequest.newBuilder().setKey(bytes("seed")).build()));
+                    c.call("range with a made-up token", () -> c.kv("madeup.1").range(RangeRequest.newBuilder().setKey(bytes("seed")).build()));
+                    c.call("hash without a user", () -> c.maintenance(null).hash(HashRequest.getDefaultInstance()));
+                    c.call("authenticate with a wrong password", () -> c.auth(null).authenticate(
+                            AuthenticateRequest.newBuilder().setName("root").setPassword("wrong").build()));
+                    c.call("authenticate a no-password user", () -> c.auth(null).authenticate(
+                            AuthenticateRequest.newBuilder().setName("app").setPassword("x").build()));
+                    String root = c.auth(null).authenticate(
+                            AuthenticateRequest.newBuilder().setName("root").setPassword("rootpw").build()).getToken();
+                    c.call("range as root", () -> c.kv(root).range(RangeRequest.newBuilder().setKey(bytes("seed")).build()));
+                    c.call("list users as root", () -> c.auth(root).userList(AuthUserListRequest.getDefaultInstance()));
+                    c.call("delete root", () -> c.auth(root).userDelete(AuthUserDeleteRequest.newBuilder().setName("root").build()));
+                    c.call("revoke root from root", () -> c.auth(root).userRevokeRole(
+                            AuthUserRevokeRoleRequest.newBuilder().setName("root").setRole("root").build()));
+                    c.call("revoke a permission not granted", () -> c.auth(root).roleRevokePermission(
+                            AuthRoleRevokePermissionRequest.newBuilder().setRole("app").setKey(bytes("b")).build()));
+                    c.call("disable", () -> c.auth(root).authDisable(AuthDisableRequest.getDefaultInstance()));
+                    c.call("range with the old token", () -> c.kv(root).range(RangeRequest.newBuilder().setKey(bytes("seed")).build()));
+                    c.call("range without a user", () -> c.kv().range(RangeRequest.newBuilder().setKey(bytes("seed")).build()));
                 }),
                 new Case("binary keys, empty values, prev_kv on delete", c -> {
                     c.call("put \\0\\xff key", () -> c.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0, (byte) 0xff}))

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kj.rhino.RhinoVersion;
 import dev.kj.rhino.testing.Peers;
-import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -72,7 +72,7 @@ class SharedPortTlsTest {
                 .build();
 
         HealthStatusManager health = new HealthStatusManager();
-        List<BindableService> services = List.of(health.getHealthService());
+        List<ServerServiceDefinition> services = List.of(health.getHealthService().bindService());
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         ServerCallExecutorSupplier defaults = new ServerCallExecutorSupplier() {
             @Override

@@ -344,8 +344,12 @@ class WatchTest {
         ByteSequence key = bytes(unique("progress"));
         Recorder active = new Recorder();
         Recorder idle = new Recorder();
-        try (Watcher w1 = watch.watch(key, WatchOption.DEFAULT, active);
-             Watcher w2 = watch.watch(key.concat(bytes("-idle")), WatchOption.DEFAULT, idle)) {
+        // Created notifications first: the new client's stream may reach the server after the put.
+        WatchOption created = WatchOption.builder().withCreateNotify(true).build();
+        try (Watcher w1 = watch.watch(key, created, active);
+             Watcher w2 = watch.watch(key.concat(bytes("-idle")), created, idle)) {
+            assertTrue(active.next().isCreatedNotify());
+            assertTrue(idle.next().isCreatedNotify());
             long revision = client.getKVClient().put(key, bytes("v")).get().getHeader().getRevision();
             assertEquals(1, active.next().getEvents().size());
             watch.requestProgress();

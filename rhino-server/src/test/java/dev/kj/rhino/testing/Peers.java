@@ -42,6 +42,28 @@ public final class Peers {
         throw new AssertionError("unreachable");
     }
 
+    /**
+     * A PostgreSQL server the tests may create databases on: {@code -Dkj.test.postgres} or
+     * {@code KJ_TEST_POSTGRES} (a {@code postgres://user[:password]@host[:port]} URL without a
+     * database), by default {@code postgres://postgres@127.0.0.1:5432}. Fails or skips when it does
+     * not answer.
+     */
+    public static String requirePostgres() {
+        String url = TestPostgres.serverUrl();
+        String problem = TestPostgres.probe(url);
+        if (problem == null) {
+            return url;
+        }
+        String message = "required peer PostgreSQL at " + url + " is not usable: " + problem
+                + " (Debian: apt-get install postgresql; or set KJ_TEST_POSTGRES)";
+        if (inCi()) {
+            Assertions.fail(message + "; CI requires it");
+        }
+        System.err.println("SKIPPED: " + message);
+        Assumptions.abort(message);
+        throw new AssertionError("unreachable");
+    }
+
     /** The path of {@code program}, if installed. */
     public static Optional<Path> find(String program) {
         String path = System.getenv().getOrDefault("PATH", "");

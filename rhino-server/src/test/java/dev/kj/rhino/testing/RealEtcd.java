@@ -26,16 +26,31 @@ public final class RealEtcd implements AutoCloseable {
     private final Path root;
     private final int clientPort;
     private final int peerPort;
+    private final boolean tls;
 
-    private RealEtcd(Process process, Path root, int clientPort, int peerPort) {
+    private RealEtcd(Process process, Path root, int clientPort, int peerPort, boolean tls) {
         this.process = process;
         this.root = root;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.tls = tls;
     }
 
     /** Starts etcd and returns once {@code /health} reports healthy; fails or skips without the binary. */
     public static RealEtcd start() {
+        return start(List.of());
+    }
+
+    /**
+     * Starts etcd serving clients over https with these etcd flags ({@code --cert-file},
+     * {@code --client-cert-auth}, ...); returns once it logs that it serves client requests.
+     */
+    public static RealEtcd startTls(List<String> tlsFlags) {
+        return start(tlsFlags);
+    }
+
+    private static RealEtcd start(List<String> tlsFlags) {
+        boolean tls = !tlsFlags.isEmpty();
         Path etcd = Peers.require("etcd");
         Path root;
         try {
@@ -44,15 +59,16 @@ public final class RealEtcd implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         int[] ports = freePorts(2);
-        String client = "http://127.0.0.1:" + ports[0];
+        String client = (tls ? "https" : "http") + "://127.0.0.1:" + ports[0];
         String peer = "http://127.0.0.1:" + ports[1];
-        List<String> command = List.of(etcd.toString(),
+        List<String> command = new java.util.ArrayList<>(List.of(etcd.toString(),
                 "--data-dir", root.resolve("data").toString(),
                 "--listen-client-urls", client,
                 "--advertise-client-urls", client,
                 "--listen-peer-urls", peer,
                 "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "default=" + peer);
+                "--initial-cluster", "default=" + peer));
+        command.addAll(tlsFlags);
         Process process;
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -63,7 +79,7 @@ public final class RealEtcd implements AutoCloseable {
             TempDirs.deleteRecursively(root);
             throw new UncheckedIOException("could not start " + etcd, e);
         }
-        RealEtcd started = new RealEtcd(process, root, ports[0], ports[1]);
+        RealEtcd started = new RealEtcd(process, root, ports[0], ports[1], tls);
         try {
             started.awaitHealthy();
         } catch (RuntimeException | Error e) {
@@ -80,7 +96,7 @@ public final class RealEtcd implements AutoCloseable {
     }
 
     public URI clientUrl() {
-        return URI.create("http://" + endpoint());
+        return URI.create((tls ? "https://" : "http://") + endpoint());
     }
 
     public int clientPort() {
@@ -102,6 +118,10 @@ public final class RealEtcd implements AutoCloseable {
     }
 
     private void awaitHealthy() {
+        if (tls) {
+            awaitLogged("ready to serve client requests");
+            return;
+        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
                 .timeout(Duration.ofSeconds(1)).build();
@@ -126,6 +146,25 @@ public final class RealEtcd implements AutoCloseable {
             sleep(50);
         }
         throw new IllegalStateException("timed out after " + STARTUP_TIMEOUT + ", last health answer: " + last);
+    }
+
+    /** For https, where /health needs a client certificate: wait for etcd to say it serves. */
+    private void awaitLogged(String line) {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited with code " + process.exitValue());
+            }
+            try {
+                if (Files.readString(root.resolve("etcd.log"), StandardCharsets.UTF_8).contains(line)) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // etcd has not written its log yet
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("timed out after " + STARTUP_TIMEOUT + " waiting for '" + line + "'");
     }
 
     @Override

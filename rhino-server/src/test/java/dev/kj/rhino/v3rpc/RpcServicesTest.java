@@ -81,6 +81,14 @@ class RpcServicesTest {
         TempDirs.deleteRecursively(dir);
     }
 
+    private void restart() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+        server = RhinoServer.start(RhinoConfig.defaults(dir.resolve("data"))
+                .withListenClientUrls(List.of(URI.create("http://127.0.0.1:0"))));
+        channel = channelTo(server.clientAddresses().get(0));
+    }
+
     static ManagedChannel channelTo(InetSocketAddress address) {
         return NettyChannelBuilder.forAddress(address).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
@@ -92,11 +100,12 @@ class RpcServicesTest {
     }
 
     @Test
-    void tlsListenUrlIsRefusedClearly() {
+    void httpsListenUrlWithoutCertificateIsRefusedLikeEtcd() {
         var config = RhinoConfig.defaults(dir.resolve("tls"))
                 .withListenClientUrls(List.of(URI.create("https://127.0.0.1:0")));
         var e = assertThrows(IllegalArgumentException.class, () -> RhinoServer.start(config));
-        assertTrue(e.getMessage().startsWith("TLS is not supported yet"), e.getMessage());
+        assertEquals("TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:0"
+                + " with HTTPS scheme", e.getMessage());
     }
 
     @Test
@@ -173,7 +182,7 @@ class RpcServicesTest {
     }
 
     @Test
-    void noSpaceAlarmBlocksPutsUntilDisarmed() {
+    void noSpaceAlarmBlocksPutsUntilDisarmedAndSurvivesRestart() throws Exception {
         var maintenance = MaintenanceGrpc.newBlockingStub(channel);
         var kv = KVGrpc.newBlockingStub(channel);
         long member = server.store().memberId();
@@ -190,12 +199,21 @@ class RpcServicesTest {
 
         AlarmResponse listed = maintenance.alarm(AlarmRequest.getDefaultInstance());
         assertEquals(AlarmType.NOSPACE, listed.getAlarms(0).getAlarm());
+
+        // Alarms are persisted, as etcd's: a restart keeps refusing puts.
+        restart();
+        maintenance = MaintenanceGrpc.newBlockingStub(channel);
+        var kvAfter = KVGrpc.newBlockingStub(channel);
+        assertEquals(AlarmType.NOSPACE, maintenance.alarm(AlarmRequest.getDefaultInstance()).getAlarms(0).getAlarm());
+        e = assertThrows(StatusRuntimeException.class, () -> kvAfter.put(PutRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8("k")).build()));
+        assertEquals(EtcdError.NO_SPACE.message(), e.getStatus().getDescription());
         AlarmResponse disarmed = maintenance.alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE)
                 .setMemberID(member).setAlarm(AlarmType.NOSPACE).build());
         assertEquals(1, disarmed.getAlarmsCount());
         assertEquals(0, maintenance.alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE)
                 .setMemberID(member).setAlarm(AlarmType.NOSPACE).build()).getAlarmsCount());
-        kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
+        kvAfter.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
     }
 
     @Test
