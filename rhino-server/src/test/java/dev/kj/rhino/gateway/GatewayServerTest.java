@@ -123,7 +123,7 @@ class GatewayServerTest {
         }
     }
 
-    /** Until Rhino has an Auth service, the gateway relays exactly what the gRPC port answers. */
+    /** The gateway relays exactly what the gRPC port answers (here: auth is off). */
     @Test
     void authAnswersAsTheGrpcPortDoes() throws Exception {
         try (GrpcRhino rhino = GrpcRhino.start()) {
