@@ -123,7 +123,7 @@ class GatewayServerTest {
         }
     }
 
-    /** Until Rhino has an Auth service, the gateway relays exactly what the gRPC port answers. */
+    /** The gateway relays exactly what the gRPC port answers (here: auth is off). */
     @Test
     void authAnswersAsTheGrpcPortDoes() throws Exception {
         try (GrpcRhino rhino = GrpcRhino.start()) {
@@ -131,7 +131,7 @@ class GatewayServerTest {
                     .authenticate(AuthenticateRequest.newBuilder().setName("root").setPassword("x").build()));
             HttpResponse<String> http = post(rhino, "/v3/auth/authenticate", "{\"name\":\"root\",\"password\":\"x\"}");
             String message = grpc.getStatus().getDescription();
-            assertEquals(GatewayHandler.httpStatus(grpc.getStatus().getCode()), http.statusCode());
+            assertEquals(HttpAnswers.httpStatus(grpc.getStatus().getCode()), http.statusCode());
             assertEquals("{\"error\":\"" + message + "\",\"message\":\"" + message + "\",\"code\":"
                     + grpc.getStatus().getCode().value() + "}", http.body());
         }
