@@ -66,16 +66,18 @@ public final class RhinoServer implements AutoCloseable {
     private final RpcServices rpc;
     private final HealthStatusManager health;
     private final Gateway gateway;
+    private final AuthStore auth;
     private final List<Server> servers;
     private final Object closeLock = new Object();
     private boolean closed;
 
     private RhinoServer(MvccStore store, RpcServices rpc, HealthStatusManager health, Gateway gateway,
-                        List<Server> servers) {
+                        AuthStore auth, List<Server> servers) {
         this.store = store;
         this.rpc = rpc;
         this.health = health;
         this.gateway = gateway;
+        this.auth = auth;
         this.servers = servers;
     }
 
@@ -103,11 +105,12 @@ public final class RhinoServer implements AutoCloseable {
         ExecutorService callExecutor = Executors.newVirtualThreadPerTaskExecutor();
         List<Server> servers = new ArrayList<>();
         Gateway gateway = null;
+        AuthStore auth = null;
         try {
             // Advertised client URLs default to the listen URLs; report the ports actually bound.
             List<URI> advertised = new ArrayList<>();
             boolean advertiseBound = config.advertiseClientUrls().equals(config.listenClientUrls());
-            AuthStore auth = new AuthStore(store, config.clientTls().clientCertAuth(), config.authOptions(),
+            auth = new AuthStore(store, config.clientTls().clientCertAuth(), config.authOptions(),
                     java.time.Clock.systemUTC());
             RpcServices rpc = RpcServices.create(store, config.name(),
                     () -> advertiseBound ? List.copyOf(advertised) : config.advertiseClientUrls(),
@@ -135,11 +138,14 @@ public final class RhinoServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "rhino {0}: data in {1}, member {2}, advertising {3}",
                     config.name(), backend.describe(), Long.toHexString(store.memberId()),
                     advertiseBound ? advertised : config.advertiseClientUrls());
-            return new RhinoServer(store, rpc, health, gateway, List.copyOf(servers));
+            return new RhinoServer(store, rpc, health, gateway, auth, List.copyOf(servers));
         } catch (IOException | RuntimeException e) {
             servers.forEach(Server::shutdownNow);
             if (gateway != null) {
                 gateway.close();
+            }
+            if (auth != null) {
+                auth.close();
             }
             store.close();
             throw e;
@@ -263,6 +269,7 @@ public final class RhinoServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gateway.close();
+        auth.close();
         // The call executor is not shut down: it holds nothing when idle, and late transport
         // callbacks for already-closed streams would otherwise be rejected noisily.
         store.close();

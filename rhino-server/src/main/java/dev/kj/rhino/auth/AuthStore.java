@@ -45,11 +45,15 @@ public final class AuthStore {
     public record AuthInfo(String username, long revision) {
     }
 
+    private static final System.Logger LOG = System.getLogger(AuthStore.class.getName());
+    private static final long SHARED_REFRESH_MILLIS = 1_000;
+
     private final MvccStore store;
     private final boolean clientCertAuth;
     private final SimpleTokens tokens;
     private final Passwords passwords;
     private volatile AuthState state;
+    private final Thread refresher;
 
     public AuthStore(MvccStore store, boolean clientCertAuth, AuthOptions options, Clock clock) {
         this.store = store;
@@ -58,6 +62,44 @@ public final class AuthStore {
         this.passwords = new Passwords(options.bcryptCost());
         try (ReadTxn txn = store.beginRead()) {
             this.state = AuthState.load(txn);
+        }
+        this.refresher = store.backend().shared()
+                ? Thread.ofPlatform().name("rhino-auth-refresh").daemon(true).start(this::refreshLoop)
+                : null;
+    }
+
+    /** Stops re-reading shared auth state (before the store closes). */
+    public void close() {
+        if (refresher != null) {
+            refresher.interrupt();
+            try {
+                refresher.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * On a shared datastore, other processes change users, roles and the enabled flag; this process
+     * re-reads them once a second, as an etcd member applies committed auth changes shortly after
+     * the member that took them. Tokens stay per process, as etcd's simple tokens are per member.
+     */
+    private void refreshLoop() {
+        while (true) {
+            try {
+                Thread.sleep(SHARED_REFRESH_MILLIS);
+                try (ReadTxn txn = store.beginRead()) {
+                    state = AuthState.load(txn);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                LOG.log(System.Logger.Level.WARNING, "re-reading auth state failed; retrying", e);
+            }
         }
     }
 

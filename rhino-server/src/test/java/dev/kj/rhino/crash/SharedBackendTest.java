@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
+import dev.kj.rhino.api.etcdserverpb.AuthEnableRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthGrpc;
+import dev.kj.rhino.api.etcdserverpb.AuthUserAddRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthUserGrantRoleRequest;
+import dev.kj.rhino.api.etcdserverpb.AuthenticateRequest;
 import dev.kj.rhino.api.etcdserverpb.KVGrpc;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest;
 import dev.kj.rhino.api.etcdserverpb.LeaseGrpc;
@@ -289,6 +294,41 @@ class SharedBackendTest {
         assertEquals(List.of("/lease/kept", "/lease/orphan"),
                 deletes.stream().map(e -> e.getKv().getKey().toStringUtf8()).sorted().toList(),
                 "each expired lease's key deleted exactly once");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "redis"})
+    void authChangesThroughOneServerReachTheOther(String backend) throws Exception {
+        endpoint = TestBackends.freshEndpoint(backend);
+        RhinoServer a = server("a");
+        RhinoServer b = server("b");
+        ManagedChannel toA = channel(a.clientAddresses().getFirst());
+        ManagedChannel toB = channel(b.clientAddresses().getFirst());
+        AuthGrpc.AuthBlockingStub authA = AuthGrpc.newBlockingStub(toA);
+        authA.userAdd(AuthUserAddRequest.newBuilder().setName("root").setPassword("rootpw").build());
+        authA.userGrantRole(AuthUserGrantRoleRequest.newBuilder().setUser("root").setRole("root").build());
+        authA.authEnable(AuthEnableRequest.getDefaultInstance());
+
+        // B refuses anonymous reads once it has seen the change (within its refresh interval).
+        KVGrpc.KVBlockingStub anonymousB = KVGrpc.newBlockingStub(toB);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                anonymousB.range(RangeRequest.newBuilder().setKey(bs("k")).build());
+            } catch (StatusRuntimeException e) {
+                assertEquals("etcdserver: user name is empty", e.getStatus().getDescription());
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "B still serves anonymous reads after auth was enabled through A");
+            Thread.sleep(100);
+        }
+        // A user A created logs in through B; its token works there.
+        String token = AuthGrpc.newBlockingStub(toB).authenticate(
+                AuthenticateRequest.newBuilder().setName("root").setPassword("rootpw").build()).getToken();
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("token", io.grpc.Metadata.ASCII_STRING_MARSHALLER), token);
+        KVGrpc.newBlockingStub(toB).withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+                .put(PutRequest.newBuilder().setKey(bs("/auth/k")).setValue(bs("v")).build());
     }
 
     private static LeaseKeepAliveResponse keepAlive(ManagedChannel channel, long lease) throws InterruptedException {
