@@ -2,7 +2,11 @@
 # Runs `etcdctl check perf` against a fresh real etcd and then a fresh `kj rhino`, one load at a
 # time, on loopback, and prints writes/s, slowest request and stddev for each.
 #
-#   bench/rhino-check-perf.sh [--loads "s m l"] [--only etcd|rhino] [--check-args "--auto-compact --auto-defrag"]
+#   bench/rhino-check-perf.sh [--loads "s m l"] [--servers "etcd rhino"] [--only SERVER]
+#                             [--check-args "--auto-compact --auto-defrag"]
+#
+# Servers: etcd, rhino (SQLite), rhino-pg (a fresh database on the machine's PostgreSQL), rhino-redis
+# (a private redis-server with appendfsync always); see servers.sh.
 #
 # Environment: ETCD (default /usr/bin/etcd), ETCDCTL (default /usr/bin/etcdctl), KJ_TARGET (the
 # build output folder ./kj uses, default target), RHINO_JAVA_OPTS (extra JVM flags for rhino, e.g.
@@ -14,14 +18,16 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=servers.sh
 source "$root/bench/servers.sh"
 loads="s m l"
+servers="etcd rhino"
 only=""
 check_args=""
 while [[ $# -gt 0 ]]; do
     case $1 in
         --loads) loads=$2; shift 2 ;;
         --only) only=$2; shift 2 ;;
+        --servers) servers=$2; shift 2 ;;
         --check-args) check_args=$2; shift 2 ;;
-        -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,14p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -42,15 +48,15 @@ field() {
     grep -oE "$1" "$2" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1 || true
 }
 
-[[ $only == etcd ]] || bench_prepare_rhino
+[[ $only == etcd || $servers == etcd ]] || bench_prepare_rhino
 {
     echo "# etcdctl check perf $check_args, $(date -u +%FT%TZ)"
     bench_machine
 } | tee -a "$results"
-printf '%-6s %-5s %10s %12s %12s %-8s %s\n' server load writes/s slowest_s stddev_s result "loadavg_before errors" \
+printf '%-11s %-5s %10s %12s %12s %-8s %s\n' server load writes/s slowest_s stddev_s result "loadavg_before errors" \
     | tee -a "$results"
 
-for server in etcd rhino; do
+for server in $servers; do
     [[ -n $only && $only != "$server" ]] && continue
     for load in $loads; do
         dir=$work/$server-$load
@@ -71,7 +77,7 @@ for server in etcd rhino; do
         stddev=$(field 'Stddev (is|too high:) [0-9.]+' "$dir/check.txt")
         verdict=$([[ $status == 0 ]] && echo PASS || echo "FAIL($status)")
         errors=$(grep -E 'ERROR|Error|error' "$dir/check.txt" | sort | uniq -c | head -5 | tr '\n' ';' || true)
-        printf '%-6s %-5s %10s %12s %12s %-8s %s %s\n' "$server" "$load" "${writes:--}" "${slowest:--}" \
+        printf '%-11s %-5s %10s %12s %12s %-8s %s %s\n' "$server" "$load" "${writes:--}" "${slowest:--}" \
             "${stddev:--}" "$verdict" "$loadavg" "$errors" | tee -a "$results"
         if [[ $status != 0 ]]; then
             echo "  --- etcdctl output (last lines) ---" | tee -a "$results"

@@ -2,7 +2,11 @@
 # Sourced by the bench scripts: starts and stops a fresh real etcd or a fresh kj rhino on loopback.
 #
 #   bench_prepare_rhino        builds kj via ./kj when stale and snapshots the jar into $work
-#   bench_start etcd|rhino DIR PORT; bench_await_healthy 127.0.0.1:PORT LOG; bench_stop
+#   bench_start etcd|rhino|rhino-pg|rhino-redis DIR PORT; bench_await_healthy 127.0.0.1:PORT LOG; bench_stop
+#
+# rhino-pg serves a fresh database on the machine's PostgreSQL (BENCH_PG, default
+# postgres://postgres@127.0.0.1:5432), dropped afterwards; rhino-redis serves a private
+# redis-server started in DIR with appendonly yes and appendfsync always (what rhino requires).
 #
 # Needs: $root (checkout), $work (scratch dir). Honours ETCD, ETCDCTL, KJ_TARGET, RHINO_JAVA_OPTS.
 
@@ -10,6 +14,8 @@ ETCD=${ETCD:-/usr/bin/etcd}
 ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
 export ETCDCTL_API=3
 server_pid=""
+redis_pid=""
+pg_database=""
 
 bench_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -46,9 +52,26 @@ bench_start() {
                 --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
                 --initial-cluster "default=http://127.0.0.1:$peer" >"$dir/server.log" 2>&1 &
             ;;
-        rhino)
+        rhino|rhino-pg|rhino-redis)
+            local endpoint=()
+            if [[ $server == rhino-pg ]]; then
+                pg_database=rhino_bench_$(date +%s)_$RANDOM
+                endpoint=(--endpoint "${BENCH_PG:-postgres://postgres@127.0.0.1:5432}/$pg_database")
+            elif [[ $server == rhino-redis ]]; then
+                local redis_port
+                redis_port=$(bench_free_port)
+                mkdir -p "$dir/redis"
+                redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir/redis" --appendonly yes \
+                    --appendfsync always --save '' >"$dir/redis.log" 2>&1 &
+                redis_pid=$!
+                for _ in $(seq 1 50); do
+                    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+                    sleep 0.1
+                done
+                endpoint=(--endpoint "redis://127.0.0.1:$redis_port/0")
+            fi
             # shellcheck disable=SC2086
-            "$bench_java" ${RHINO_JAVA_OPTS:-} -jar "$bench_kj_jar" rhino --data-dir "$dir/data" \
+            "$bench_java" ${RHINO_JAVA_OPTS:-} -jar "$bench_kj_jar" rhino --data-dir "$dir/data" "${endpoint[@]}" \
                 --listen-client-urls "http://127.0.0.1:$port" >"$dir/server.log" 2>&1 &
             ;;
         *) echo "unknown server $server" >&2; return 2 ;;
@@ -77,6 +100,16 @@ bench_stop() {
     fi
     [[ -n $server_pid ]] && wait "$server_pid" 2>/dev/null || true
     server_pid=""
+    if [[ -n $redis_pid ]]; then
+        kill "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+        redis_pid=""
+    fi
+    if [[ -n $pg_database ]]; then
+        psql "${BENCH_PG:-postgres://postgres@127.0.0.1:5432}/postgres" -qc "DROP DATABASE IF EXISTS $pg_database" \
+            >/dev/null 2>&1 || true
+        pg_database=""
+    fi
 }
 
 bench_machine() {
