@@ -255,6 +255,19 @@ class RhinoCommandTest {
     }
 
     @Test
+    void anUnreachableRedisFailsWithOneLine() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Run run = run("rhino", "--endpoint", "redis://127.0.0.1:" + port + "/0",
+                "--listen-client-urls", "http://127.0.0.1:0");
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals(List.of("kj rhino: cannot use redis at redis://127.0.0.1:" + port + "/0 (prefix rhino:):"
+                + " connection refused"), run.errLines());
+    }
+
+    @Test
     void portInUseFailsWithOneLineNamingIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
