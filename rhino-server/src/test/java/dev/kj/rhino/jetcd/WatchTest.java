@@ -80,9 +80,15 @@ class WatchTest {
         final AtomicReference<Throwable> error = new AtomicReference<>();
         final CountDownLatch completed = new CountDownLatch(1);
         final CountDownLatch failed = new CountDownLatch(1);
+        final CountDownLatch created = new CountDownLatch(1);
+        volatile boolean swallowCreated;
 
         @Override
         public void onNext(WatchResponse response) {
+            if (swallowCreated && response.isCreatedNotify()) {
+                created.countDown();
+                return;
+            }
             responses.add(response);
         }
 
@@ -119,12 +125,24 @@ class WatchTest {
         }
     }
 
+    /**
+     * Watches and returns once the server has created the watch, so a write that follows cannot
+     * reach the server first (upstream's tests race here; a loaded machine loses that race).
+     */
+    static Watcher watchCreated(Client client, ByteSequence key, WatchOption.Builder option, Recorder recorder)
+            throws InterruptedException {
+        recorder.swallowCreated = true;
+        Watcher watcher = client.getWatchClient().watch(key, option.withCreateNotify(true).build(), recorder);
+        assertTrue(recorder.created.await(WAIT_SECONDS, TimeUnit.SECONDS), "watch not created");
+        return watcher;
+    }
+
     // testNamespacedAndNotNamespacedClient
     @Test
     void namespacedWatcherSeesKeysWrittenUnderItsNamespace() throws Exception {
         ByteSequence key = bytes(unique("ns"));
         Recorder recorder = new Recorder();
-        try (Watcher ignored = namespaced.getWatchClient().watch(key, WatchOption.DEFAULT, recorder)) {
+        try (Watcher ignored = watchCreated(namespaced, key, WatchOption.builder(), recorder)) {
             plain.getKVClient().put(NAMESPACE.concat(key), bytes("v")).get();
             List<WatchEvent> events = recorder.events(1);
             assertEquals(EventType.PUT, events.get(0).getEventType());
@@ -139,7 +157,7 @@ class WatchTest {
         Client client = which.client();
         ByteSequence key = bytes(unique("put"));
         Recorder recorder = new Recorder();
-        try (Watcher ignored = client.getWatchClient().watch(key, WatchOption.DEFAULT, recorder)) {
+        try (Watcher ignored = watchCreated(client, key, WatchOption.builder(), recorder)) {
             long revision = client.getKVClient().put(key, bytes("value")).get().getHeader().getRevision();
             WatchResponse response = recorder.next();
             assertEquals(1, response.getEvents().size());
@@ -160,8 +178,8 @@ class WatchTest {
         ByteSequence key = bytes(unique("multi"));
         Recorder first = new Recorder();
         Recorder second = new Recorder();
-        try (Watcher w1 = client.getWatchClient().watch(key, WatchOption.DEFAULT, first);
-             Watcher w2 = client.getWatchClient().watch(key, WatchOption.DEFAULT, second)) {
+        try (Watcher w1 = watchCreated(client, key, WatchOption.builder(), first);
+             Watcher w2 = watchCreated(client, key, WatchOption.builder(), second)) {
             client.getKVClient().put(key, bytes("v")).get();
             WatchEvent a = first.events(1).get(0);
             WatchEvent b = second.events(1).get(0);
@@ -182,7 +200,7 @@ class WatchTest {
         ByteSequence key = bytes(unique("delete"));
         client.getKVClient().put(key, bytes("v")).get();
         Recorder recorder = new Recorder();
-        try (Watcher ignored = client.getWatchClient().watch(key, WatchOption.DEFAULT, recorder)) {
+        try (Watcher ignored = watchCreated(client, key, WatchOption.builder(), recorder)) {
             long revision = client.getKVClient().delete(key).get().getHeader().getRevision();
             WatchEvent event = recorder.events(1).get(0);
             assertEquals(EventType.DELETE, event.getEventType());
@@ -198,8 +216,8 @@ class WatchTest {
         String prefix = unique("prefix");
         KV kv = client.getKVClient();
         Recorder recorder = new Recorder();
-        try (Watcher ignored = client.getWatchClient().watch(bytes(prefix),
-                WatchOption.builder().isPrefix(true).build(), recorder)) {
+        try (Watcher ignored = watchCreated(client, bytes(prefix),
+                WatchOption.builder().isPrefix(true), recorder)) {
             kv.put(bytes(prefix + "a"), bytes("1")).get();
             kv.put(bytes(prefix.substring(0, prefix.length() - 1)), bytes("outside")).get();
             kv.put(bytes(unique("elsewhere")), bytes("outside")).get();
@@ -220,7 +238,7 @@ class WatchTest {
         ByteSequence key = bytes(unique("prevkv"));
         client.getKVClient().put(key, bytes("first")).get();
         Recorder recorder = new Recorder();
-        try (Watcher ignored = client.getWatchClient().watch(key, WatchOption.builder().withPrevKV(true).build(),
+        try (Watcher ignored = watchCreated(client, key, WatchOption.builder().withPrevKV(true),
                 recorder)) {
             client.getKVClient().put(key, bytes("second")).get();
             client.getKVClient().delete(key).get();
@@ -325,7 +343,7 @@ class WatchTest {
         Client client = which.client();
         ByteSequence key = bytes(unique("close"));
         Recorder recorder = new Recorder();
-        try (Watcher ignored = client.getWatchClient().watch(key, WatchOption.DEFAULT, recorder)) {
+        try (Watcher ignored = watchCreated(client, key, WatchOption.builder(), recorder)) {
             client.getKVClient().put(key, bytes("seen")).get();
             assertEquals("seen", text(recorder.events(1).get(0).getKeyValue().getValue()));
         }
