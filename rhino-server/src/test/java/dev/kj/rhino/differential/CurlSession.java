@@ -27,11 +27,13 @@ import java.util.regex.Pattern;
  * &#64;wait NAME COUNT                       wait (at most 5 s) until NAME printed COUNT JSON lines
  * &#64;stop NAME                             end NAME's connection and record what it printed
  * &#64;sleep MILLIS                          pause (at most 3000 ms)
+ * &#64;login USER PASSWORD                   authenticate; later requests send the token as Authorization
+ * &#64;logout                                send no token any more
  * </pre>
  * The transcript keeps status lines, headers (sorted, without Date; Content-Length's value masked
  * because masked IDs change lengths), bodies and trailers. Masked: cluster and member IDs, raft
  * term and indexes, the leader, db sizes, hashes, the server and cluster versions, URL ports, and a remaining
- * TTL that is within its granted TTL; a lease's keys are sorted (etcd lists them in Go map order). Revisions, keys, values, lease IDs, codes and texts stay exact.
+ * TTL that is within its granted TTL, auth tokens; a lease's keys are sorted (etcd lists them in Go map order). Revisions, keys, values, lease IDs, codes and texts stay exact.
  */
 final class CurlSession {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
@@ -47,6 +49,7 @@ final class CurlSession {
     private static final Pattern PEER_URLS = Pattern.compile("\"peerURLs\":\\[[^]]*]");
     /** etcd lists a lease's keys in Go map order. */
     private static final Pattern LEASE_KEYS = Pattern.compile("\"keys\":\\[([^]]*)]");
+    private static final Pattern TOKEN = Pattern.compile("\"token\":\"([^\"]*)\"");
     private static final Pattern REMAINING = Pattern.compile("\"TTL\":\"(\\d+)\",\"grantedTTL\":\"(\\d+)\"");
 
     private final List<String> lines;
@@ -74,9 +77,13 @@ final class CurlSession {
             return new Request(parts[0], parts[1], parts.length == 3 ? parts[2] : null);
         }
 
-        List<String> command(Path curl, String endpoint, boolean stream) {
+        List<String> command(Path curl, String endpoint, boolean stream, String token) {
             List<String> command = new ArrayList<>(List.of(curl.toString(), "-s", "-i", "-X", method,
                     "--max-time", stream ? "30" : String.valueOf(COMMAND_TIMEOUT.toSeconds())));
+            if (token != null) {
+                command.add("-H");
+                command.add("Authorization: " + token);
+            }
             if (stream) {
                 command.add("-N");
             }
@@ -137,6 +144,7 @@ final class CurlSession {
         Path curl = Peers.require("curl");
         List<String> transcript = new ArrayList<>();
         Map<String, Background> background = new LinkedHashMap<>();
+        String token = null;
         try {
             for (int i = 0; i < lines.size(); i++) {
                 String line = lines.get(i).strip();
@@ -146,21 +154,15 @@ final class CurlSession {
                 String where = name + ":" + (i + 1);
                 if (!line.startsWith("@")) {
                     Request request = Request.parse(line);
-                    Process process = new ProcessBuilder(request.command(curl, endpoint, false))
-                            .redirectErrorStream(true).start();
-                    byte[] output = process.getInputStream().readAllBytes();
-                    if (!process.waitFor(COMMAND_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
-                        process.destroyForcibly();
-                    }
                     transcript.add("$ " + line);
-                    transcript.addAll(normalize(new String(output, StandardCharsets.UTF_8)));
+                    transcript.addAll(normalize(call(curl, endpoint, request, token)));
                     continue;
                 }
                 String[] words = line.split(" ", 3);
                 switch (words[0]) {
                     case "@bg" -> {
                         Request request = Request.parse(words[2]);
-                        Process process = new ProcessBuilder(request.command(curl, endpoint, true))
+                        Process process = new ProcessBuilder(request.command(curl, endpoint, true, token))
                                 .redirectErrorStream(true).start();
                         background.put(words[1], new Background(words[2], process));
                     }
@@ -183,6 +185,17 @@ final class CurlSession {
                         transcript.add("$ " + bg.line);
                         transcript.addAll(normalize(bg.stop()));
                     }
+                    case "@login" -> {
+                        String[] userAndPassword = line.split(" ");
+                        Request authenticate = new Request("POST", "/v3/auth/authenticate", "{\"name\":\""
+                                + userAndPassword[1] + "\",\"password\":\"" + userAndPassword[2] + "\"}");
+                        String output = call(curl, endpoint, authenticate, null);
+                        Matcher issued = TOKEN.matcher(output);
+                        token = issued.find() ? issued.group(1) : null;
+                        transcript.add("$ " + line);
+                        transcript.addAll(normalize(output));
+                    }
+                    case "@logout" -> token = null;
                     case "@sleep" -> {
                         long millis = Long.parseLong(words[1]);
                         if (millis > MAX_SLEEP_MILLIS) {
@@ -199,6 +212,17 @@ final class CurlSession {
             }
         }
         return transcript;
+    }
+
+    private static String call(Path curl, String endpoint, Request request, String token)
+            throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(request.command(curl, endpoint, false, token))
+                .redirectErrorStream(true).start();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(COMMAND_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        return new String(output, StandardCharsets.UTF_8);
     }
 
     private static Background named(Map<String, Background> background, String name, String where) {
@@ -236,6 +260,7 @@ final class CurlSession {
 
     static String mask(String line) {
         String masked = MASKED_STRING.matcher(line).replaceAll(m -> Matcher.quoteReplacement("\"" + m.group(1) + "\":\"<masked>\""));
+        masked = TOKEN.matcher(masked).replaceAll(Matcher.quoteReplacement("\"token\":\"<token>\""));
         masked = SERVER_VERSION.matcher(masked).replaceAll(Matcher.quoteReplacement("\"version\":\"<masked>\""));
         masked = MASKED_NUMBER.matcher(masked).replaceAll(m -> Matcher.quoteReplacement("\"" + m.group(1) + "\":<masked>"));
         masked = MEMBER_ID.matcher(masked).replaceAll(Matcher.quoteReplacement("{\"ID\":\"<member>\",\"name\""));
