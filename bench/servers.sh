@@ -71,7 +71,8 @@ bench_start() {
                 endpoint=(--endpoint "redis://127.0.0.1:$redis_port/0")
             fi
             # shellcheck disable=SC2086
-            "$bench_java" ${RHINO_JAVA_OPTS:-} -jar "$bench_kj_jar" rhino --data-dir "$dir/data" "${endpoint[@]}" \
+            # The flags ./kj uses, then RHINO_JAVA_OPTS (later flags win).
+            "$bench_java" $(kj_java_flags "$JAVA_HOME") ${RHINO_JAVA_OPTS:-} -jar "$bench_kj_jar" rhino --data-dir "$dir/data" "${endpoint[@]}" \
                 --listen-client-urls "http://127.0.0.1:$port" >"$dir/server.log" 2>&1 &
             ;;
         *) echo "unknown server $server" >&2; return 2 ;;
@@ -110,6 +111,18 @@ bench_stop() {
             >/dev/null 2>&1 || true
         pg_database=""
     fi
+}
+
+# Compiles rhino-server's test classes (the bench programs live there) into $KJ_TARGET and sets
+# $classpath to run them. Needs $work.
+bench_test_classpath() {
+    local target=${KJ_TARGET:-target}
+    echo "compiling rhino-server test classes into $target ..." >&2
+    (cd "$root" && mvn -B -q -o -Dkj.target="$target" -pl rhino-server -am test-compile \
+        && mvn -B -q -Dkj.target="$target" -pl rhino-server \
+            org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+            -Dmdep.includeScope=test -Dmdep.outputFile="$work/deps.txt") >&2
+    classpath=$root/rhino-server/$target/test-classes:$root/rhino-server/$target/classes:$(cat "$work/deps.txt")
 }
 
 bench_machine() {

@@ -2,7 +2,10 @@
 # Write → watch-event latency (p50/p99) with 1 and 100 watchers against a fresh real etcd and a
 # fresh `kj rhino`, measured by dev.kj.rhino.bench.WatchLatencyBench (rhino-server test sources).
 #
-#   bench/watch-latency.sh [--watchers "1 100"] [--only etcd|rhino] [-- extra WatchLatencyBench args]
+#   bench/watch-latency.sh [--watchers "1 100"] [--servers "etcd rhino"] [--only SERVER]
+#                          [-- extra WatchLatencyBench args]
+#
+# Servers as for rhino-check-perf.sh: etcd, rhino, rhino-pg, rhino-redis.
 #
 # Environment as for rhino-check-perf.sh (KJ_TARGET, RHINO_JAVA_OPTS, ETCD, ETCDCTL, KEEP=1).
 # Results are appended to bench/results/watch-latency-<time>.txt.
@@ -12,14 +15,16 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=servers.sh
 source "$root/bench/servers.sh"
 watchers="1 100"
+servers="etcd rhino"
 only=""
 extra=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --watchers) watchers=$2; shift 2 ;;
         --only) only=$2; shift 2 ;;
+        --servers) servers=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -36,20 +41,14 @@ cleanup() {
 trap cleanup EXIT
 
 bench_prepare_rhino  # also finds the JDK the bench program runs on
-target=${KJ_TARGET:-target}
-echo "compiling rhino-server test classes into $target ..." >&2
-(cd "$root" && mvn -B -q -o -Dkj.target="$target" -pl rhino-server -am test-compile \
-    && mvn -B -q -o -Dkj.target="$target" -pl rhino-server \
-        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-        -Dmdep.includeScope=test -Dmdep.outputFile="$work/deps.txt") >&2
-classpath=$root/rhino-server/$target/test-classes:$root/rhino-server/$target/classes:$(cat "$work/deps.txt")
+bench_test_classpath
 
 {
     echo "# watch latency, $(date -u +%FT%TZ), WatchLatencyBench ${extra[*]}"
     bench_machine
 } | tee -a "$results"
 
-for server in etcd rhino; do
+for server in $servers; do
     [[ -n $only && $only != "$server" ]] && continue
     for count in $watchers; do
         dir=$work/$server-$count
