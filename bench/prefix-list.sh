@@ -23,15 +23,7 @@ while [[ $# -gt 0 ]]; do
 done
 bench_require_etcd
 
-work=$(mktemp -d /tmp/kj-prefix-list.XXXXXX)
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-results=$results_dir/prefix-list-$(date -u +%Y%m%dT%H%M%SZ).txt
-cleanup() {
-    bench_stop
-    [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
-}
-trap cleanup EXIT
+bench_setup prefix-list
 
 bench_prepare_rhino
 bench_test_classpath

@@ -33,15 +33,7 @@ while [[ $# -gt 0 ]]; do
 done
 bench_require_etcd
 
-work=$(mktemp -d /tmp/kj-check-perf.XXXXXX)
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-results=$results_dir/check-perf-$(date -u +%Y%m%dT%H%M%SZ).txt
-cleanup() {
-    bench_stop
-    [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
-}
-trap cleanup EXIT
+bench_setup check-perf
 
 # "PASS: Throughput is 3711 writes/s" / "FAIL: Throughput too low: 3711 writes/s" etc.
 field() {

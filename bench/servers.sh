@@ -17,6 +17,20 @@ server_pid=""
 redis_pid=""
 pg_database=""
 
+# A scratch dir ($work, removed at exit unless KEEP=1, with any server still running stopped) and
+# the results file ($results: bench/results/NAME-<time>.txt).
+bench_setup() {
+    work=$(mktemp -d "/tmp/kj-$1.XXXXXX")
+    mkdir -p "$root/bench/results"
+    results=$root/bench/results/$1-$(date -u +%Y%m%dT%H%M%SZ).txt
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    bench_stop
+    [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+}
+
 bench_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

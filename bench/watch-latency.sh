@@ -30,15 +30,7 @@ while [[ $# -gt 0 ]]; do
 done
 bench_require_etcd
 
-work=$(mktemp -d /tmp/kj-watch-latency.XXXXXX)
-results_dir=$root/bench/results
-mkdir -p "$results_dir"
-results=$results_dir/watch-latency-$(date -u +%Y%m%dT%H%M%SZ).txt
-cleanup() {
-    bench_stop
-    [[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
-}
-trap cleanup EXIT
+bench_setup watch-latency
 
 bench_prepare_rhino  # also finds the JDK the bench program runs on
 bench_test_classpath

@@ -40,6 +40,14 @@ public interface Backend extends AutoCloseable {
     /** Where the data lives, for logs ("sqlite /var/lib/rhino/rhino.db"). */
     String describe();
 
+    /**
+     * The longest key this datastore can store. Longer keys are refused when a request arrives,
+     * before anything is written, so they cannot fail the other requests of a group commit.
+     */
+    default int maxKeyBytes() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Whether other processes may write to this datastore too (see the class comment). */
     default boolean shared() {
         return false;

@@ -28,6 +28,8 @@ public enum EtcdError {
     NOT_CAPABLE(Status.Code.FAILED_PRECONDITION, "etcdserver: not capable"),
     BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
     REQUEST_TOO_LARGE(Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large"),
+    /** Rhino's own: a key longer than the datastore can index (PostgreSQL); etcd has no such limit. */
+    KEY_TOO_LONG(Status.Code.INVALID_ARGUMENT, "rhino: key is too long for this datastore"),
     AUTH_NOT_ENABLED(Status.Code.FAILED_PRECONDITION, "etcdserver: authentication is not enabled"),
     ROOT_USER_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not exist"),
     ROOT_ROLE_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not have root role"),

@@ -19,6 +19,7 @@ import dev.kj.rhino.watch.WatchHub;
 import java.io.OutputStream;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
 
@@ -189,6 +190,7 @@ public final class MvccStore implements AutoCloseable {
         try {
             checkSize(request.getSerializedSize());
             KvOps.checkPut(request);
+            checkKeyLength(request.getKey());
         } catch (EtcdException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -210,6 +212,7 @@ public final class MvccStore implements AutoCloseable {
         try {
             checkSize(request.getSerializedSize());
             KvOps.checkTxn(request);
+            checkKeyLengths(request);
             if (KvOps.isReadOnly(request)) {
                 try (ReadTxn txn = backend.beginRead()) {
                     TxnResponse resp = KvOps.txn(txn, null, request, txn.revision());
@@ -305,6 +308,24 @@ public final class MvccStore implements AutoCloseable {
 
     public void snapshot(OutputStream out) {
         backend.snapshot(out);
+    }
+
+    private void checkKeyLength(com.google.protobuf.ByteString key) {
+        if (key.size() > backend.maxKeyBytes()) {
+            throw EtcdError.KEY_TOO_LONG.exception();
+        }
+    }
+
+    private void checkKeyLengths(TxnRequest request) {
+        for (var ops : List.of(request.getSuccessList(), request.getFailureList())) {
+            for (var op : ops) {
+                if (op.hasRequestPut()) {
+                    checkKeyLength(op.getRequestPut().getKey());
+                } else if (op.hasRequestTxn()) {
+                    checkKeyLengths(op.getRequestTxn());
+                }
+            }
+        }
     }
 
     private static void checkSize(int bytes) {

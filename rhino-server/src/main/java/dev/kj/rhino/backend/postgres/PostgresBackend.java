@@ -46,6 +46,9 @@ import java.util.function.LongConsumer;
  * the group commit it was batched with. Kubernetes keys stay far below.
  */
 public final class PostgresBackend implements Backend {
+    /** Leaves room below PostgreSQL's B-tree entry limit (~2,704 bytes) for the revision and headers. */
+    static final int MAX_KEY_BYTES = 2_600;
+
     static final String SCHEMA = "rhino";
     /**
      * NOTIFY channels are per database, and each database has one rhino schema, so a fixed name
@@ -401,6 +404,16 @@ public final class PostgresBackend implements Backend {
         } catch (IOException ignored) {
             // a leftover scratch file in the temp dir is harmless
         }
+    }
+
+    /**
+     * A B-tree entry holds at most about 2,700 bytes, and {@code kv}'s (key, revision) index holds
+     * the key; a longer key that does not compress would fail inside the write transaction and take
+     * its whole group commit with it, so such keys are refused up front.
+     */
+    @Override
+    public int maxKeyBytes() {
+        return MAX_KEY_BYTES;
     }
 
     @Override
