@@ -304,6 +304,21 @@ class PostgresBackendTest {
         }
     }
 
+    /** Pooled connections the server ended are replaced: the next transactions work. */
+    @Test
+    void connectionsEndedByTheServerAreReplaced() throws Exception {
+        writeAt(pg, 2);
+        try (Connection admin = TestPostgres.admin(TestPostgres.serverUrl()); Statement s = admin.createStatement()) {
+            String db = endpoint.substring(endpoint.lastIndexOf('/') + 1);
+            s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "'");
+        }
+        Thread.sleep(600); // past the pool's window for handing out a connection without checking it
+        writeAt(pg, 3);
+        try (ReadTxn r = pg.beginRead()) {
+            assertEquals(3, r.revision());
+        }
+    }
+
     static void writeAt(Backend backend, long rev) {
         try (WriteTxn w = backend.beginWrite()) {
             assertEquals(rev - 1, w.revision());
