@@ -29,14 +29,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-/** {@code kj rhino}: a single-member etcd v3 API server whose data lives in SQLite. */
+/** {@code kj rhino}: a single-member etcd v3 API server over SQLite, PostgreSQL or Redis. */
 @Command(name = "rhino",
         mixinStandardHelpOptions = true,
         versionProvider = KjVersion.class,
         sortOptions = false,
         abbreviateSynopsis = true,
         description = {
-            "Serve the etcd v3 API (gRPC) as a single member whose data lives in SQLite.",
+            "Serve the etcd v3 API (gRPC, and etcd's JSON gateway on the same port) as a single member"
+                    + " whose data lives in SQLite, PostgreSQL or Redis.",
             "Flags use etcd's names and defaults, so etcdctl and other etcd v3 clients work unchanged."
                     + " Stops gracefully on SIGTERM or SIGINT (exit 0).", ""},
         footer = {"", "Example:",
@@ -70,7 +71,7 @@ final class RhinoCommand implements Callable<Integer> {
 
     @Option(names = "--listen-client-urls", split = ",", paramLabel = "URL",
             defaultValue = "http://127.0.0.1:2379", converter = Urls.Client.class,
-            description = "URLs to serve clients on (gRPC), each http://host:port or https://host:port (TLS,"
+            description = "URLs to serve clients on (gRPC and the JSON gateway), each http://host:port or https://host:port (TLS,"
                     + " needs --cert-file and --key-file); port 0 picks a free port (default: ${DEFAULT-VALUE}).")
     List<URI> listenClientUrls;
 
