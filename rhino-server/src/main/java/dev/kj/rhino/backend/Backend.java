@@ -48,6 +48,13 @@ public interface Backend extends AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * Called on the writer thread after a write transaction has committed and its requests have been
+     * handed back, before the next one begins: room for brief upkeep that must not overlap a write.
+     */
+    default void betweenWrites() {
+    }
+
     /** Whether other processes may write to this datastore too (see the class comment). */
     default boolean shared() {
         return false;

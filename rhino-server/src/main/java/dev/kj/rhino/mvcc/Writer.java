@@ -221,6 +221,7 @@ final class Writer implements AutoCloseable {
         // Answering runs the callers' continuations (building and sending gRPC responses); keep
         // that off the writer so the next batch starts at once.
         completer.execute(() -> completions.forEach(Runnable::run));
+        runQuietly(backend::betweenWrites); // the batch is answered; upkeep failing must not fail it
     }
 
     @SuppressWarnings("unchecked")

@@ -36,17 +36,30 @@ public final class SqliteBackend implements Backend {
     private final SqliteConn writer;
     private final BlockingQueue<SqliteConn> readers;
     private final WalCheckpointer checkpointer;
+    private final long walRewindBytes;
+    /** The writer's next rewind attempt waits until the WAL holds this much (see betweenWrites). */
+    private long nextRewindBytes;
     private volatile boolean closed;
 
-    private SqliteBackend(Path file, SqliteConn writer, BlockingQueue<SqliteConn> readers, WalCheckpointer checkpointer) {
+    /** Past this much WAL the writer rewinds it (it then stays about this size on disk). */
+    static final long WAL_REWIND_BYTES = 32L << 20;
+
+    private SqliteBackend(Path file, SqliteConn writer, BlockingQueue<SqliteConn> readers, WalCheckpointer checkpointer,
+                          long walRewindBytes) {
         this.file = file;
         this.writer = writer;
         this.readers = readers;
         this.checkpointer = checkpointer;
+        this.walRewindBytes = walRewindBytes;
+        this.nextRewindBytes = walRewindBytes;
     }
 
     /** Opens (creating if needed) the database file. */
     public static SqliteBackend open(Path file) {
+        return open(file, WAL_REWIND_BYTES);
+    }
+
+    static SqliteBackend open(Path file, long walRewindBytes) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -68,7 +81,7 @@ public final class SqliteBackend implements Backend {
             writer.connection().setAutoCommit(false);
             WalCheckpointer checkpointer = new WalCheckpointer(connect(file), file.toAbsolutePath());
             checkpointer.start();
-            return new SqliteBackend(file, writer, readers, checkpointer);
+            return new SqliteBackend(file, writer, readers, checkpointer, walRewindBytes);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open SQLite database " + file + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -172,6 +185,45 @@ public final class SqliteBackend implements Backend {
         try (SqliteTxn txn = (SqliteTxn) beginRead()) {
             return txn.pragmaLong(pragma) * txn.pragmaLong("page_size");
         }
+    }
+
+    /**
+     * Rewinds the WAL once it holds {@link #walRewindBytes}: ends the writer's idle transaction (the
+     * driver begins the next one right after each commit, so the WAL is never found fully copied at
+     * a write's start), copies the frames the checkpointer has not yet copied, and begins again; the
+     * next write then starts the WAL over from its beginning. The writer pauses for that last copy
+     * only, a few pages since the checkpointer's last pass. A reader holding an old snapshot can keep
+     * the copy from finishing; then the next attempt waits until the WAL has grown by another bound.
+     */
+    @Override
+    public void betweenWrites() {
+        long walBytes = checkpointer.walBytes();
+        if (walBytes < nextRewindBytes) {
+            return;
+        }
+        Connection c = writer.connection();
+        try {
+            c.setAutoCommit(true);
+            WalCheckpointer.Result r;
+            try {
+                r = WalCheckpointer.checkpoint(c, "PASSIVE");
+            } finally {
+                c.setAutoCommit(false);
+            }
+            if (r.complete()) {
+                checkpointer.rewound();
+                nextRewindBytes = walRewindBytes;
+            } else {
+                nextRewindBytes = walBytes + walRewindBytes;
+            }
+        } catch (SQLException e) {
+            nextRewindBytes = walBytes + walRewindBytes;
+            throw new IllegalStateException("WAL rewind failed: " + e.getMessage(), e);
+        }
+    }
+
+    long walFileBytes() {
+        return checkpointer.walFileBytes();
     }
 
     /** Must be called from the writer thread, outside a write transaction. */

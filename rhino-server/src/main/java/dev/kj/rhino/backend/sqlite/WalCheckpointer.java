@@ -14,21 +14,29 @@ import java.sql.Statement;
  * Copies the WAL back into the database file from its own thread and connection. SQLite's
  * automatic checkpoint would run inside the writer's commit (page copies plus an fsync of the
  * database file) and stall every request of that batch; a PASSIVE checkpoint here never blocks the
- * writer or readers, and SQLite restarts the WAL from its beginning once everything in it is copied.
+ * writer or readers.
+ *
+ * <p>SQLite rewinds the WAL only when a write begins with every frame already copied, which never
+ * happens under sustained writes: the writer begins its next transaction the moment it commits. So
+ * the writer asks {@link #walBytes()} between transactions and rewinds it itself past a bound (see
+ * {@link SqliteBackend#betweenWrites()}); the file then keeps its size and is overwritten in place,
+ * which is much cheaper than growing it (every new page of a growing file is allocated and zeroed).
  */
 final class WalCheckpointer implements AutoCloseable {
     private static final Logger LOG = System.getLogger(WalCheckpointer.class.getName());
-    private static final long INTERVAL_MILLIS = 250;
-    /**
-     * Under sustained writes a PASSIVE checkpoint may never find the WAL fully copied at the moment a
-     * write begins, which is when SQLite rewinds it; past this size we wait for a moment of quiet
-     * (TRUNCATE) so the file cannot grow without bound.
-     */
-    private static final long MAX_WAL_BYTES = 64L << 20;
+    private static final long INTERVAL_MILLIS = 100;
+
+    /** What {@code PRAGMA wal_checkpoint} reports: frames in the WAL and how many are copied. */
+    record Result(boolean busy, long walFrames, long copiedFrames) {
+        boolean complete() {
+            return !busy && walFrames == copiedFrames;
+        }
+    }
 
     private final Connection connection;
     private final Path wal;
     private final Thread thread;
+    private volatile long walBytes;
     private volatile boolean closed;
 
     WalCheckpointer(Connection connection, Path databaseFile) {
@@ -41,11 +49,26 @@ final class WalCheckpointer implements AutoCloseable {
         thread.start();
     }
 
+    /** Bytes of WAL in use at the last checkpoint (not the file's size, which a rewind keeps). */
+    long walBytes() {
+        return walBytes;
+    }
+
+    /** After the writer rewound the WAL. */
+    void rewound() {
+        walBytes = 0;
+    }
+
     private void run() {
+        long frameBytes = 0;
         while (!closed) {
             try {
                 Thread.sleep(INTERVAL_MILLIS);
-                checkpoint(walBytes() > MAX_WAL_BYTES ? "TRUNCATE" : "PASSIVE");
+                if (frameBytes == 0) {
+                    frameBytes = frameBytes();
+                }
+                Result r = checkpoint(connection, "PASSIVE");
+                walBytes = r.walFrames() * frameBytes;
             } catch (InterruptedException e) {
                 return;
             } catch (SQLException e) {
@@ -56,18 +79,28 @@ final class WalCheckpointer implements AutoCloseable {
         }
     }
 
-    private long walBytes() {
-        try {
-            return Files.size(wal);
-        } catch (IOException e) {
-            return 0; // no WAL file (yet): nothing to bound
+    private long frameBytes() throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+            rs.next();
+            return rs.getLong(1) + WAL_FRAME_HEADER_BYTES;
         }
     }
 
-    private void checkpoint(String mode) throws SQLException {
-        try (Statement s = connection.createStatement();
-                ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+    private static final int WAL_FRAME_HEADER_BYTES = 24;
+
+    static Result checkpoint(Connection c, String mode) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
             rs.next();
+            return new Result(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+        }
+    }
+
+    /** The WAL file's size (for tests: a rewound WAL keeps it). */
+    long walFileBytes() {
+        try {
+            return Files.size(wal);
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -82,7 +115,7 @@ final class WalCheckpointer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            checkpoint("TRUNCATE");
+            checkpoint(connection, "TRUNCATE");
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "final WAL checkpoint failed: " + e.getMessage());
         }
