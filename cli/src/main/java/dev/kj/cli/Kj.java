@@ -20,6 +20,12 @@ public final class Kj implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Netty records a stack trace for a sample of buffer allocations to find leaks: a debugging
+        // aid (1 % of CPU under load in profiles). The tests, which do not start here, keep it; the
+        // property turns it back on (-Dio.netty.leakDetection.level=simple).
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(commandLine().execute(args));
     }
 

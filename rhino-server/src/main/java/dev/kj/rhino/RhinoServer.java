@@ -125,7 +125,7 @@ public final class RhinoServer implements AutoCloseable {
             CallerInterceptor callers = new CallerInterceptor();
             List<ServerServiceDefinition> intercepted = services.stream()
                     .map(service -> ServerInterceptors.intercept(service, callers)).toList();
-            gateway = Gateway.start(intercepted, callExecutor, CALL_EXECUTORS, MAX_INBOUND_MESSAGE_BYTES);
+            gateway = Gateway.start(intercepted, callExecutors(callExecutor), MAX_INBOUND_MESSAGE_BYTES);
             for (int i = 0; i < binds.size(); i++) {
                 URI url = config.listenClientUrls().get(i);
                 Server server = newServer(binds.get(i), isSecure(url) ? tls : null, intercepted, callExecutor, gateway).start();
@@ -185,22 +185,25 @@ public final class RhinoServer implements AutoCloseable {
     }
 
     /**
-     * Calls that only queue work skip the hand-off to a call thread (a large share of the CPU per
-     * request under load); everything that may block gets a virtual thread.
+     * Calls that only queue work run on the transport thread (a hand-off was a large share of the
+     * CPU per request under load); everything that may block is switched to a virtual thread. The
+     * servers' default executor is direct: grpc runs its per-call method lookup on the default
+     * executor before it asks this supplier, and a thread hop there cost every call a wake-up.
      */
-    private static final ServerCallExecutorSupplier CALL_EXECUTORS = new ServerCallExecutorSupplier() {
-        @Override
-        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-            return RpcServices.isNonBlocking(call.getMethodDescriptor().getFullMethodName())
-                    ? MoreExecutors.directExecutor() : null;
-        }
-    };
+    private static ServerCallExecutorSupplier callExecutors(Executor blocking) {
+        return new ServerCallExecutorSupplier() {
+            @Override
+            public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+                return RpcServices.isNonBlocking(call.getMethodDescriptor().getFullMethodName()) ? null : blocking;
+            }
+        };
+    }
 
     private static Server newServer(InetSocketAddress address, SslContext tls, List<ServerServiceDefinition> services,
                                     ExecutorService callExecutor, Gateway gateway) {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
-                .executor(callExecutor)
-                .callExecutor(CALL_EXECUTORS)
+                .directExecutor()
+                .callExecutor(callExecutors(callExecutor))
                 // HTTP/1.x connections on the same port go to the JSON gateway (see the negotiator);
                 // it bounds the wait for a connection's first bytes, so grpc's own handshake timeout,
                 // which would also end long-running gateway watches, is off.

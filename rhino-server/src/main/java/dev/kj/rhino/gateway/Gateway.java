@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,14 +47,13 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * @param services        the services the client port serves
-     * @param executor        runs calls, as on the gRPC port
-     * @param callExecutor    per-method executor choice, as on the gRPC port
+     * @param callExecutor    per-method executor choice, as on the gRPC port (the default is direct)
      * @param maxRequestBytes the gRPC port's inbound message limit, applied to decoded requests
      */
-    public static Gateway start(List<ServerServiceDefinition> services, Executor executor,
-                                ServerCallExecutorSupplier callExecutor, int maxRequestBytes) throws IOException {
+    public static Gateway start(List<ServerServiceDefinition> services, ServerCallExecutorSupplier callExecutor,
+                                int maxRequestBytes) throws IOException {
         String name = "rhino-gateway-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
-        InProcessServerBuilder builder = InProcessServerBuilder.forName(name).executor(executor).callExecutor(callExecutor);
+        InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor().callExecutor(callExecutor);
         services.forEach(builder::addService);
         Server server = builder.build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
