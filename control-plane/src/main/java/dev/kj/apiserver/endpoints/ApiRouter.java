@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.protobuf.ProtobufBodies;
 import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ListOptions;
@@ -41,6 +42,7 @@ public final class ApiRouter {
     private final ObjectMapper json;
     private final ScheduledExecutorService timers;
     private final Supplier<String> serverAddress;
+    private final ProtobufBodies protobuf;
 
     public ApiRouter(Map<ResourceDescription, GenericStore> stores, Discovery discovery, HealthChecks health,
                      ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress) {
@@ -50,6 +52,7 @@ public final class ApiRouter {
         this.json = json;
         this.timers = timers;
         this.serverAddress = serverAddress;
+        this.protobuf = new ProtobufBodies(json);
     }
 
     public ApiResponse handle(ApiRequest request) {
@@ -256,8 +259,11 @@ public final class ApiRouter {
 
     private ObjectNode bodyObject(ApiRequest request) {
         String type = request.header("content-type");
+        if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
+            return protobuf.decode(request.body());
+        }
         if (!type.isEmpty() && !type.startsWith("application/json") && !type.startsWith("*/*")) {
-            throw StatusException.unsupportedMediaType("application/json");
+            throw StatusException.unsupportedMediaType("application/json, " + ProtobufBodies.MEDIA_TYPE);
         }
         if (!(body(request) instanceof ObjectNode object)) {
             throw StatusException.badRequest("Object 'Kind' is missing in '" + new String(request.body(), StandardCharsets.UTF_8) + "'");
