@@ -322,7 +322,7 @@ public final class GenericStore {
         Optional<String> pinnedName = options.fields().pinned("metadata.name");
         if (pinnedName.isPresent() && (namespace != null || !resource.namespaced()) && start == null) {
             ListPage page = tryList(resource.key(namespace, pinnedName.get()), null, 1, revision, options);
-            readAt = page.revision();
+            readAt = readAt > 0 ? readAt : page.revision(); // etcd's header names the newest revision, not the one read at
             for (StoredValue value : page.items()) {
                 if (value.key().equals(resource.key(namespace, pinnedName.get()))) {
                     ObjectNode object = decode(value);
@@ -335,7 +335,7 @@ public final class GenericStore {
             while (true) {
                 long pageSize = limit <= 0 ? 0 : limit - items.size();
                 ListPage page = tryList(prefix, start, pageSize, readAt, options);
-                readAt = page.revision();
+                readAt = readAt > 0 ? readAt : page.revision(); // etcd's header names the newest revision, not the one read at
                 for (StoredValue value : page.items()) {
                     ObjectNode object = decode(value);
                     lastKey = value.key();

@@ -1,0 +1,257 @@
+package dev.kj.apiserver.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.selection.FieldSelector;
+import dev.kj.apiserver.selection.LabelSelector;
+import dev.kj.apiserver.storage.EtcdStorage;
+import dev.kj.apiserver.storage.Watch;
+import dev.kj.rhino.RhinoConfig;
+import dev.kj.rhino.RhinoServer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The generic store's mechanics on an in-process Rhino, through the etcd v3 API. */
+class GenericStoreTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-02T03:04:05.678Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+    private RhinoServer rhino;
+    private EtcdStorage storage;
+    private GenericStore configMaps;
+    private GenericStore namespaces;
+
+    @BeforeEach
+    void start() throws Exception {
+        rhino = RhinoServer.start(new RhinoConfig("default", null, dir, List.of(), null, null, null, null));
+        storage = new EtcdStorage(rhino.newInProcessChannel());
+        ResourceCatalog catalog = BuiltInResources.catalog();
+        ResourceDescription ns = catalog.find("", "v1", "namespaces").orElseThrow();
+        GenericStore.NamespaceLookup lookup = name -> storage.get(ns.key(null, name)).isPresent();
+        namespaces = new GenericStore(ns, storage, JSON, CLOCK, lookup);
+        configMaps = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, CLOCK, lookup);
+        namespaces.create(null, object("{\"metadata\":{\"name\":\"default\"}}"), false);
+    }
+
+    @AfterEach
+    void stop() {
+        storage.close();
+        rhino.close();
+    }
+
+    @Test
+    void createFillsSystemMetadataAndStoresUnderUpstreamKey() throws Exception {
+        ObjectNode created = configMaps.create("default",
+                object("{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"99\",\"uid\":\"mine\"},\"data\":{\"k\":\"v\"}}"), false);
+        JsonNode meta = created.path("metadata");
+        assertEquals("ConfigMap", created.path("kind").asText());
+        assertEquals("v1", created.path("apiVersion").asText());
+        assertEquals("default", meta.path("namespace").asText());
+        assertEquals("2026-01-02T03:04:05Z", meta.path("creationTimestamp").asText());
+        assertNotEquals("mine", meta.path("uid").asText());
+        assertEquals(36, meta.path("uid").asText().length());
+        assertFalse(meta.has("generation"), "configmaps do not track generation, as upstream");
+        var stored = storage.get("/registry/configmaps/default/a").orElseThrow();
+        assertEquals(Long.toString(stored.modRevision()), meta.path("resourceVersion").asText());
+        JsonNode value = JSON.readTree(stored.value());
+        assertFalse(value.path("metadata").has("resourceVersion"), "resourceVersion is never stored");
+        assertEquals("v", value.path("data").path("k").asText());
+        assertEquals(created, configMaps.get("default", "a"));
+    }
+
+    @Test
+    void errorsCarryUpstreamReasonsAndTexts() {
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"}}"), false);
+        StatusException exists = assertThrows(StatusException.class,
+                () -> configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"}}"), false));
+        assertEquals(409, exists.code());
+        assertEquals("AlreadyExists", exists.reason());
+        assertEquals("configmaps \"a\" already exists", exists.getMessage());
+
+        StatusException missing = assertThrows(StatusException.class, () -> configMaps.get("default", "b"));
+        assertEquals(404, missing.code());
+        assertEquals("configmaps \"b\" not found", missing.getMessage());
+
+        StatusException noNamespace = assertThrows(StatusException.class,
+                () -> configMaps.create("nope", object("{\"metadata\":{\"name\":\"a\"}}"), false));
+        assertEquals(404, noNamespace.code());
+        assertEquals("namespaces \"nope\" not found", noNamespace.getMessage());
+
+        StatusException badName = assertThrows(StatusException.class,
+                () -> configMaps.create("default", object("{\"metadata\":{\"name\":\"Bad_Name\"}}"), false));
+        assertEquals(422, badName.code());
+        assertEquals("Invalid", badName.reason());
+        assertTrue(badName.getMessage().startsWith("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value:"
+                + " \"Bad_Name\": a lowercase RFC 1123 subdomain"), badName.getMessage());
+
+        StatusException noName = assertThrows(StatusException.class,
+                () -> configMaps.create("default", object("{\"metadata\":{}}"), false));
+        assertEquals("ConfigMap \"\" is invalid: metadata.name: Required value: name or generateName is required",
+                noName.getMessage());
+    }
+
+    @Test
+    void updateIsGuardedByResourceVersion() {
+        ObjectNode created = configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"1\"}}"), false);
+        ObjectNode first = created.deepCopy();
+        ((ObjectNode) first.path("data")).put("k", "2");
+        ObjectNode updated = configMaps.update("default", "a", first, false);
+        assertNotEquals(created.path("metadata").path("resourceVersion"), updated.path("metadata").path("resourceVersion"));
+        assertEquals(created.path("metadata").path("uid"), updated.path("metadata").path("uid"));
+
+        ObjectNode stale = created.deepCopy();
+        ((ObjectNode) stale.path("data")).put("k", "3");
+        StatusException conflict = assertThrows(StatusException.class, () -> configMaps.update("default", "a", stale, false));
+        assertEquals(409, conflict.code());
+        assertEquals("Conflict", conflict.reason());
+        assertEquals("Operation cannot be fulfilled on configmaps \"a\": the object has been modified; please apply"
+                + " your changes to the latest version and try again", conflict.getMessage());
+
+        ObjectNode unconditional = stale.deepCopy();
+        ((ObjectNode) unconditional.path("metadata")).remove("resourceVersion");
+        assertEquals("3", configMaps.update("default", "a", unconditional, false).path("data").path("k").asText());
+
+        ObjectNode same = configMaps.get("default", "a");
+        assertEquals(same, configMaps.update("default", "a", same.deepCopy(), false), "a no-op update writes nothing");
+    }
+
+    @Test
+    void generateNameAddsFiveCharacters() {
+        ObjectNode created = configMaps.create("default", object("{\"metadata\":{\"generateName\":\"job-\"}}"), false);
+        assertTrue(created.path("metadata").path("name").asText().matches("job-[bcdfghjklmnpqrstvwxz2456789]{5}"));
+    }
+
+    @Test
+    void dryRunStoresNothing() {
+        ObjectNode created = configMaps.create("default", object("{\"metadata\":{\"name\":\"dry\"}}"), true);
+        assertEquals("dry", created.path("metadata").path("name").asText());
+        assertThrows(StatusException.class, () -> configMaps.get("default", "dry"));
+    }
+
+    @Test
+    void listPagesWithContinueTokensAtOneRevisionAndFiltersBySelectors() {
+        for (int i = 0; i < 5; i++) {
+            configMaps.create("default", object("{\"metadata\":{\"name\":\"cm" + i + "\",\"labels\":{\"parity\":\""
+                    + (i % 2 == 0 ? "even" : "odd") + "\"}}}"), false);
+        }
+        ObjectNode page1 = configMaps.list("default", new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING,
+                "", "", 2, ""));
+        assertEquals(List.of("cm0", "cm1"), names(page1));
+        assertEquals("ConfigMapList", page1.path("kind").asText());
+        assertFalse(page1.path("items").get(0).has("kind"), "list items carry no kind, as upstream");
+        String token = page1.path("metadata").path("continue").asText();
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"cm9\"}}"), false); // after the first page
+        ObjectNode page2 = configMaps.list("default", new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING,
+                "", "", 10, token));
+        assertEquals(List.of("cm2", "cm3", "cm4"), names(page2), "continuations read at the first page's revision");
+        assertFalse(page2.path("metadata").has("continue"));
+        assertEquals(page1.path("metadata").path("resourceVersion"), page2.path("metadata").path("resourceVersion"));
+
+        ObjectNode odd = configMaps.list("default", new ListOptions(LabelSelector.parse("parity notin (even)"),
+                FieldSelector.EVERYTHING, "", "", 0, ""));
+        assertEquals(List.of("cm1", "cm3", "cm9"), names(odd));
+        ObjectNode evenPaged = configMaps.list("default", new ListOptions(LabelSelector.parse("parity=even"),
+                FieldSelector.EVERYTHING, "", "", 2, ""));
+        assertEquals(List.of("cm0", "cm2"), names(evenPaged), "a limit counts matching items");
+        ObjectNode one = configMaps.list("default", new ListOptions(LabelSelector.EVERYTHING,
+                FieldSelector.parse("metadata.name=cm3"), "", "", 0, ""));
+        assertEquals(List.of("cm3"), names(one));
+        StatusException unsupported = assertThrows(StatusException.class, () -> configMaps.list("default",
+                new ListOptions(LabelSelector.EVERYTHING, FieldSelector.parse("spec.x=y"), "", "", 0, "")));
+        assertEquals("field label not supported: spec.x", unsupported.getMessage());
+    }
+
+    @Test
+    void watchFromAVersionSeesChangesInOrderAndSelectorTransitions() throws Exception {
+        ObjectNode created = configMaps.create("default", object("{\"metadata\":{\"name\":\"a\",\"labels\":{\"app\":\"x\"}}}"), false);
+        String from = created.path("metadata").path("resourceVersion").asText();
+        BlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = configMaps.watch("default", new ListOptions(LabelSelector.parse("app=x"),
+                FieldSelector.EVERYTHING, from, "", 0, ""), events::add)) {
+            ObjectNode changed = configMaps.get("default", "a");
+            ((ObjectNode) changed.path("metadata")).putObject("annotations").put("note", "1");
+            configMaps.update("default", "a", changed, false);
+            configMaps.create("default", object("{\"metadata\":{\"name\":\"other\",\"labels\":{\"app\":\"y\"}}}"), false);
+            ObjectNode relabeled = configMaps.get("default", "a");
+            ((ObjectNode) relabeled.path("metadata").path("labels")).put("app", "z");
+            configMaps.update("default", "a", relabeled, false);
+            configMaps.create("default", object("{\"metadata\":{\"name\":\"b\",\"labels\":{\"app\":\"x\"}}}"), false);
+            configMaps.delete("default", "b", DeleteOptions.NONE);
+
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                WatchEvent event = events.poll(10, TimeUnit.SECONDS);
+                seen.add(event.type() + " " + event.object().path("metadata").path("name").asText());
+            }
+            assertEquals(List.of("MODIFIED a", "DELETED a", "ADDED b", "DELETED b"), seen);
+            assertTrue(events.poll(300, TimeUnit.MILLISECONDS) == null, "the unselected object never shows up");
+        }
+    }
+
+    @Test
+    void finalizersHoldADeletedObjectUntilTheyAreRemoved() {
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"held\",\"finalizers\":[\"example.com/x\"]}}"), false);
+        ObjectNode marked = configMaps.delete("default", "held", DeleteOptions.NONE);
+        assertEquals("ConfigMap", marked.path("kind").asText());
+        assertEquals("2026-01-02T03:04:05Z", marked.path("metadata").path("deletionTimestamp").asText());
+        ObjectNode released = configMaps.get("default", "held");
+        ((ObjectNode) released.path("metadata")).putArray("finalizers");
+        configMaps.update("default", "held", released, false);
+        assertThrows(StatusException.class, () -> configMaps.get("default", "held"));
+    }
+
+    @Test
+    void deletePreconditionsAreChecked() {
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"}}"), false);
+        StatusException conflict = assertThrows(StatusException.class,
+                () -> configMaps.delete("default", "a", new DeleteOptions("other-uid", null, false)));
+        assertEquals(409, conflict.code());
+        assertTrue(conflict.getMessage().contains("Precondition failed: UID in precondition: other-uid"));
+        ObjectNode status = configMaps.delete("default", "a", DeleteOptions.NONE);
+        assertEquals("Success", status.path("status").asText());
+        assertEquals("a", status.path("details").path("name").asText());
+    }
+
+    @Test
+    void namespacesStartActiveWithTheKubernetesFinalizerInSpec() {
+        ObjectNode ns = namespaces.get(null, "default");
+        assertEquals("Active", ns.path("status").path("phase").asText());
+        assertEquals("kubernetes", ns.path("spec").path("finalizers").get(0).asText());
+        assertFalse(ns.path("metadata").has("namespace"));
+    }
+
+    private static List<String> names(ObjectNode list) {
+        List<String> names = new ArrayList<>();
+        list.path("items").forEach(item -> names.add(item.path("metadata").path("name").asText()));
+        return names;
+    }
+
+    private static ObjectNode object(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
