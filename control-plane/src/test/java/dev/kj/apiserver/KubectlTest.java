@@ -1,0 +1,90 @@
+package dev.kj.apiserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kj.apiserver.discovery.VersionInfo;
+import dev.kj.apiserver.testing.Kubectl;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Stock kubectl, every minor version on the machine, against an in-process kj API server on embedded Rhino. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubectlTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Path dir;
+    private ApiServer server;
+
+    @BeforeAll
+    void start(@TempDir Path tempDir) throws Exception {
+        dir = tempDir;
+        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
+    void configMapLifecycle(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String ns = "kc-" + version.replace(".", "");
+
+        JsonNode versions = JSON.readTree(kubectl.run("version", "-o", "json").ok().stdout());
+        assertEquals(VersionInfo.GIT_VERSION, versions.path("serverVersion").path("gitVersion").asText());
+
+        String resources = kubectl.run("api-resources").ok().stdout();
+        assertTrue(resources.lines().anyMatch(l -> l.matches("configmaps\\s+cm\\s+v1\\s+true\\s+ConfigMap")), resources);
+        assertTrue(resources.lines().anyMatch(l -> l.matches("namespaces\\s+ns\\s+v1\\s+false\\s+Namespace")), resources);
+        assertTrue(resources.lines().anyMatch(l -> l.matches("leases\\s+coordination.k8s.io/v1\\s+true\\s+Lease")), resources);
+
+        assertEquals("namespace/" + ns + " created", kubectl.run("create", "namespace", ns).ok().stdout().strip());
+        assertEquals("configmap/cfg created", kubectl.run("create", "configmap", "cfg", "-n", ns,
+                "--from-literal=k=v", "--validate=false").ok().stdout().strip());
+
+        JsonNode cm = JSON.readTree(kubectl.run("get", "cm", "cfg", "-n", ns, "-o", "json").ok().stdout());
+        assertEquals("v", cm.path("data").path("k").asText());
+        assertEquals(ns, cm.path("metadata").path("namespace").asText());
+        assertEquals(36, cm.path("metadata").path("uid").asText().length());
+        assertTrue(cm.path("metadata").path("resourceVersion").asText().matches("[1-9][0-9]*"));
+        assertTrue(cm.path("metadata").path("creationTimestamp").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
+        assertFalse(cm.path("metadata").has("generateName"));
+
+        String yaml = kubectl.run("get", "configmap", "cfg", "-n", ns, "-o", "yaml").ok().stdout();
+        assertTrue(yaml.contains("\n  k: v\n") && yaml.contains("kind: ConfigMap"), yaml);
+        assertEquals("configmap/cfg", kubectl.run("get", "cm", "-n", ns, "-o", "name").ok().stdout().strip());
+
+        assertEquals("configmap/cfg labeled", kubectl.run("label", "cm", "cfg", "-n", ns, "tier=web").ok().stdout().strip());
+        assertEquals("configmap/cfg", kubectl.run("get", "cm", "-n", ns, "-l", "tier=web", "-o", "name").ok().stdout().strip());
+        assertEquals("", kubectl.run("get", "cm", "-n", ns, "-l", "tier notin (web)", "-o", "name").ok().stdout().strip());
+        assertEquals("configmap/cfg", kubectl.run("get", "cm", "-A", "--field-selector", "metadata.namespace=" + ns,
+                "-o", "name").ok().stdout().strip());
+
+        try (Kubectl.Streaming watch = kubectl.stream("get", "cm", "cfg", "-n", ns, "-w", "--no-headers",
+                "-o", "custom-columns=NAME:.metadata.name,K:.data.k")) {
+            assertEquals(List.of("cfg", "v"), List.of(watch.nextLine(20).split("\\s+")));
+            kubectl.run("patch", "cm", "cfg", "-n", ns, "--type=merge", "-p", "{\"data\":{\"k\":\"w\"}}").ok();
+            assertEquals(List.of("cfg", "w"), List.of(watch.nextLine(20).split("\\s+")));
+        }
+
+        assertEquals("configmap \"cfg\" deleted", kubectl.run("delete", "cm", "cfg", "-n", ns).ok().stdout().strip()
+                .replace(" from " + ns + " namespace", ""));
+        Kubectl.Result gone = kubectl.run("get", "cm", "cfg", "-n", ns);
+        assertEquals(1, gone.exitCode());
+        assertEquals("Error from server (NotFound): configmaps \"cfg\" not found", gone.stderr().strip());
+    }
+}
