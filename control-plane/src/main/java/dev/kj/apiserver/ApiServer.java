@@ -13,6 +13,7 @@ import dev.kj.apiserver.registry.BuiltInResources;
 import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
+import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
@@ -79,10 +80,15 @@ public final class ApiServer implements AutoCloseable {
             ObjectMapper json = new ObjectMapper();
             ResourceCatalog catalog = BuiltInResources.catalog();
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
-            GenericStore.NamespaceLookup lookup = ns -> storage.get(namespaces.key(null, ns)).isPresent();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
+            NamespaceContents contents = new NamespaceContents(() -> stores.values().stream()
+                    .filter(store -> store.resource().namespaced()).toList());
+            GenericStore.NamespaceLookup lookup = ns -> contents.isTerminating(ns) ? GenericStore.NamespaceState.TERMINATING
+                    : storage.get(namespaces.key(null, ns)).isPresent() ? GenericStore.NamespaceState.ACTIVE
+                    : GenericStore.NamespaceState.ABSENT;
             for (ResourceDescription resource : catalog.resources()) {
-                stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup));
+                stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
+                        resource == namespaces ? contents : GenericStore.DeleteHook.NONE));
             }
             AtomicBoolean bootstrapped = new AtomicBoolean();
             Map<String, BooleanSupplier> live = new LinkedHashMap<>();

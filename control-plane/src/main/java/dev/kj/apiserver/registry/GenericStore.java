@@ -49,19 +49,46 @@ public final class GenericStore {
     private final NamespaceLookup namespaces;
     private final SecureRandom random = new SecureRandom();
 
-    /** Tells whether a namespace exists, for "no creates in a missing namespace". */
+    /** A namespace as creates see it: no creates in a missing or terminating namespace. */
+    public enum NamespaceState { ABSENT, ACTIVE, TERMINATING }
+
     @FunctionalInterface
     public interface NamespaceLookup {
-        boolean exists(String namespace);
+        NamespaceState state(String namespace);
     }
+
+    /** Work a resource needs done around removing an object (a namespace's contents go first). */
+    public interface DeleteHook {
+        void beforeDelete(ObjectNode object);
+
+        void afterDelete(ObjectNode object);
+
+        DeleteHook NONE = new DeleteHook() {
+            @Override
+            public void beforeDelete(ObjectNode object) {
+            }
+
+            @Override
+            public void afterDelete(ObjectNode object) {
+            }
+        };
+    }
+
+    private final DeleteHook deleteHook;
 
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces) {
+        this(resource, storage, json, clock, namespaces, DeleteHook.NONE);
+    }
+
+    public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
+                        NamespaceLookup namespaces, DeleteHook deleteHook) {
         this.resource = resource;
         this.storage = storage;
         this.json = json;
         this.clock = clock;
         this.namespaces = namespaces;
+        this.deleteHook = deleteHook;
     }
 
     public ResourceDescription resource() {
@@ -83,8 +110,16 @@ public final class GenericStore {
             throw invalid(object, List.of(required("metadata.name", "name or generateName is required")));
         }
         placeInNamespace(object, namespace);
-        if (resource.namespaced() && !namespaces.exists(namespace)) {
-            throw StatusException.notFound("namespaces", "", "namespaces", namespace);
+        if (resource.namespaced()) {
+            switch (namespaces.state(namespace)) {
+                case ABSENT -> throw StatusException.notFound("namespaces", "", "namespaces", namespace);
+                case TERMINATING -> throw new StatusException(403, "Forbidden", resource.plural() + " \""
+                        + meta.path("name").asText(meta.path("generateName").asText("")) + "\" is forbidden: unable to"
+                        + " create new content in namespace " + namespace + " because it is being terminated",
+                        StatusException.Details.of(meta.path("name").asText(""), resource.group(), resource.plural()));
+                case ACTIVE -> {
+                }
+            }
         }
         meta.put("uid", UUID.randomUUID().toString());
         meta.put("creationTimestamp", now());
@@ -264,7 +299,12 @@ public final class GenericStore {
                     return object;
                 }
                 if (!options.dryRun()) {
-                    storage.delete(current.key(), current.modRevision());
+                    deleteHook.beforeDelete(object);
+                    try {
+                        storage.delete(current.key(), current.modRevision());
+                    } finally {
+                        deleteHook.afterDelete(object);
+                    }
                 }
                 return StatusException.status("Success", 200, null, null,
                         new StatusException.Details(name, resource.group(), resource.plural(), uid, List.of()));

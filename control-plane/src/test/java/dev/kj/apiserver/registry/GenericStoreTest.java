@@ -48,9 +48,14 @@ class GenericStoreTest {
         storage = new EtcdStorage(rhino.newInProcessChannel());
         ResourceCatalog catalog = BuiltInResources.catalog();
         ResourceDescription ns = catalog.find("", "v1", "namespaces").orElseThrow();
-        GenericStore.NamespaceLookup lookup = name -> storage.get(ns.key(null, name)).isPresent();
-        namespaces = new GenericStore(ns, storage, JSON, CLOCK, lookup);
+        List<GenericStore> namespaced = new ArrayList<>();
+        var contents = new dev.kj.apiserver.registry.core.namespace.NamespaceContents(() -> namespaced);
+        GenericStore.NamespaceLookup lookup = name -> contents.isTerminating(name) ? GenericStore.NamespaceState.TERMINATING
+                : storage.get(ns.key(null, name)).isPresent() ? GenericStore.NamespaceState.ACTIVE
+                : GenericStore.NamespaceState.ABSENT;
+        namespaces = new GenericStore(ns, storage, JSON, CLOCK, lookup, contents);
         configMaps = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, CLOCK, lookup);
+        namespaced.add(configMaps);
         namespaces.create(null, object("{\"metadata\":{\"name\":\"default\"}}"), false);
     }
 
@@ -239,6 +244,19 @@ class GenericStoreTest {
         assertEquals("Active", ns.path("status").path("phase").asText());
         assertEquals("kubernetes", ns.path("spec").path("finalizers").get(0).asText());
         assertFalse(ns.path("metadata").has("namespace"));
+    }
+
+    @Test
+    void deletingANamespaceDeletesItsContentsFirst() {
+        namespaces.create(null, object("{\"metadata\":{\"name\":\"team\"}}"), false);
+        configMaps.create("team", object("{\"metadata\":{\"name\":\"a\"}}"), false);
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"kept\"}}"), false);
+        namespaces.delete(null, "team", DeleteOptions.NONE);
+        assertTrue(storage.list("/registry/configmaps/team/", null, 0, 0).items().isEmpty());
+        assertEquals("kept", configMaps.get("default", "kept").path("metadata").path("name").asText());
+        StatusException gone = assertThrows(StatusException.class,
+                () -> configMaps.create("team", object("{\"metadata\":{\"name\":\"b\"}}"), false));
+        assertEquals("namespaces \"team\" not found", gone.getMessage());
     }
 
     private static List<String> names(ObjectNode list) {
