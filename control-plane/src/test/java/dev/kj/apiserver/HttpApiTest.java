@@ -82,7 +82,14 @@ class HttpApiTest {
         assertEquals("APIVersions", api.path("kind").asText());
         assertEquals("v1", api.path("versions").get(0).asText());
         JsonNode groups = JSON.readTree(admin.send(get("/apis"), HttpResponse.BodyHandlers.ofString()).body());
-        assertEquals("coordination.k8s.io", groups.path("groups").get(0).path("name").asText());
+        List<String> groupNames = new java.util.ArrayList<>();
+        groups.path("groups").forEach(g -> groupNames.add(g.path("name").asText()));
+        assertEquals(List.of("apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io",
+                "node.k8s.io", "policy", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io"), groupNames);
+        JsonNode apps = JSON.readTree(admin.send(get("/apis/apps/v1"), HttpResponse.BodyHandlers.ofString()).body());
+        List<String> appsResources = new java.util.ArrayList<>();
+        apps.path("resources").forEach(r -> appsResources.add(r.path("name").asText()));
+        assertTrue(appsResources.containsAll(List.of("deployments", "deployments/status", "statefulsets")), appsResources.toString());
         JsonNode core = JSON.readTree(admin.send(get("/api/v1"), HttpResponse.BodyHandlers.ofString()).body());
         JsonNode configMaps = null;
         for (JsonNode resource : core.path("resources")) {

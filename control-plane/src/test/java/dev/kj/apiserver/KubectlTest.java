@@ -38,6 +38,46 @@ class KubectlTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void manifestsStatusSubresourceAndNamespaceDeletion() throws Exception {
+        Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
+        Path manifest = dir.resolve("web.yaml");
+        java.nio.file.Files.writeString(manifest, """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: shop
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                  namespace: shop
+                  labels: {app: web}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers: [{name: web, image: nginx}]
+                """);
+        assertEquals("namespace/shop created\ndeployment.apps/web created",
+                kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok().stdout().strip());
+        assertEquals("1 2", kubectl.run("get", "deploy", "web", "-n", "shop", "-o",
+                "jsonpath={.metadata.generation} {.spec.replicas}").ok().stdout());
+        kubectl.run("patch", "deployment", "web", "-n", "shop", "--type=json",
+                "-p", "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3}]").ok();
+        kubectl.run("patch", "deployment", "web", "-n", "shop", "--subresource=status", "--type=merge",
+                "-p", "{\"status\":{\"readyReplicas\":3}}").ok();
+        assertEquals("2 3 3", kubectl.run("get", "deploy", "web", "-n", "shop", "-o",
+                "jsonpath={.metadata.generation} {.spec.replicas} {.status.readyReplicas}").ok().stdout());
+        assertEquals("deployment.apps/web", kubectl.run("get", "all", "-n", "shop", "-o", "name").ok().stdout().strip());
+
+        kubectl.run("delete", "namespace", "shop").ok();
+        assertEquals("", kubectl.run("get", "deployments", "-A", "-o", "name").ok().stdout().strip());
+    }
+
     @ParameterizedTest(name = "kubectl {0}")
     @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
     void configMapLifecycle(String version) throws Exception {

@@ -93,6 +93,14 @@ public final class Discovery {
                 ArrayNode categories = resource.putArray("categories");
                 r.categories().forEach(categories::add);
             }
+            if (r.statusSubresource()) {
+                ObjectNode status = array.addObject();
+                status.put("name", r.plural() + "/status");
+                status.put("singularName", "");
+                status.put("namespaced", r.namespaced());
+                status.put("kind", r.kind());
+                status.putArray("verbs").add("get").add("patch").add("update");
+            }
         }
         return Optional.of(list);
     }

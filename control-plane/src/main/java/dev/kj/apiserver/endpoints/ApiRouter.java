@@ -115,8 +115,8 @@ public final class ApiRouter {
         boolean inNamespace = rest.getFirst().equals("namespaces") && rest.size() >= 3;
         String namespace = inNamespace ? rest.get(1) : null;
         List<String> tail = inNamespace ? rest.subList(2, rest.size()) : rest;
-        if (tail.size() > 2) {
-            throw StatusException.pathNotFound(); // subresources are not served yet
+        if (tail.size() > 3) {
+            throw StatusException.pathNotFound();
         }
         ResourceDescription resource = stores.keySet().stream()
                 .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(tail.getFirst()))
@@ -124,12 +124,24 @@ public final class ApiRouter {
         if (namespace != null && !resource.namespaced()) {
             throw StatusException.pathNotFound();
         }
-        String name = tail.size() == 2 ? tail.get(1) : null;
+        String name = tail.size() >= 2 ? tail.get(1) : null;
         if (name != null && resource.namespaced() && namespace == null) {
             throw StatusException.pathNotFound();
         }
         GenericStore store = stores.get(resource);
         boolean dryRun = dryRun(request);
+        if (tail.size() == 3) {
+            if (!tail.get(2).equals("status") || !resource.statusSubresource()) {
+                throw StatusException.pathNotFound(); // the only subresource served so far
+            }
+            return switch (request.method()) {
+                case "GET", "HEAD" -> ok(store.get(namespace, name));
+                case "PUT" -> ok(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request), dryRun));
+                case "PATCH" -> ok(store.patch(namespace, name, GenericStore.Part.STATUS, patchType(request), body(request), dryRun));
+                default -> throw StatusException.methodNotSupported(resource.plural() + "/status",
+                        request.method().toLowerCase(java.util.Locale.ROOT));
+            };
+        }
         return switch (request.method()) {
             case "GET", "HEAD" -> {
                 if (name != null) {

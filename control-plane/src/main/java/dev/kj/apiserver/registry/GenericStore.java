@@ -128,6 +128,9 @@ public final class GenericStore {
         if (resource.strategy().tracksGeneration()) {
             meta.put("generation", 1);
         }
+        if (resource.statusSubresource()) {
+            object.putObject("status"); // status is the controllers' to write, through status
+        }
         resource.strategy().prepareForCreate(object);
         boolean generated = meta.path("name").asText("").isEmpty();
         for (int attempt = 1; ; attempt++) {
@@ -160,8 +163,15 @@ public final class GenericStore {
 
     // ---- update and patch ----
 
+    /** Which part of an object a write addresses: the resource itself or its status subresource. */
+    public enum Part { MAIN, STATUS }
+
     /** A PUT: replaces the object, guarded by its resourceVersion when the body carries one. */
     public ObjectNode update(String namespace, String name, ObjectNode body, boolean dryRun) {
+        return update(namespace, name, Part.MAIN, body, dryRun);
+    }
+
+    public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun) {
         checkKind(body);
         ObjectNode object = body.deepCopy();
         ObjectNode meta = metadata(object);
@@ -177,13 +187,17 @@ public final class GenericStore {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return write(namespace, name, current, object, dryRun);
+        return write(namespace, name, current, object, part, dryRun);
     }
 
     /** The patch types served so far; strategic merge and server-side apply are not (yet). */
     public enum PatchType { JSON_PATCH, MERGE_PATCH }
 
     public ObjectNode patch(String namespace, String name, PatchType type, JsonNode patch, boolean dryRun) {
+        return patch(namespace, name, Part.MAIN, type, patch, dryRun);
+    }
+
+    public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun) {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             ObjectNode old = decode(current);
@@ -210,7 +224,7 @@ public final class GenericStore {
                         StatusException.MODIFIED);
             }
             try {
-                return write(namespace, name, current, object, dryRun);
+                return write(namespace, name, current, object, part, dryRun);
             } catch (StatusException e) {
                 if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
                         && patch.path("metadata").path("resourceVersion").isMissingNode()) {
@@ -221,8 +235,17 @@ public final class GenericStore {
         }
     }
 
-    private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode object, boolean dryRun) {
+    private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
+                             boolean dryRun) {
         ObjectNode old = decode(current);
+        ObjectNode object = written;
+        if (part == Part.STATUS) {
+            // a status write changes status only (upstream's status strategies keep spec and metadata)
+            object = old.deepCopy();
+            setOrRemove(object, "status", written.get("status"));
+        } else if (resource.statusSubresource()) {
+            setOrRemove(object, "status", old.get("status"));
+        }
         ObjectNode meta = metadata(object);
         ObjectNode oldMeta = metadata(old);
         String uid = meta.path("uid").asText("");
@@ -238,7 +261,9 @@ public final class GenericStore {
             }
         }
         meta.remove(List.of("selfLink", "managedFields"));
-        resource.strategy().prepareForUpdate(object, old);
+        if (part == Part.MAIN) {
+            resource.strategy().prepareForUpdate(object, old);
+        }
         if (resource.strategy().tracksGeneration() && !object.path("spec").equals(old.path("spec"))) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
@@ -585,6 +610,14 @@ public final class GenericStore {
             case COMPACTED -> StatusException.resourceExpired(e.getMessage());
             case UNAVAILABLE -> StatusException.internal(e.getMessage());
         };
+    }
+
+    private static void setOrRemove(ObjectNode object, String field, JsonNode value) {
+        if (value == null) {
+            object.remove(field);
+        } else {
+            object.set(field, value.deepCopy());
+        }
     }
 
     private static boolean hasFinalizers(ObjectNode object) {

@@ -11,6 +11,8 @@ import java.util.Set;
  * @param storagePrefix    the part after {@code /registry/} (e.g. {@code minions} for nodes)
  * @param selectableFields field selector fields beyond metadata.name (and metadata.namespace for
  *                         namespaced resources), as dotted paths into the object
+ * @param statusSubresource whether {@code status} is written only through {@code <resource>/status}
+ *                         (writes to the resource keep the stored status, as upstream's strategies)
  */
 public record ResourceDescription(
         String group,
@@ -25,6 +27,7 @@ public record ResourceDescription(
         String storagePrefix,
         NameRule nameRule,
         List<String> selectableFields,
+        boolean statusSubresource,
         Strategy strategy) {
 
     public ResourceDescription {
@@ -34,32 +37,38 @@ public record ResourceDescription(
         selectableFields = List.copyOf(selectableFields);
     }
 
-    /** A resource with every verb, upstream's default name rule and no extra fields or strategy. */
+    /** A resource with every verb, upstream's default name rule and no extra fields, status subresource or strategy. */
     public static ResourceDescription of(String group, String version, String kind, String plural, boolean namespaced,
                                          String storagePrefix, List<String> shortNames) {
         return new ResourceDescription(group, version, kind, plural, kind.toLowerCase(java.util.Locale.ROOT),
                 namespaced, shortNames, List.of(), Verb.ALL, storagePrefix, NameRule.DNS1123_SUBDOMAIN, List.of(),
-                Strategy.NONE);
+                false, Strategy.NONE);
     }
 
     public ResourceDescription withStrategy(Strategy newStrategy) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, newStrategy);
+                verbs, storagePrefix, nameRule, selectableFields, statusSubresource, newStrategy);
     }
 
     public ResourceDescription withSelectableFields(List<String> fields) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, fields, strategy);
+                verbs, storagePrefix, nameRule, fields, statusSubresource, strategy);
     }
 
     public ResourceDescription withNameRule(NameRule rule) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, rule, selectableFields, strategy);
+                verbs, storagePrefix, rule, selectableFields, statusSubresource, strategy);
     }
 
     public ResourceDescription withCategories(List<String> newCategories) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, newCategories,
-                verbs, storagePrefix, nameRule, selectableFields, strategy);
+                verbs, storagePrefix, nameRule, selectableFields, statusSubresource, strategy);
+    }
+
+    /** Status is written only through the status subresource. */
+    public ResourceDescription withStatusSubresource() {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, nameRule, selectableFields, true, strategy);
     }
 
     /** {@code v1} for the core group, else {@code group/version}. */

@@ -259,6 +259,49 @@ class GenericStoreTest {
         assertEquals("namespaces \"team\" not found", gone.getMessage());
     }
 
+    @Test
+    void workloadsCountSpecChangesAndWriteStatusOnlyThroughTheSubresource() {
+        ResourceCatalog catalog = BuiltInResources.catalog();
+        GenericStore deployments = new GenericStore(catalog.find("apps", "v1", "deployments").orElseThrow(), storage,
+                JSON, CLOCK, name -> GenericStore.NamespaceState.ACTIVE);
+        ObjectNode created = deployments.create("default", object(
+                "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":1},\"status\":{\"replicas\":9}}"), false);
+        assertEquals(1, created.path("metadata").path("generation").asInt());
+        assertEquals(object("{}"), created.path("status"), "clients cannot set status on create");
+
+        ObjectNode scaled = created.deepCopy();
+        ((ObjectNode) scaled.path("spec")).put("replicas", 3);
+        scaled.putObject("status").put("replicas", 7);
+        ObjectNode updated = deployments.update("default", "web", scaled, false);
+        assertEquals(2, updated.path("metadata").path("generation").asInt());
+        assertEquals(object("{}"), updated.path("status"), "a write to the resource keeps the stored status");
+
+        ObjectNode reported = updated.deepCopy();
+        reported.putObject("status").put("replicas", 3);
+        ((ObjectNode) reported.path("spec")).put("replicas", 100);
+        ObjectNode status = deployments.update("default", "web", GenericStore.Part.STATUS, reported, false);
+        assertEquals(3, status.path("status").path("replicas").asInt());
+        assertEquals(3, status.path("spec").path("replicas").asInt(), "a status write keeps the spec");
+        assertEquals(2, status.path("metadata").path("generation").asInt());
+
+        ObjectNode labeled = deployments.patch("default", "web", GenericStore.PatchType.MERGE_PATCH,
+                object("{\"metadata\":{\"labels\":{\"a\":\"b\"}}}"), false);
+        assertEquals(2, labeled.path("metadata").path("generation").asInt(), "metadata changes are not spec changes");
+        assertEquals(3, labeled.path("status").path("replicas").asInt());
+    }
+
+    @Test
+    void rbacNamesArePathSegments() {
+        GenericStore clusterRoles = new GenericStore(BuiltInResources.catalog()
+                .find("rbac.authorization.k8s.io", "v1", "clusterroles").orElseThrow(), storage, JSON, CLOCK,
+                name -> GenericStore.NamespaceState.ACTIVE);
+        clusterRoles.create(null, object("{\"metadata\":{\"name\":\"system:controller:x\"}}"), false);
+        StatusException slash = assertThrows(StatusException.class,
+                () -> clusterRoles.create(null, object("{\"metadata\":{\"name\":\"a/b\"}}"), false));
+        assertEquals("ClusterRole \"a/b\" is invalid: metadata.name: Invalid value: \"a/b\": may not contain '/'",
+                slash.getMessage());
+    }
+
     private static List<String> names(ObjectNode list) {
         List<String> names = new ArrayList<>();
         list.path("items").forEach(item -> names.add(item.path("metadata").path("name").asText()));
