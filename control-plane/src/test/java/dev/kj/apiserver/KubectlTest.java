@@ -66,13 +66,14 @@ class KubectlTest {
                 kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok().stdout().strip());
         assertEquals("1 2", kubectl.run("get", "deploy", "web", "-n", "shop", "-o",
                 "jsonpath={.metadata.generation} {.spec.replicas}").ok().stdout());
-        kubectl.run("patch", "deployment", "web", "-n", "shop", "--type=json",
-                "-p", "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3}]").ok();
+        assertEquals("deployment.apps/web scaled",
+                kubectl.run("scale", "deployment", "web", "-n", "shop", "--replicas=3").ok().stdout().strip());
         kubectl.run("patch", "deployment", "web", "-n", "shop", "--subresource=status", "--type=merge",
                 "-p", "{\"status\":{\"readyReplicas\":3}}").ok();
         assertEquals("2 3 3", kubectl.run("get", "deploy", "web", "-n", "shop", "-o",
                 "jsonpath={.metadata.generation} {.spec.replicas} {.status.readyReplicas}").ok().stdout());
         assertEquals("deployment.apps/web", kubectl.run("get", "all", "-n", "shop", "-o", "name").ok().stdout().strip());
+        kubectl.run("wait", "deployment/web", "-n", "shop", "--for=jsonpath={.status.readyReplicas}=3", "--timeout=20s").ok();
 
         kubectl.run("delete", "namespace", "shop").ok();
         assertEquals("", kubectl.run("get", "deployments", "-A", "-o", "name").ok().stdout().strip());

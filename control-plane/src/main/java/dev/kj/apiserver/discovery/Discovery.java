@@ -101,6 +101,16 @@ public final class Discovery {
                 status.put("kind", r.kind());
                 status.putArray("verbs").add("get").add("patch").add("update");
             }
+            if (r.scaleSubresource()) {
+                ObjectNode scale = array.addObject();
+                scale.put("name", r.plural() + "/scale");
+                scale.put("singularName", "");
+                scale.put("namespaced", r.namespaced());
+                scale.put("group", "autoscaling");
+                scale.put("version", "v1");
+                scale.put("kind", "Scale");
+                scale.putArray("verbs").add("get").add("patch").add("update");
+            }
         }
         return Optional.of(list);
     }

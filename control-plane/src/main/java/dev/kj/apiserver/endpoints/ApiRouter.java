@@ -11,6 +11,7 @@ import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ListOptions;
 import dev.kj.apiserver.registry.ResourceDescription;
+import dev.kj.apiserver.registry.ScaleSubresource;
 import dev.kj.apiserver.registry.Verb;
 import dev.kj.apiserver.registry.WatchEvent;
 import dev.kj.apiserver.selection.FieldSelector;
@@ -130,9 +131,19 @@ public final class ApiRouter {
         }
         GenericStore store = stores.get(resource);
         boolean dryRun = dryRun(request);
+        if (tail.size() == 3 && tail.get(2).equals("scale") && resource.scaleSubresource()) {
+            ScaleSubresource scale = new ScaleSubresource(store);
+            return switch (request.method()) {
+                case "GET", "HEAD" -> ok(scale.get(namespace, name));
+                case "PUT" -> ok(scale.update(namespace, name, bodyObject(request), dryRun));
+                case "PATCH" -> ok(scale.patch(namespace, name, patchType(request), body(request), dryRun));
+                default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
+                        request.method().toLowerCase(java.util.Locale.ROOT));
+            };
+        }
         if (tail.size() == 3) {
             if (!tail.get(2).equals("status") || !resource.statusSubresource()) {
-                throw StatusException.pathNotFound(); // the only subresource served so far
+                throw StatusException.pathNotFound();
             }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(store.get(namespace, name));

@@ -41,7 +41,7 @@ public final class BuiltInResources {
                         List.of("pv")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "PodTemplate", "podtemplates", true, "podtemplates", List.of()),
                 ResourceDescription.of("", "v1", "ReplicationController", "replicationcontrollers", true, "controllers",
-                        List.of("rc")).withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        List.of("rc")).withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
                 ResourceDescription.of("", "v1", "ResourceQuota", "resourcequotas", true, "resourcequotas",
                         List.of("quota")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "Secret", "secrets", true, "secrets", List.of())
@@ -54,11 +54,11 @@ public final class BuiltInResources {
                 ResourceDescription.of("apps", "v1", "DaemonSet", "daemonsets", true, "daemonsets", List.of("ds"))
                         .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
                 ResourceDescription.of("apps", "v1", "Deployment", "deployments", true, "deployments", List.of("deploy"))
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
                 ResourceDescription.of("apps", "v1", "ReplicaSet", "replicasets", true, "replicasets", List.of("rs"))
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
                 ResourceDescription.of("apps", "v1", "StatefulSet", "statefulsets", true, "statefulsets", List.of("sts"))
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
                 // batch/v1
                 ResourceDescription.of("batch", "v1", "CronJob", "cronjobs", true, "cronjobs", List.of("cj"))
                         .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),

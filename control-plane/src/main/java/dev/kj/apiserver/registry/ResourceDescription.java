@@ -11,8 +11,8 @@ import java.util.Set;
  * @param storagePrefix    the part after {@code /registry/} (e.g. {@code minions} for nodes)
  * @param selectableFields field selector fields beyond metadata.name (and metadata.namespace for
  *                         namespaced resources), as dotted paths into the object
- * @param statusSubresource whether {@code status} is written only through {@code <resource>/status}
- *                         (writes to the resource keep the stored status, as upstream's strategies)
+ * @param subresources     status (then writes to the resource keep the stored status, as upstream's
+ *                         strategies) and scale
  */
 public record ResourceDescription(
         String group,
@@ -27,7 +27,7 @@ public record ResourceDescription(
         String storagePrefix,
         NameRule nameRule,
         List<String> selectableFields,
-        boolean statusSubresource,
+        Set<Subresource> subresources,
         Strategy strategy) {
 
     public ResourceDescription {
@@ -35,6 +35,15 @@ public record ResourceDescription(
         categories = List.copyOf(categories);
         verbs = Set.copyOf(verbs);
         selectableFields = List.copyOf(selectableFields);
+        subresources = Set.copyOf(subresources);
+    }
+
+    public boolean statusSubresource() {
+        return subresources.contains(Subresource.STATUS);
+    }
+
+    public boolean scaleSubresource() {
+        return subresources.contains(Subresource.SCALE);
     }
 
     /** A resource with every verb, upstream's default name rule and no extra fields, status subresource or strategy. */
@@ -42,33 +51,44 @@ public record ResourceDescription(
                                          String storagePrefix, List<String> shortNames) {
         return new ResourceDescription(group, version, kind, plural, kind.toLowerCase(java.util.Locale.ROOT),
                 namespaced, shortNames, List.of(), Verb.ALL, storagePrefix, NameRule.DNS1123_SUBDOMAIN, List.of(),
-                false, Strategy.NONE);
+                Set.of(), Strategy.NONE);
     }
 
     public ResourceDescription withStrategy(Strategy newStrategy) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, statusSubresource, newStrategy);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, newStrategy);
     }
 
     public ResourceDescription withSelectableFields(List<String> fields) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, fields, statusSubresource, strategy);
+                verbs, storagePrefix, nameRule, fields, subresources, strategy);
     }
 
     public ResourceDescription withNameRule(NameRule rule) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, rule, selectableFields, statusSubresource, strategy);
+                verbs, storagePrefix, rule, selectableFields, subresources, strategy);
     }
 
     public ResourceDescription withCategories(List<String> newCategories) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, newCategories,
-                verbs, storagePrefix, nameRule, selectableFields, statusSubresource, strategy);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy);
     }
 
     /** Status is written only through the status subresource. */
     public ResourceDescription withStatusSubresource() {
+        return withSubresource(Subresource.STATUS);
+    }
+
+    /** spec.replicas is also served as an autoscaling/v1 Scale. */
+    public ResourceDescription withScaleSubresource() {
+        return withSubresource(Subresource.SCALE);
+    }
+
+    private ResourceDescription withSubresource(Subresource subresource) {
+        java.util.Set<Subresource> more = new java.util.HashSet<>(subresources);
+        more.add(subresource);
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, true, strategy);
+                verbs, storagePrefix, nameRule, selectableFields, more, strategy);
     }
 
     /** {@code v1} for the core group, else {@code group/version}. */

@@ -291,6 +291,30 @@ class GenericStoreTest {
     }
 
     @Test
+    void scaleIsAViewOfSpecReplicas() {
+        GenericStore deployments = new GenericStore(BuiltInResources.catalog().find("apps", "v1", "deployments").orElseThrow(),
+                storage, JSON, CLOCK, name -> GenericStore.NamespaceState.ACTIVE);
+        deployments.create("default", object("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":1,"
+                + "\"selector\":{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"tier\","
+                + "\"operator\":\"In\",\"values\":[\"b\",\"a\"]},{\"key\":\"canary\",\"operator\":\"DoesNotExist\"}]}}}"), false);
+        ScaleSubresource scale = new ScaleSubresource(deployments);
+        ObjectNode view = scale.get("default", "web");
+        assertEquals("Scale", view.path("kind").asText());
+        assertEquals("autoscaling/v1", view.path("apiVersion").asText());
+        assertEquals(1, view.path("spec").path("replicas").asInt());
+        assertEquals("app=web,!canary,tier in (a,b)", view.path("status").path("selector").asText());
+        ObjectNode scaled = scale.patch("default", "web", GenericStore.PatchType.MERGE_PATCH,
+                object("{\"spec\":{\"replicas\":4}}"), false);
+        assertEquals(4, scaled.path("spec").path("replicas").asInt());
+        ObjectNode deployment = deployments.get("default", "web");
+        assertEquals(4, deployment.path("spec").path("replicas").asInt());
+        assertEquals(2, deployment.path("metadata").path("generation").asInt());
+        assertEquals(deployment.path("metadata").path("resourceVersion"), scaled.path("metadata").path("resourceVersion"));
+        StatusException stale = assertThrows(StatusException.class, () -> scale.update("default", "web", view, false));
+        assertEquals(409, stale.code(), "a Scale carrying an old resourceVersion conflicts");
+    }
+
+    @Test
     void rbacNamesArePathSegments() {
         GenericStore clusterRoles = new GenericStore(BuiltInResources.catalog()
                 .find("rbac.authorization.k8s.io", "v1", "clusterroles").orElseThrow(), storage, JSON, CLOCK,
