@@ -50,6 +50,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "HTTPS port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int securePort;
 
+    @Option(names = "--etcd-compaction-interval", paramLabel = "DURATION", defaultValue = "5m", converter = GoDuration.class,
+            description = "How often to compact the datastore's history, as a Go duration; 0 turns it off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    java.time.Duration compactionInterval;
+
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
 
@@ -57,7 +62,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ApiServer server;
         try {
-            server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort));
+            server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

@@ -14,6 +14,7 @@ import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
+import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
@@ -102,6 +103,9 @@ public final class ApiServer implements AutoCloseable {
             ApiRouter router = new ApiRouter(stores, new Discovery(catalog), health, json, timers,
                     () -> bound[0].getHostString() + ":" + bound[0].getPort());
             createSystemNamespaces(stores.get(namespaces), json);
+            if (!config.compactionInterval().isZero()) {
+                new Compactor(storage).start(timers, config.compactionInterval()); // stops with the timers
+            }
             bootstrapped.set(true);
             HttpsServer https = HttpsServer.start(new InetSocketAddress(config.bindAddress(), config.securePort()),
                     pki.servingCert(), pki.servingKey(), pki.caCert(), router);

@@ -2,6 +2,7 @@ package dev.kj.apiserver;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -11,9 +12,22 @@ import java.util.List;
  * @param etcdServers a real etcd's client URLs ({@code http://host:port}); empty: embedded Rhino
  * @param bindAddress the address to listen on
  * @param securePort  the HTTPS port; 0 picks a free one
+ * @param compactionInterval how often to compact etcd's history (upstream's --etcd-compaction-interval);
+ *                    zero turns compaction off
  */
-public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
+public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                              Duration compactionInterval) {
+    /** Upstream's default --etcd-compaction-interval. */
+    public static final Duration DEFAULT_COMPACTION_INTERVAL = Duration.ofMinutes(5);
+
     public ApiServerConfig {
         etcdServers = List.copyOf(etcdServers);
+        if (compactionInterval.isNegative()) {
+            throw new IllegalArgumentException("--etcd-compaction-interval must not be negative");
+        }
+    }
+
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
+        this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL);
     }
 }

@@ -190,6 +190,42 @@ public final class EtcdStorage implements AutoCloseable {
         };
     }
 
+    /** What one step of the shared compaction protocol saw: the counter's version and the store's revision. */
+    public record CompactionStep(boolean won, long version, long revision) {
+    }
+
+    /**
+     * One round of upstream's compaction protocol: the API server that moves {@code key} from
+     * {@code expectedVersion} to the next version (storing {@code compactTo}) is the one that
+     * compacts; the others learn the key's version and try again next round.
+     */
+    public CompactionStep claimCompaction(String key, long expectedVersion, long compactTo) {
+        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.VERSION)
+                        .setResult(Compare.CompareResult.EQUAL).setVersion(expectedVersion))
+                .addSuccess(put(key, Long.toString(compactTo).getBytes(StandardCharsets.UTF_8)))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
+                .build()));
+        long revision = response.getHeader().getRevision();
+        if (response.getSucceeded()) {
+            return new CompactionStep(true, expectedVersion + 1, revision);
+        }
+        List<KeyValue> current = response.getResponses(0).getResponseRange().getKvsList();
+        return new CompactionStep(false, current.isEmpty() ? 0 : current.getFirst().getVersion(), revision);
+    }
+
+    /** Drops history before {@code revision}; already compacted is fine. */
+    public void compact(long revision) {
+        try {
+            call("", () -> kv().compact(dev.kj.rhino.api.etcdserverpb.CompactionRequest.newBuilder()
+                    .setRevision(revision).build()));
+        } catch (StorageException e) {
+            if (e.kind() != StorageException.Kind.COMPACTED) {
+                throw e;
+            }
+        }
+    }
+
     @Override
     public void close() {
         channel.shutdown();
