@@ -315,6 +315,33 @@ class GenericStoreTest {
     }
 
     @Test
+    void compactedHistoryEndsOldWatchesAndContinueTokensWith410() throws Exception {
+        ObjectNode a = configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"}}"), false);
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"b\"}}"), false);
+        String old = a.path("metadata").path("resourceVersion").asText();
+        ObjectNode page = configMaps.list("default", new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING,
+                "", "", 1, ""));
+        ObjectNode later = configMaps.create("default", object("{\"metadata\":{\"name\":\"c\"}}"), false);
+        long compactTo = Long.parseLong(later.path("metadata").path("resourceVersion").asText());
+        storage.compact(compactTo);
+
+        BlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+        try (Watch watch = configMaps.watch("default", new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING,
+                old, "", 0, ""), events::add)) {
+            WatchEvent event = events.poll(10, TimeUnit.SECONDS);
+            assertTrue(event instanceof WatchEvent.Error, String.valueOf(event));
+            assertEquals(410, event.object().path("code").asInt());
+            assertEquals("Expired", event.object().path("reason").asText());
+            assertEquals("too old resource version: " + old + " (" + compactTo + ")", event.object().path("message").asText());
+        }
+        StatusException expired = assertThrows(StatusException.class, () -> configMaps.list("default",
+                new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING, "", "", 1,
+                        page.path("metadata").path("continue").asText())));
+        assertEquals(410, expired.code());
+        assertTrue(expired.getMessage().startsWith("The provided continue parameter is too old"));
+    }
+
+    @Test
     void rbacNamesArePathSegments() {
         GenericStore clusterRoles = new GenericStore(BuiltInResources.catalog()
                 .find("rbac.authorization.k8s.io", "v1", "clusterroles").orElseThrow(), storage, JSON, CLOCK,
