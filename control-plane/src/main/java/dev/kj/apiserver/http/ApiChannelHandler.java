@@ -37,6 +37,12 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * pauses while a request is handled, so responses leave in request order.
  */
 final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /**
+     * A watcher that lets this much pile up unread is cut off rather than buffered without bound;
+     * it relists and watches again, as clients do after any dropped watch.
+     */
+    static final long MAX_UNSENT_STREAM_BYTES = 32L * 1024 * 1024;
+
     private final ApiRouter router;
 
     ApiChannelHandler(ApiRouter router) {
@@ -102,13 +108,23 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         HttpUtil.setKeepAlive(response, keepAlive);
         ctx.writeAndFlush(response);
         AtomicBoolean ended = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong unsent = new java.util.concurrent.atomic.AtomicLong();
         AutoCloseable[] producer = new AutoCloseable[1];
         ApiResponse.StreamSink sink = new ApiResponse.StreamSink() {
             @Override
             public void send(byte[] chunk) {
-                if (!ended.get()) {
-                    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
+                if (ended.get()) {
+                    return;
                 }
+                if (unsent.addAndGet(chunk.length) > MAX_UNSENT_STREAM_BYTES) {
+                    ended.set(true);
+                    System.getLogger(ApiChannelHandler.class.getName()).log(System.Logger.Level.WARNING,
+                            "closing a watch to {0}: its client stopped reading", ctx.channel().remoteAddress());
+                    ctx.close();
+                    return;
+                }
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)))
+                        .addListener(f -> unsent.addAndGet(-chunk.length));
             }
 
             @Override
