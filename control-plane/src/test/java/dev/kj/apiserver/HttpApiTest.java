@@ -156,6 +156,20 @@ class HttpApiTest {
         }
     }
 
+    @Test
+    void http2IsNegotiatedAndCarriesTheClientCertificate() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().sslContext(admin.sslContext()).version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> list = h2.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, list.version());
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals("NamespaceList", JSON.readTree(list.body()).path("kind").asText());
+        HttpClient anonymousH2 = HttpClient.newBuilder().sslContext(anonymous.sslContext())
+                .version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> denied = anonymousH2.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, denied.version());
+        assertEquals(401, denied.statusCode());
+    }
+
     private HttpRequest get(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build();
     }

@@ -73,7 +73,10 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private static Optional<User> user(ChannelHandlerContext ctx) {
-        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        // an HTTP/2 stream's TLS lives on its parent connection
+        var connection = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel stream
+                ? stream.parent() : ctx.channel();
+        SslHandler tls = connection.pipeline().get(SslHandler.class);
         if (tls == null) {
             return Optional.empty();
         }

@@ -9,8 +9,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -19,9 +19,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /**
- * The API's HTTPS listener (HTTP/1.1). The pipeline only assembles: TLS (client certificates
- * optional, verified against the cluster CA) → HTTP codec → aggregator with a body limit → the
- * adapter that hands plain requests to the {@link ApiRouter}.
+ * The API's HTTPS listener. The pipeline only assembles: TLS (client certificates optional,
+ * verified against the cluster CA; ALPN offers h2 and http/1.1) → {@link ProtocolChoice}, which
+ * installs HTTP/2 or HTTP/1.1 handlers that both end in the same {@link ApiChannelHandler}.
  */
 public final class HttpsServer implements AutoCloseable {
     /** Upstream's limit for a request body (3 MiB) plus room for JSON framing. */
@@ -42,6 +42,11 @@ public final class HttpsServer implements AutoCloseable {
         SslContext tls = SslContextBuilder.forServer(cert.toFile(), key.toFile())
                 .trustManager(clientCa.toFile())
                 .clientAuth(ClientAuth.OPTIONAL)
+                // HTTP/2 ciphers rules (RFC 7540 9.2.2) are met by the JDK's TLS 1.3 and ECDHE-GCM suites
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                 .build();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -54,9 +59,7 @@ public final class HttpsServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             channel.pipeline()
                                     .addLast("tls", tls.newHandler(channel.alloc()))
-                                    .addLast("http", new HttpServerCodec())
-                                    .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
-                                    .addLast("api", new ApiChannelHandler(router));
+                                    .addLast("protocol", new ProtocolChoice(router));
                         }
                     })
                     .bind(bind).sync().channel();
