@@ -415,6 +415,14 @@ public final class GenericStore {
                 start = lastKey + "\u0000";
             }
         }
+        String requested = options.resourceVersion();
+        if (options.continueToken().isEmpty() && !requested.isEmpty() && !requested.equals("0")
+                && !"Exact".equals(options.resourceVersionMatch()) && parseResourceVersion(requested) > readAt) {
+            // NotOlderThan a revision the store has not reached: upstream's answer once its wait runs out
+            throw new StatusException(504, "Timeout", "Too large resource version: " + requested + ", current: " + readAt,
+                    new StatusException.Details(null, null, null, null, List.of(
+                            new StatusException.Cause("ResourceVersionTooLarge", "Too large resource version", null))));
+        }
         ObjectNode list = json.createObjectNode();
         list.put("kind", resource.kind() + "List");
         list.put("apiVersion", resource.apiVersion());

@@ -342,6 +342,24 @@ class GenericStoreTest {
     }
 
     @Test
+    void listResourceVersionSemantics() {
+        ObjectNode a = configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"}}"), false);
+        long created = Long.parseLong(a.path("metadata").path("resourceVersion").asText());
+        configMaps.delete("default", "a", DeleteOptions.NONE);
+        ObjectNode exact = configMaps.list("default", new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING,
+                Long.toString(created), "Exact", 0, ""));
+        assertEquals(List.of("a"), names(exact), "Exact reads the past");
+        assertEquals(Long.toString(created), exact.path("metadata").path("resourceVersion").asText());
+        ObjectNode notOlder = configMaps.list("default", new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING,
+                Long.toString(created), "", 0, ""));
+        assertEquals(List.of(), names(notOlder), "NotOlderThan may answer with newer state");
+        StatusException future = assertThrows(StatusException.class, () -> configMaps.list("default",
+                new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING, Long.toString(created + 1000), "", 0, "")));
+        assertEquals(504, future.code());
+        assertTrue(future.getMessage().startsWith("Too large resource version: " + (created + 1000) + ", current: "));
+    }
+
+    @Test
     void rbacNamesArePathSegments() {
         GenericStore clusterRoles = new GenericStore(BuiltInResources.catalog()
                 .find("rbac.authorization.k8s.io", "v1", "clusterroles").orElseThrow(), storage, JSON, CLOCK,
