@@ -38,8 +38,18 @@ final class ServerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--etcd-servers", split = ",", paramLabel = "URL",
-            description = "A real etcd's client URL (http://host:port) to store state in instead of the embedded Rhino.")
+            description = "A real etcd's client URL (http://host:port, or https://host:port with the --etcd-* TLS files)"
+                    + " to store state in instead of the embedded Rhino.")
     List<URI> etcdServers = List.of();
+
+    @Option(names = "--etcd-cafile", paramLabel = "FILE", description = "CA bundle that signed the etcd servers' certificates.")
+    Path etcdCaFile;
+
+    @Option(names = "--etcd-certfile", paramLabel = "FILE", description = "Client certificate (PEM) to present to etcd.")
+    Path etcdCertFile;
+
+    @Option(names = "--etcd-keyfile", paramLabel = "FILE", description = "Key (PEM) of --etcd-certfile.")
+    Path etcdKeyFile;
 
     @Option(names = "--bind-address", paramLabel = "IP", defaultValue = "127.0.0.1",
             description = "Address to serve HTTPS on (default: ${DEFAULT-VALUE}; the serving certificate names"
@@ -62,7 +72,8 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ApiServer server;
         try {
-            server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval));
+            server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
+                    new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile)));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

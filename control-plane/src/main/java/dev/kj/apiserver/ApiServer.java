@@ -72,7 +72,7 @@ public final class ApiServer implements AutoCloseable {
                     null, null, null, null));
             channel = rhino.newInProcessChannel();
         } else {
-            channel = etcdChannel(config.etcdServers());
+            channel = etcdChannel(config.etcdServers(), config.etcdTls());
         }
         EtcdStorage storage = new EtcdStorage(channel);
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
@@ -126,16 +126,28 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static ManagedChannel etcdChannel(List<URI> servers) {
+    private static ManagedChannel etcdChannel(List<URI> servers, ApiServerConfig.EtcdTls tls) throws IOException {
         URI first = servers.getFirst();
-        if (!"http".equalsIgnoreCase(first.getScheme()) || first.getPort() < 0) {
-            throw new IllegalArgumentException("--etcd-servers: only http://host:port is supported so far, got " + first);
+        String scheme = String.valueOf(first.getScheme()).toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || first.getHost() == null || first.getPort() < 0) {
+            throw new IllegalArgumentException("--etcd-servers: expected http://host:port or https://host:port, got " + first);
         }
         if (servers.size() > 1) {
             LOG.log(System.Logger.Level.WARNING, "--etcd-servers: using only the first of {0}", servers);
         }
-        return NettyChannelBuilder.forAddress(first.getHost(), first.getPort()).usePlaintext()
-                .maxInboundMessageSize(16 * 1024 * 1024).build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(first.getHost(), first.getPort())
+                .maxInboundMessageSize(16 * 1024 * 1024);
+        if (scheme.equals("http")) {
+            return builder.usePlaintext().build();
+        }
+        var ssl = io.grpc.netty.GrpcSslContexts.forClient();
+        if (tls.caFile() != null) {
+            ssl.trustManager(tls.caFile().toFile());
+        }
+        if (tls.certFile() != null) {
+            ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+        }
+        return builder.sslContext(ssl.build()).build();
     }
 
     private static void createSystemNamespaces(GenericStore namespaces, ObjectMapper json) {

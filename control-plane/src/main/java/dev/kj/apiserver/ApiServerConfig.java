@@ -14,20 +14,33 @@ import java.util.List;
  * @param securePort  the HTTPS port; 0 picks a free one
  * @param compactionInterval how often to compact etcd's history (upstream's --etcd-compaction-interval);
  *                    zero turns compaction off
+ * @param etcdTls     CA, client certificate and key for https etcd servers (upstream's --etcd-cafile,
+ *                    --etcd-certfile, --etcd-keyfile); each may be null
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
-                              Duration compactionInterval) {
+                              Duration compactionInterval, EtcdTls etcdTls) {
+    public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
+        public static final EtcdTls NONE = new EtcdTls(null, null, null);
+
+        public EtcdTls {
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException("--etcd-certfile and --etcd-keyfile go together");
+            }
+        }
+    }
+
     /** Upstream's default --etcd-compaction-interval. */
     public static final Duration DEFAULT_COMPACTION_INTERVAL = Duration.ofMinutes(5);
 
     public ApiServerConfig {
         etcdServers = List.copyOf(etcdServers);
+        etcdTls = etcdTls == null ? EtcdTls.NONE : etcdTls;
         if (compactionInterval.isNegative()) {
             throw new IllegalArgumentException("--etcd-compaction-interval must not be negative");
         }
     }
 
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
-        this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL);
+        this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL, EtcdTls.NONE);
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kj.apiserver.testing.Kubectl;
 import dev.kj.rhino.testing.Etcdctl;
 import dev.kj.rhino.testing.RealEtcd;
+import dev.kj.rhino.testing.TestCerts;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RealEtcdTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void etcdOverTlsWithAClientCertificate() throws Exception {
+        TestCerts ca = TestCerts.newCa(dir.resolve("certs"), "etcd-ca");
+        TestCerts.Pair server = ca.server("etcd", TestCerts.KeyFormat.PKCS8_EC);
+        TestCerts.Pair client = ca.client("kube-apiserver-etcd-client", TestCerts.KeyFormat.PKCS8_EC);
+        try (RealEtcd etcd = RealEtcd.startTls(List.of("--cert-file", server.cert().toString(),
+                "--key-file", server.key().toString(), "--trusted-ca-file", ca.caFile().toString(), "--client-cert-auth"));
+             ApiServer server2 = ApiServer.start(new ApiServerConfig(dir.resolve("data-tls"), List.of(etcd.clientUrl()),
+                     "127.0.0.1", 0, ApiServerConfig.DEFAULT_COMPACTION_INTERVAL,
+                     new ApiServerConfig.EtcdTls(ca.caFile(), client.cert(), client.key())))) {
+            Kubectl kubectl = Kubectl.require("kubectl", server2.kubeconfig(), dir);
+            kubectl.run("create", "configmap", "over-tls", "--from-literal=a=b").ok();
+            Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"))
+                    .withGlobalFlags(List.of("--cacert", ca.caFile().toString(), "--cert", client.cert().toString(),
+                            "--key", client.key().toString()));
+            Etcdctl.Result keys = etcdctl.run("get", "/registry/configmaps/", "--prefix", "--keys-only");
+            assertTrue(keys.ok(), keys.stderr());
+            assertEquals("/registry/configmaps/default/over-tls", keys.stdout().strip());
+        }
+    }
 
     @TempDir
     Path dir;
