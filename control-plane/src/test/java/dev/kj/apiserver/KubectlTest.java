@@ -81,6 +81,53 @@ class KubectlTest {
 
     @ParameterizedTest(name = "kubectl {0}")
     @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
+    void moreEverydayVerbs(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String ns = "ev-" + version.replace(".", "");
+        kubectl.run("create", "namespace", ns).ok();
+        for (String name : List.of("one", "two", "three")) {
+            kubectl.run("create", "secret", "generic", name, "-n", ns, "--from-literal=k=" + name).ok();
+        }
+        List<String> apiVersions = kubectl.run("api-versions").ok().stdout().lines().toList();
+        assertTrue(apiVersions.containsAll(List.of("v1", "apps/v1", "coordination.k8s.io/v1")), apiVersions.toString());
+        assertEquals(List.of("secret/one", "secret/three", "secret/two"),
+                kubectl.run("get", "secrets", "-n", ns, "--chunk-size=1", "-o", "name").ok().stdout().lines().toList());
+        assertEquals("dHdv", kubectl.run("get", "secret", "two", "-n", ns, "-o", "jsonpath={.data.k}").ok().stdout());
+        assertEquals("Opaque", kubectl.run("get", "secret", "two", "-n", ns, "-o", "jsonpath={.type}").ok().stdout());
+        kubectl.run("annotate", "secret", "one", "-n", ns, "note=hello").ok();
+        kubectl.run("label", "secret", "one", "two", "-n", ns, "pick=yes").ok();
+        assertEquals("hello", kubectl.run("get", "secret", "one", "-n", ns, "-o",
+                "jsonpath={.metadata.annotations.note}").ok().stdout());
+        String labels = kubectl.run("get", "secrets", "-n", ns, "--show-labels").ok().stdout();
+        assertTrue(labels.lines().anyMatch(l -> l.startsWith("one ") && l.endsWith("pick=yes")), labels);
+        assertEquals("NAME    TYPE\none     Opaque\nthree   Opaque\ntwo     Opaque", kubectl.run("get", "secrets", "-n", ns,
+                "-o", "custom-columns=NAME:.metadata.name,TYPE:.type").ok().stdout().strip());
+        assertEquals(List.of("secret/three"), kubectl.run("get", "secrets", "-n", ns, "--field-selector",
+                "metadata.name!=one,metadata.name!=two", "-o", "name").ok().stdout().lines().toList());
+
+        // replace: a full PUT of what get returned, with a changed field
+        String json = kubectl.run("get", "secret", "three", "-n", ns, "-o", "json").ok().stdout();
+        Path edited = dir.resolve("three-" + version + ".json");
+        java.nio.file.Files.writeString(edited, json.replace("\"k\": \"dGhyZWU=\"", "\"k\": \"c2V2ZW4=\""));
+        kubectl.run("replace", "-f", edited.toString(), "--validate=false").ok();
+        assertEquals("c2V2ZW4=", kubectl.run("get", "secret", "three", "-n", ns, "-o", "jsonpath={.data.k}").ok().stdout());
+        Kubectl.Result stale = kubectl.run("replace", "-f", edited.toString(), "--validate=false");
+        assertEquals(1, stale.exitCode());
+        assertTrue(stale.stderr().contains("the object has been modified"), stale.stderr());
+
+        try (Kubectl.Streaming waiting = kubectl.stream("wait", "--for=delete", "secret/two", "-n", ns, "--timeout=30s")) {
+            kubectl.run("delete", "secrets", "-n", ns, "-l", "pick=yes").ok();
+            assertEquals("secret/two condition met", waiting.nextLine(30));
+        }
+        kubectl.run("delete", "secrets", "--all", "-n", ns).ok();
+        assertEquals("", kubectl.run("get", "secrets", "-n", ns, "-o", "name").ok().stdout());
+        Kubectl.Result emptyList = kubectl.run("get", "secrets", "-n", ns);
+        assertTrue(emptyList.stderr().contains("No resources found in " + ns + " namespace."), emptyList.stderr());
+        kubectl.run("delete", "namespace", ns).ok();
+    }
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
     void configMapLifecycle(String version) throws Exception {
         Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
         String ns = "kc-" + version.replace(".", "");
