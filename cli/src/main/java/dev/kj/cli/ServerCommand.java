@@ -65,6 +65,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     java.time.Duration compactionInterval;
 
+    @Option(names = "--event-ttl", paramLabel = "DURATION", defaultValue = "1h", converter = GoDuration.class,
+            description = "How long events are kept after their last write (default: ${DEFAULT-VALUE}).")
+    java.time.Duration eventTtl;
+
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
 
@@ -73,7 +77,7 @@ final class ServerCommand implements Callable<Integer> {
         ApiServer server;
         try {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
-                    new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile)));
+                    new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

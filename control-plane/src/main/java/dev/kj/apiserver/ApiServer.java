@@ -79,7 +79,7 @@ public final class ApiServer implements AutoCloseable {
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
         try {
             ObjectMapper json = new ObjectMapper();
-            ResourceCatalog catalog = BuiltInResources.catalog();
+            ResourceCatalog catalog = BuiltInResources.catalog(config.eventTtl());
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
             NamespaceContents contents = new NamespaceContents(() -> stores.values().stream()

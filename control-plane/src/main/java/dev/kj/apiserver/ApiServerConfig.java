@@ -16,9 +16,10 @@ import java.util.List;
  *                    zero turns compaction off
  * @param etcdTls     CA, client certificate and key for https etcd servers (upstream's --etcd-cafile,
  *                    --etcd-certfile, --etcd-keyfile); each may be null
+ * @param eventTtl    how long events are kept after their last write (upstream's --event-ttl)
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
-                              Duration compactionInterval, EtcdTls etcdTls) {
+                              Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -35,12 +36,16 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
     public ApiServerConfig {
         etcdServers = List.copyOf(etcdServers);
         etcdTls = etcdTls == null ? EtcdTls.NONE : etcdTls;
+        eventTtl = eventTtl == null ? dev.kj.apiserver.registry.BuiltInResources.DEFAULT_EVENT_TTL : eventTtl;
+        if (eventTtl.toSeconds() < 1) {
+            throw new IllegalArgumentException("--event-ttl must be at least 1s");
+        }
         if (compactionInterval.isNegative()) {
             throw new IllegalArgumentException("--etcd-compaction-interval must not be negative");
         }
     }
 
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
-        this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL, EtcdTls.NONE);
+        this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL, EtcdTls.NONE, null);
     }
 }

@@ -30,7 +30,7 @@ class RealEtcdTest {
                 "--key-file", server.key().toString(), "--trusted-ca-file", ca.caFile().toString(), "--client-cert-auth"));
              ApiServer server2 = ApiServer.start(new ApiServerConfig(dir.resolve("data-tls"), List.of(etcd.clientUrl()),
                      "127.0.0.1", 0, ApiServerConfig.DEFAULT_COMPACTION_INTERVAL,
-                     new ApiServerConfig.EtcdTls(ca.caFile(), client.cert(), client.key())))) {
+                     new ApiServerConfig.EtcdTls(ca.caFile(), client.cert(), client.key()), null))) {
             Kubectl kubectl = Kubectl.require("kubectl", server2.kubeconfig(), dir);
             kubectl.run("create", "configmap", "over-tls", "--from-literal=a=b").ok();
             Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"))

@@ -1,5 +1,6 @@
 package dev.kj.apiserver.registry;
 
+import dev.kj.apiserver.registry.core.event.EventStrategy;
 import dev.kj.apiserver.registry.core.namespace.NamespaceStrategy;
 import dev.kj.apiserver.registry.core.secret.SecretStrategy;
 import java.util.List;
@@ -17,7 +18,14 @@ public final class BuiltInResources {
     private BuiltInResources() {
     }
 
+    /** Upstream's default --event-ttl. */
+    public static final java.time.Duration DEFAULT_EVENT_TTL = java.time.Duration.ofHours(1);
+
     public static ResourceCatalog catalog() {
+        return catalog(DEFAULT_EVENT_TTL);
+    }
+
+    public static ResourceCatalog catalog(java.time.Duration eventTtl) {
         List<String> all = List.of("all");
         return new ResourceCatalog(List.of(
                 // core/v1
@@ -27,7 +35,8 @@ public final class BuiltInResources {
                         .withSelectableFields(List.of("involvedObject.kind", "involvedObject.namespace",
                                 "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
                                 "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-                                "reportingComponent", "type")),
+                                "reportingComponent", "type"))
+                        .withStrategy(new EventStrategy(eventTtl)),
                 ResourceDescription.of("", "v1", "LimitRange", "limitranges", true, "limitranges", List.of("limits")),
                 ResourceDescription.of("", "v1", "Namespace", "namespaces", false, "namespaces", List.of("ns"))
                         .withNameRule(NameRule.DNS1123_LABEL)

@@ -75,6 +75,7 @@ public final class GenericStore {
     }
 
     private final DeleteHook deleteHook;
+    private final dev.kj.apiserver.storage.LeaseReuse leases;
 
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces) {
@@ -89,6 +90,13 @@ public final class GenericStore {
         this.clock = clock;
         this.namespaces = namespaces;
         this.deleteHook = deleteHook;
+        this.leases = new dev.kj.apiserver.storage.LeaseReuse(storage, clock);
+    }
+
+    /** The lease a write of this resource attaches (0 for resources that live until deleted). */
+    private long lease() {
+        java.time.Duration ttl = resource.strategy().timeToLive();
+        return ttl.isZero() ? 0 : leases.leaseFor(ttl);
     }
 
     public ResourceDescription resource() {
@@ -146,7 +154,7 @@ public final class GenericStore {
                 return object;
             }
             try {
-                long revision = storage.create(resource.key(namespace, name), encode(object));
+                long revision = storage.create(resource.key(namespace, name), encode(object), lease());
                 meta.put("resourceVersion", Long.toString(revision));
                 return object;
             } catch (StorageException e) {
@@ -276,7 +284,7 @@ public final class GenericStore {
             return object;
         }
         try {
-            long revision = storage.update(current.key(), encode(object), current.modRevision());
+            long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
             meta.put("resourceVersion", Long.toString(revision));
             if (meta.hasNonNull("deletionTimestamp") && !hasFinalizers(object)) {
                 // the last finalizer is gone from an object being deleted: finish the deletion
@@ -319,7 +327,7 @@ public final class GenericStore {
                     meta.put("deletionTimestamp", now());
                     meta.put("deletionGracePeriodSeconds", 0);
                     meta.remove("resourceVersion");
-                    long revision = storage.update(current.key(), encode(object), current.modRevision());
+                    long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
                     meta.put("resourceVersion", Long.toString(revision));
                     return object;
                 }

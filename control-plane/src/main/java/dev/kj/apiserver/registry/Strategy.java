@@ -28,6 +28,11 @@ public interface Strategy {
         return false;
     }
 
+    /** How long objects live after their last write (events: --event-ttl); zero for ever. */
+    default java.time.Duration timeToLive() {
+        return java.time.Duration.ZERO;
+    }
+
     /** For resources with nothing of their own (ConfigMap's upstream strategy is nearly empty, too). */
     Strategy NONE = new Strategy() {
     };

@@ -39,11 +39,19 @@ public final class EtcdStorage implements AutoCloseable {
     private final ManagedChannel channel;
     private final KVGrpc.KVBlockingStub kv;
     private final WatchGrpc.WatchStub watch;
+    private final dev.kj.rhino.api.etcdserverpb.LeaseGrpc.LeaseBlockingStub leases;
 
     public EtcdStorage(ManagedChannel channel) {
         this.channel = channel;
         this.kv = KVGrpc.newBlockingStub(channel);
         this.watch = WatchGrpc.newStub(channel);
+        this.leases = dev.kj.rhino.api.etcdserverpb.LeaseGrpc.newBlockingStub(channel);
+    }
+
+    /** Grants a lease of {@code ttlSeconds}; keys put with it vanish when it expires. */
+    public long grantLease(long ttlSeconds) {
+        return call("", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
+                dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
     }
 
     private KVGrpc.KVBlockingStub kv() {
@@ -58,10 +66,15 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** Creates the key; {@link StorageException.Kind#KEY_EXISTS} when it exists. Returns its revision. */
     public long create(String key, byte[] value) {
+        return create(key, value, 0);
+    }
+
+    /** As {@link #create(String, byte[])}, attached to {@code lease} (0: none). */
+    public long create(String key, byte[] value, long lease) {
         TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
                         .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
-                .addSuccess(put(key, value))
+                .addSuccess(put(key, value, lease))
                 .build()));
         if (!response.getSucceeded()) {
             throw new StorageException(StorageException.Kind.KEY_EXISTS, key, "key exists: " + key);
@@ -74,9 +87,14 @@ public final class EtcdStorage implements AutoCloseable {
      * on, KEY_NOT_FOUND when it is gone. Returns the new revision.
      */
     public long update(String key, byte[] value, long expectedModRevision) {
+        return update(key, value, expectedModRevision, 0);
+    }
+
+    /** As {@link #update(String, byte[], long)}, attached to {@code lease} (0: none). */
+    public long update(String key, byte[] value, long expectedModRevision, long lease) {
         TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
-                .addSuccess(put(key, value))
+                .addSuccess(put(key, value, lease))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
                 .build()));
         if (!response.getSucceeded()) {
@@ -245,8 +263,12 @@ public final class EtcdStorage implements AutoCloseable {
     }
 
     private static RequestOp put(String key, byte[] value) {
+        return put(key, value, 0);
+    }
+
+    private static RequestOp put(String key, byte[] value, long lease) {
         return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
-                .setKey(bytes(key)).setValue(ByteString.copyFrom(value))).build();
+                .setKey(bytes(key)).setValue(ByteString.copyFrom(value)).setLease(lease)).build();
     }
 
     private static StorageException conflictOrMissing(String key, TxnResponse response) {

@@ -360,6 +360,22 @@ class GenericStoreTest {
     }
 
     @Test
+    void eventsExpireAfterTheirTimeToLive() throws Exception {
+        GenericStore events = new GenericStore(BuiltInResources.catalog(java.time.Duration.ofSeconds(2))
+                .find("", "v1", "events").orElseThrow(), storage, JSON, Clock.systemUTC(),
+                name -> GenericStore.NamespaceState.ACTIVE);
+        configMaps.create("default", object("{\"metadata\":{\"name\":\"stays\"}}"), false);
+        events.create("default", object("{\"metadata\":{\"name\":\"e1\"},\"reason\":\"Test\"}"), false);
+        assertEquals("Test", events.get("default", "e1").path("reason").asText());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (storage.get("/registry/events/default/e1").isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue(storage.get("/registry/events/default/e1").isEmpty(), "the event's lease expired");
+        assertTrue(storage.get("/registry/configmaps/default/stays").isPresent(), "objects without a TTL stay");
+    }
+
+    @Test
     void rbacNamesArePathSegments() {
         GenericStore clusterRoles = new GenericStore(BuiltInResources.catalog()
                 .find("rbac.authorization.k8s.io", "v1", "clusterroles").orElseThrow(), storage, JSON, CLOCK,
