@@ -115,7 +115,9 @@ class KubectlTest {
         assertEquals(1, stale.exitCode());
         assertTrue(stale.stderr().contains("the object has been modified"), stale.stderr());
 
-        try (Kubectl.Streaming waiting = kubectl.stream("wait", "--for=delete", "secret/two", "-n", ns, "--timeout=30s")) {
+        try (Kubectl.Streaming waiting = kubectl.stream("wait", "--for=delete", "secret/two", "-n", ns, "--timeout=30s",
+                "-v=6")) {
+            waiting.awaitStderr("watch=true", 30); // delete only once kubectl watches, or it finds nothing to wait for
             kubectl.run("delete", "secrets", "-n", ns, "-l", "pick=yes").ok();
             assertEquals("secret/two condition met", waiting.nextLine(30));
         }

@@ -96,6 +96,20 @@ public final class Kubectl {
             return line;
         }
 
+        /** Waits until kubectl's stderr (e.g. its -v=6 request log) contains {@code text}. */
+        public void awaitStderr(String text, long seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (System.nanoTime() < deadline) {
+                synchronized (stderr) {
+                    if (stderr.indexOf(text) >= 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(50);
+            }
+            Assertions.fail("kubectl did not log '" + text + "' within " + seconds + " s; stderr: " + stderr);
+        }
+
         @Override
         public void close() {
             process.destroy();
