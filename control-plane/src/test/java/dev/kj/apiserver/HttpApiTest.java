@@ -157,6 +157,22 @@ class HttpApiTest {
     }
 
     @Test
+    void yamlBodiesAndAnswers() throws Exception {
+        HttpResponse<String> created = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))
+                .header("Content-Type", "application/yaml").header("Accept", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString("metadata:\n  name: from-yaml\ndata:\n  greeting: hello\n")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        assertEquals("application/yaml", created.headers().firstValue("content-type").orElse(""));
+        assertTrue(created.body().startsWith("apiVersion: \"v1\"\nkind: \"ConfigMap\"\nmetadata:\n")
+                && created.body().contains("\n  resourceVersion: \"") && created.body().contains("\n  greeting: \"hello\"\n"),
+                created.body());
+        HttpResponse<String> asJson = admin.send(get("/api/v1/namespaces/default/configmaps/from-yaml"),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("hello", JSON.readTree(asJson.body()).path("data").path("greeting").asText());
+    }
+
+    @Test
     void http2IsNegotiatedAndCarriesTheClientCertificate() throws Exception {
         HttpClient h2 = HttpClient.newBuilder().sslContext(admin.sslContext()).version(HttpClient.Version.HTTP_2).build();
         HttpResponse<String> list = h2.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());

@@ -34,6 +34,7 @@ import java.util.function.Supplier;
  */
 public final class ApiRouter {
     private static final String JSON_TYPE = "application/json";
+    private static final String YAML_TYPE = "application/yaml";
     /** Upstream's --min-request-timeout: watches without timeoutSeconds end after this. */
     private static final long DEFAULT_WATCH_SECONDS = 1800;
 
@@ -44,6 +45,13 @@ public final class ApiRouter {
     private final ScheduledExecutorService timers;
     private final Supplier<String> serverAddress;
     private final ProtobufBodies protobuf;
+    /**
+     * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
+     * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
+     */
+    private final com.fasterxml.jackson.dataformat.yaml.YAMLMapper yaml = com.fasterxml.jackson.dataformat.yaml.YAMLMapper.builder()
+            .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .build();
 
     public ApiRouter(Map<ResourceDescription, GenericStore> stores, Discovery discovery, HealthChecks health,
                      ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress) {
@@ -57,6 +65,32 @@ public final class ApiRouter {
     }
 
     public ApiResponse handle(ApiRequest request) {
+        ApiResponse response = answer(request);
+        if (response instanceof ApiResponse.Full full && full.contentType().equals(JSON_TYPE) && wantsYaml(request)) {
+            try {
+                return new ApiResponse.Full(full.status(), YAML_TYPE, yaml.writeValueAsBytes(json.readTree(full.body())));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return response;
+    }
+
+    /** YAML when the client's first media type we can serve is application/yaml (watches stay JSON). */
+    private static boolean wantsYaml(ApiRequest request) {
+        for (String range : request.header("accept").split(",")) {
+            String type = range.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+            if (type.equals(YAML_TYPE)) {
+                return true;
+            }
+            if (type.equals(JSON_TYPE) || type.equals("*/*") || type.equals("application/*")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private ApiResponse answer(ApiRequest request) {
         try {
             return route(request);
         } catch (StatusException e) {
@@ -285,8 +319,9 @@ public final class ApiRouter {
         if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
             return protobuf.decode(request.body());
         }
-        if (!type.isEmpty() && !type.startsWith("application/json") && !type.startsWith("*/*")) {
-            throw StatusException.unsupportedMediaType("application/json, " + ProtobufBodies.MEDIA_TYPE);
+        if (!type.isEmpty() && !type.startsWith("application/json") && !type.startsWith("*/*")
+                && !type.startsWith(YAML_TYPE)) {
+            throw StatusException.unsupportedMediaType("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
         }
         if (!(body(request) instanceof ObjectNode object)) {
             throw StatusException.badRequest("Object 'Kind' is missing in '" + new String(request.body(), StandardCharsets.UTF_8) + "'");
@@ -296,7 +331,8 @@ public final class ApiRouter {
 
     private JsonNode body(ApiRequest request) {
         try {
-            JsonNode node = json.readTree(request.body());
+            JsonNode node = request.header("content-type").startsWith(YAML_TYPE)
+                    ? yaml.readTree(request.body()) : json.readTree(request.body());
             if (node == null || node.isMissingNode()) {
                 throw StatusException.badRequest("the request body is empty");
             }

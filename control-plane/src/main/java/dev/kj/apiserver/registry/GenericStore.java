@@ -573,8 +573,13 @@ public final class GenericStore {
             throw StatusException.badRequest("the body's " + (apiVersion + ", Kind=" + kind) + " does not match the"
                     + " resource's " + resource.apiVersion() + ", Kind=" + resource.kind());
         }
-        body.put("kind", resource.kind());
+        // apiVersion and kind first, as upstream writes objects
+        ObjectNode rest = body.deepCopy();
+        rest.remove(List.of("apiVersion", "kind"));
+        body.removeAll();
         body.put("apiVersion", resource.apiVersion());
+        body.put("kind", resource.kind());
+        body.setAll(rest);
     }
 
     private void placeInNamespace(ObjectNode object, String namespace) {
