@@ -42,7 +42,13 @@ public final class ProtobufBodies {
             "v1/ConfigMap", ConfigMap.getDescriptor(),
             "v1/Secret", Secret.getDescriptor(),
             "v1/Namespace", Namespace.getDescriptor(),
-            "v1/ServiceAccount", ServiceAccount.getDescriptor());
+            "v1/ServiceAccount", ServiceAccount.getDescriptor(),
+            "rbac.authorization.k8s.io/v1/Role", dev.kj.apiserver.protobuf.wire.Role.getDescriptor(),
+            "rbac.authorization.k8s.io/v1/RoleBinding", dev.kj.apiserver.protobuf.wire.RoleBinding.getDescriptor(),
+            "rbac.authorization.k8s.io/v1/ClusterRole", dev.kj.apiserver.protobuf.wire.ClusterRole.getDescriptor(),
+            "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
+            dev.kj.apiserver.protobuf.wire.ClusterRoleBinding.getDescriptor(),
+            "scheduling.k8s.io/v1/PriorityClass", dev.kj.apiserver.protobuf.wire.PriorityClass.getDescriptor());
 
     private final ObjectMapper json;
 
