@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = KjVersion.class,
         description = {"Kubernetes, rewritten in Java: one command for every component.",
-            "Today it runs Rhino, an etcd v3 API server over SQLite; the Kubernetes components are coming."},
-        subcommands = {RhinoCommand.class, CommandLine.HelpCommand.class})
+            "Today it runs the Kubernetes API server and Rhino, an etcd v3 API server; the other components are coming."},
+        subcommands = {ServerCommand.class, RhinoCommand.class, CommandLine.HelpCommand.class})
 public final class Kj implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param endpoint               datastore: {@code sqlite:///path/to/file.db}; {@code null} means a
  *                               SQLite file {@code rhino.db} in {@code dataDir}
  * @param dataDir                directory for state (may be {@code null} when an endpoint is given)
- * @param listenClientUrls       where to serve gRPC ({@code http://host:port}); port 0 picks a free one
+ * @param listenClientUrls       where to serve gRPC ({@code http://host:port}); port 0 picks a free one;
+ *                               none for a server reached only through {@link RhinoServer#newInProcessChannel()}
  * @param advertiseClientUrls    client URLs reported by MemberList (defaults to the listen URLs)
  * @param advertisePeerUrls      peer URLs reported by MemberList (a single member has no peers to
  *                               dial, but etcdctl prints them)
@@ -47,10 +48,8 @@ public record RhinoConfig(
         if (endpoint == null && dataDir == null) {
             throw new IllegalArgumentException("either a data dir or an endpoint is required");
         }
+        // Empty: no socket at all, only in-process channels (kj's API server embeds Rhino so).
         listenClientUrls = List.copyOf(listenClientUrls);
-        if (listenClientUrls.isEmpty()) {
-            throw new IllegalArgumentException("at least one listen client URL is required");
-        }
         advertiseClientUrls = advertiseClientUrls == null || advertiseClientUrls.isEmpty()
                 ? listenClientUrls : List.copyOf(advertiseClientUrls);
         advertisePeerUrls = advertisePeerUrls == null || advertisePeerUrls.isEmpty()

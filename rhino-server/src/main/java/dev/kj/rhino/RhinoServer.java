@@ -224,6 +224,14 @@ public final class RhinoServer implements AutoCloseable {
         return servers.stream().map(RhinoServer::boundAddress).toList();
     }
 
+    /**
+     * A new in-process gRPC channel to this server's etcd v3 services (no socket, no TLS); the same
+     * stubs work on it as on a channel to a real etcd. The caller shuts it down.
+     */
+    public io.grpc.ManagedChannel newInProcessChannel() {
+        return gateway.newInProcessChannel();
+    }
+
     public MvccStore store() {
         return store;
     }

@@ -37,8 +37,10 @@ public final class Gateway implements AutoCloseable {
     private final ManagedChannel channel;
     private final Map<String, MethodDescriptor<?, ?>> routes;
     private final int maxRequestBytes;
+    private final String name;
 
-    private Gateway(Server server, ManagedChannel channel, int maxRequestBytes) {
+    private Gateway(String name, Server server, ManagedChannel channel, int maxRequestBytes) {
+        this.name = name;
         this.server = server;
         this.channel = channel;
         this.routes = routes();
@@ -57,7 +59,15 @@ public final class Gateway implements AutoCloseable {
         services.forEach(builder::addService);
         Server server = builder.build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        return new Gateway(server, channel, maxRequestBytes);
+        return new Gateway(name, server, channel, maxRequestBytes);
+    }
+
+    /**
+     * A new channel to the same in-process services, for in-process clients (kj's API server) that
+     * want the etcd v3 API without a socket. The caller shuts it down.
+     */
+    public ManagedChannel newInProcessChannel() {
+        return InProcessChannelBuilder.forName(name).build();
     }
 
     /** The gateway's routes: etcd 3.4's grpc-gateway bindings (POST only). */

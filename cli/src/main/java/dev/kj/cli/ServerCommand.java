@@ -1,0 +1,114 @@
+package dev.kj.cli;
+
+import dev.kj.apiserver.ApiServer;
+import dev.kj.apiserver.ApiServerConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/** {@code kj server}: the Kubernetes API server, on an embedded Rhino or a real etcd. */
+@Command(name = "server",
+        mixinStandardHelpOptions = true,
+        versionProvider = KjVersion.class,
+        sortOptions = false,
+        description = {
+            "Serve the Kubernetes API over HTTPS. State lives in an embedded Rhino (SQLite in --data-dir) or,"
+                    + " with --etcd-servers, in a real etcd; both through the etcd v3 API with upstream's keys.",
+            "The first start creates a CA, a serving certificate and an admin client certificate in DIR/pki and"
+                    + " writes DIR/kubeconfig for kubectl. Stops gracefully on SIGTERM or SIGINT (exit 0).", ""},
+        footer = {"", "Example:",
+            "  kj server --data-dir /tmp/kj",
+            "  kubectl --kubeconfig /tmp/kj/kubeconfig get namespaces"})
+final class ServerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "kj-data",
+            description = "Directory for the PKI, the kubeconfig and the embedded datastore (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--etcd-servers", split = ",", paramLabel = "URL",
+            description = "A real etcd's client URL (http://host:port, or https://host:port with the --etcd-* TLS files)"
+                    + " to store state in instead of the embedded Rhino.")
+    List<URI> etcdServers = List.of();
+
+    @Option(names = "--etcd-cafile", paramLabel = "FILE", description = "CA bundle that signed the etcd servers' certificates.")
+    Path etcdCaFile;
+
+    @Option(names = "--etcd-certfile", paramLabel = "FILE", description = "Client certificate (PEM) to present to etcd.")
+    Path etcdCertFile;
+
+    @Option(names = "--etcd-keyfile", paramLabel = "FILE", description = "Key (PEM) of --etcd-certfile.")
+    Path etcdKeyFile;
+
+    @Option(names = "--bind-address", paramLabel = "IP", defaultValue = "127.0.0.1",
+            description = "Address to serve HTTPS on (default: ${DEFAULT-VALUE}; the serving certificate names"
+                    + " only loopback so far).")
+    String bindAddress;
+
+    @Option(names = "--secure-port", paramLabel = "PORT", defaultValue = "6443",
+            description = "HTTPS port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int securePort;
+
+    @Option(names = "--etcd-compaction-interval", paramLabel = "DURATION", defaultValue = "5m", converter = GoDuration.class,
+            description = "How often to compact the datastore's history, as a Go duration; 0 turns it off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    java.time.Duration compactionInterval;
+
+    @Option(names = "--event-ttl", paramLabel = "DURATION", defaultValue = "1h", converter = GoDuration.class,
+            description = "How long events are kept after their last write (default: ${DEFAULT-VALUE}).")
+    java.time.Duration eventTtl;
+
+    /** Completed once the server is up; lets tests reach the running server. */
+    final CompletableFuture<ApiServer> started = new CompletableFuture<>();
+
+    @Override
+    public Integer call() throws Exception {
+        ApiServer server;
+        try {
+            server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
+                    new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl));
+        } catch (Exception e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+        spec.commandLine().getOut().println("kj server: serving https://" + server.address().getHostString() + ":"
+                + server.address().getPort() + "; kubeconfig: " + server.kubeconfig());
+        spec.commandLine().getOut().flush();
+        Runnable close = server::close;
+        Thread hook = new Thread(close, "kj-server-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+        for (String name : List.of("TERM", "INT")) {
+            Signal signal = new Signal(name);
+            try {
+                previous.put(signal, Signal.handle(signal, s -> Thread.ofPlatform().name("kj-server-stop").start(close)));
+            } catch (IllegalArgumentException reservedByVm) {
+                // the shutdown hook still closes the server
+            }
+        }
+        try {
+            started.complete(server);
+            server.awaitTermination();
+        } finally {
+            server.close();
+            previous.forEach(Signal::handle);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.kj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kj.apiserver.ApiServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code kj server} end to end: the command line starts an API server that stock kubectl uses with the written kubeconfig. */
+class KjServerKubectlTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void kubectlListsTheSystemNamespacesWithTheWrittenKubeconfig() throws Exception {
+        Path kubectl = KjRhinoEtcdctlTest.requirePeer("kubectl", "kubectl");
+        CommandLine kj = Kj.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        kj.setOut(new PrintWriter(out, true));
+        kj.setErr(new PrintWriter(err, true));
+        ServerCommand command = kj.getSubcommands().get("server").getCommand();
+        Path data = tmp.resolve("data");
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> kj.execute("server",
+                "--data-dir", data.toString(), "--secure-port", "0"));
+        ApiServer server;
+        try {
+            server = command.started.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            fail("kj server did not start: " + err + " " + e);
+            return;
+        }
+        try {
+            assertEquals(data.resolve("kubeconfig").toAbsolutePath(), server.kubeconfig());
+            assertTrue(out.toString().contains("kubeconfig: " + server.kubeconfig()), out.toString());
+            ProcessBuilder builder = new ProcessBuilder(kubectl.toString(), "--kubeconfig", server.kubeconfig().toString(),
+                    "--cache-dir", tmp.resolve("cache").toString(), "get", "namespaces", "-o", "name");
+            builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));
+            builder.redirectErrorStream(true);
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(List.of("namespace/default", "namespace/kube-node-lease", "namespace/kube-public",
+                    "namespace/kube-system"), output.lines().toList());
+            assertTrue(Files.exists(data.resolve("pki/ca.crt")) && Files.exists(data.resolve("rhino/rhino.db")));
+        } finally {
+            server.close();
+        }
+        assertEquals(0, exit.get(60, TimeUnit.SECONDS), err.toString());
+    }
+}

@@ -1,0 +1,197 @@
+package dev.kj.apiserver;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.discovery.Discovery;
+import dev.kj.apiserver.endpoints.ApiRouter;
+import dev.kj.apiserver.endpoints.HealthChecks;
+import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.http.HttpsServer;
+import dev.kj.apiserver.pki.ClusterPki;
+import dev.kj.apiserver.pki.Kubeconfig;
+import dev.kj.apiserver.registry.BuiltInResources;
+import dev.kj.apiserver.registry.GenericStore;
+import dev.kj.apiserver.registry.ResourceCatalog;
+import dev.kj.apiserver.registry.ResourceDescription;
+import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
+import dev.kj.apiserver.storage.Compactor;
+import dev.kj.apiserver.storage.EtcdStorage;
+import dev.kj.rhino.RhinoConfig;
+import dev.kj.rhino.RhinoServer;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A running Kubernetes API server: storage (embedded Rhino or a real etcd, both through the etcd v3
+ * gRPC API), the generic registry for the catalogued resources, and the HTTPS listener.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
+    /** Namespaces every cluster has (upstream's system namespaces controller). */
+    public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
+    private final RhinoServer rhino;
+    private final EtcdStorage storage;
+    private final HttpsServer https;
+    private final ScheduledExecutorService timers;
+    private final Path kubeconfig;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ApiServer(RhinoServer rhino, EtcdStorage storage, HttpsServer https, ScheduledExecutorService timers,
+                      Path kubeconfig) {
+        this.rhino = rhino;
+        this.storage = storage;
+        this.https = https;
+        this.timers = timers;
+        this.kubeconfig = kubeconfig;
+    }
+
+    public static ApiServer start(ApiServerConfig config) throws IOException {
+        Path dataDir = config.dataDir().toAbsolutePath().normalize();
+        Files.createDirectories(dataDir);
+        ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"));
+        RhinoServer rhino = null;
+        ManagedChannel channel;
+        if (config.etcdServers().isEmpty()) {
+            rhino = RhinoServer.start(new RhinoConfig("default", null, dataDir.resolve("rhino"), List.of(),
+                    null, null, null, null));
+            channel = rhino.newInProcessChannel();
+        } else {
+            channel = etcdChannel(config.etcdServers(), config.etcdTls());
+        }
+        EtcdStorage storage = new EtcdStorage(channel);
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("apiserver-timers").daemon().factory());
+        try {
+            ObjectMapper json = new ObjectMapper();
+            ResourceCatalog catalog = BuiltInResources.catalog(config.eventTtl());
+            ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
+            Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
+            NamespaceContents contents = new NamespaceContents(() -> stores.values().stream()
+                    .filter(store -> store.resource().namespaced()).toList());
+            GenericStore.NamespaceLookup lookup = ns -> contents.isTerminating(ns) ? GenericStore.NamespaceState.TERMINATING
+                    : storage.get(namespaces.key(null, ns)).isPresent() ? GenericStore.NamespaceState.ACTIVE
+                    : GenericStore.NamespaceState.ABSENT;
+            for (ResourceDescription resource : catalog.resources()) {
+                stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
+                        resource == namespaces ? contents : GenericStore.DeleteHook.NONE));
+            }
+            AtomicBoolean bootstrapped = new AtomicBoolean();
+            Map<String, BooleanSupplier> live = new LinkedHashMap<>();
+            live.put("ping", () -> true);
+            live.put("etcd", () -> {
+                storage.get("/registry/health");
+                return true;
+            });
+            HealthChecks health = new HealthChecks(live, Map.of("poststarthook/bootstrap-namespaces", bootstrapped::get));
+            InetSocketAddress[] bound = new InetSocketAddress[1];
+            ApiRouter router = new ApiRouter(stores, new Discovery(catalog), health, json, timers,
+                    () -> bound[0].getHostString() + ":" + bound[0].getPort());
+            createSystemNamespaces(stores.get(namespaces), json);
+            if (!config.compactionInterval().isZero()) {
+                new Compactor(storage).start(timers, config.compactionInterval()); // stops with the timers
+            }
+            bootstrapped.set(true);
+            HttpsServer https = HttpsServer.start(new InetSocketAddress(config.bindAddress(), config.securePort()),
+                    pki.servingCert(), pki.servingKey(), pki.caCert(), router);
+            bound[0] = https.address();
+            Path kubeconfig = dataDir.resolve("kubeconfig");
+            String host = bound[0].getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound[0].getHostString();
+            Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
+            LOG.log(System.Logger.Level.INFO, "API server listening on {0}, storage: {1}", bound[0],
+                    config.etcdServers().isEmpty() ? "embedded rhino in " + dataDir.resolve("rhino") : config.etcdServers());
+            return new ApiServer(rhino, storage, https, timers, kubeconfig);
+        } catch (IOException | RuntimeException e) {
+            timers.shutdownNow();
+            storage.close();
+            if (rhino != null) {
+                rhino.close();
+            }
+            throw e;
+        }
+    }
+
+    private static ManagedChannel etcdChannel(List<URI> servers, ApiServerConfig.EtcdTls tls) throws IOException {
+        URI first = servers.getFirst();
+        String scheme = String.valueOf(first.getScheme()).toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || first.getHost() == null || first.getPort() < 0) {
+            throw new IllegalArgumentException("--etcd-servers: expected http://host:port or https://host:port, got " + first);
+        }
+        if (servers.size() > 1) {
+            LOG.log(System.Logger.Level.WARNING, "--etcd-servers: using only the first of {0}", servers);
+        }
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(first.getHost(), first.getPort())
+                .maxInboundMessageSize(16 * 1024 * 1024);
+        if (scheme.equals("http")) {
+            return builder.usePlaintext().build();
+        }
+        var ssl = io.grpc.netty.GrpcSslContexts.forClient();
+        if (tls.caFile() != null) {
+            ssl.trustManager(tls.caFile().toFile());
+        }
+        if (tls.certFile() != null) {
+            ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+        }
+        return builder.sslContext(ssl.build()).build();
+    }
+
+    private static void createSystemNamespaces(GenericStore namespaces, ObjectMapper json) {
+        for (String name : SYSTEM_NAMESPACES) {
+            ObjectNode namespace = json.createObjectNode();
+            namespace.putObject("metadata").put("name", name);
+            try {
+                namespaces.create(null, namespace, false);
+            } catch (StatusException e) {
+                if (e.code() != 409) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Where the HTTPS listener is bound. */
+    public InetSocketAddress address() {
+        return https.address();
+    }
+
+    /** The admin kubeconfig written into the data dir. */
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            https.close();
+            timers.shutdownNow();
+            storage.close();
+            if (rhino != null) {
+                rhino.close();
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+}

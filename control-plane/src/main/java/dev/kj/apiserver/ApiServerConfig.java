@@ -1,0 +1,51 @@
+package dev.kj.apiserver;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What {@code kj server} needs to start the API server.
+ *
+ * @param dataDir     PKI, kubeconfig and (without etcd servers) the embedded Rhino's SQLite file
+ * @param etcdServers a real etcd's client URLs ({@code http://host:port}); empty: embedded Rhino
+ * @param bindAddress the address to listen on
+ * @param securePort  the HTTPS port; 0 picks a free one
+ * @param compactionInterval how often to compact etcd's history (upstream's --etcd-compaction-interval);
+ *                    zero turns compaction off
+ * @param etcdTls     CA, client certificate and key for https etcd servers (upstream's --etcd-cafile,
+ *                    --etcd-certfile, --etcd-keyfile); each may be null
+ * @param eventTtl    how long events are kept after their last write (upstream's --event-ttl)
+ */
+public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                              Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl) {
+    public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
+        public static final EtcdTls NONE = new EtcdTls(null, null, null);
+
+        public EtcdTls {
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException("--etcd-certfile and --etcd-keyfile go together");
+            }
+        }
+    }
+
+    /** Upstream's default --etcd-compaction-interval. */
+    public static final Duration DEFAULT_COMPACTION_INTERVAL = Duration.ofMinutes(5);
+
+    public ApiServerConfig {
+        etcdServers = List.copyOf(etcdServers);
+        etcdTls = etcdTls == null ? EtcdTls.NONE : etcdTls;
+        eventTtl = eventTtl == null ? dev.kj.apiserver.registry.BuiltInResources.DEFAULT_EVENT_TTL : eventTtl;
+        if (eventTtl.toSeconds() < 1) {
+            throw new IllegalArgumentException("--event-ttl must be at least 1s");
+        }
+        if (compactionInterval.isNegative()) {
+            throw new IllegalArgumentException("--etcd-compaction-interval must not be negative");
+        }
+    }
+
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
+        this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL, EtcdTls.NONE, null);
+    }
+}

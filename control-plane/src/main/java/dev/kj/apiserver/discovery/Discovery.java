@@ -1,0 +1,132 @@
+package dev.kj.apiserver.discovery;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.registry.ResourceCatalog;
+import dev.kj.apiserver.registry.ResourceDescription;
+import dev.kj.apiserver.registry.Verb;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Legacy (unaggregated) discovery documents built from the catalog: /api, /apis, /apis/&lt;group&gt;
+ * and the APIResourceList of each group version. kubectl reads the Content-Type and falls back to
+ * these when it gets plain application/json; aggregated discovery is not served yet.
+ */
+public final class Discovery {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final ResourceCatalog catalog;
+
+    public Discovery(ResourceCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** /api: the core group's versions. */
+    public ObjectNode apiVersions(String serverAddress) {
+        ObjectNode versions = JSON.objectNode();
+        versions.put("kind", "APIVersions");
+        ArrayNode list = versions.putArray("versions");
+        catalog.groupVersions().getOrDefault("", List.of()).forEach(list::add);
+        ObjectNode cidr = versions.putArray("serverAddressByClientCIDRs").addObject();
+        cidr.put("clientCIDR", "0.0.0.0/0");
+        cidr.put("serverAddress", serverAddress);
+        return versions;
+    }
+
+    /** /apis: every named group. */
+    public ObjectNode groupList() {
+        ObjectNode list = JSON.objectNode();
+        list.put("kind", "APIGroupList");
+        list.put("apiVersion", "v1");
+        ArrayNode groups = list.putArray("groups");
+        for (Map.Entry<String, List<String>> group : catalog.groupVersions().entrySet()) {
+            if (!group.getKey().isEmpty()) {
+                groups.add(groupBody(group.getKey(), group.getValue()));
+            }
+        }
+        return list;
+    }
+
+    /** /apis/&lt;group&gt;, if the group is served. */
+    public Optional<ObjectNode> group(String name) {
+        List<String> versions = name.isEmpty() ? null : catalog.groupVersions().get(name);
+        if (versions == null) {
+            return Optional.empty();
+        }
+        ObjectNode group = groupBody(name, versions);
+        group.put("kind", "APIGroup");
+        group.put("apiVersion", "v1");
+        return Optional.of(group);
+    }
+
+    /** /api/v1 or /apis/&lt;group&gt;/&lt;version&gt;, if served. */
+    public Optional<ObjectNode> resourceList(String group, String version) {
+        List<ResourceDescription> resources = catalog.inGroupVersion(group, version);
+        if (resources.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectNode list = JSON.objectNode();
+        list.put("kind", "APIResourceList");
+        list.put("apiVersion", "v1");
+        list.put("groupVersion", group.isEmpty() ? version : group + "/" + version);
+        ArrayNode array = list.putArray("resources");
+        for (ResourceDescription r : resources) {
+            ObjectNode resource = array.addObject();
+            resource.put("name", r.plural());
+            resource.put("singularName", r.singular());
+            resource.put("namespaced", r.namespaced());
+            resource.put("kind", r.kind());
+            ArrayNode verbs = resource.putArray("verbs");
+            for (Verb verb : Verb.values()) { // declared alphabetically, as upstream sorts them
+                if (r.verbs().contains(verb)) {
+                    verbs.add(verb.discoveryName());
+                }
+            }
+            if (!r.shortNames().isEmpty()) {
+                ArrayNode shortNames = resource.putArray("shortNames");
+                r.shortNames().forEach(shortNames::add);
+            }
+            if (!r.categories().isEmpty()) {
+                ArrayNode categories = resource.putArray("categories");
+                r.categories().forEach(categories::add);
+            }
+            if (r.statusSubresource()) {
+                ObjectNode status = array.addObject();
+                status.put("name", r.plural() + "/status");
+                status.put("singularName", "");
+                status.put("namespaced", r.namespaced());
+                status.put("kind", r.kind());
+                status.putArray("verbs").add("get").add("patch").add("update");
+            }
+            if (r.scaleSubresource()) {
+                ObjectNode scale = array.addObject();
+                scale.put("name", r.plural() + "/scale");
+                scale.put("singularName", "");
+                scale.put("namespaced", r.namespaced());
+                scale.put("group", "autoscaling");
+                scale.put("version", "v1");
+                scale.put("kind", "Scale");
+                scale.putArray("verbs").add("get").add("patch").add("update");
+            }
+        }
+        return Optional.of(list);
+    }
+
+    private static ObjectNode groupBody(String name, List<String> versions) {
+        ObjectNode group = JSON.objectNode();
+        group.put("name", name);
+        ArrayNode array = group.putArray("versions");
+        for (String version : versions) {
+            ObjectNode v = array.addObject();
+            v.put("groupVersion", name + "/" + version);
+            v.put("version", version);
+        }
+        ObjectNode preferred = group.putObject("preferredVersion");
+        preferred.put("groupVersion", name + "/" + versions.getFirst());
+        preferred.put("version", versions.getFirst());
+        return group;
+    }
+}

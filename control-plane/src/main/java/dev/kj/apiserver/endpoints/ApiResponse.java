@@ -1,0 +1,37 @@
+package dev.kj.apiserver.endpoints;
+
+import java.nio.charset.StandardCharsets;
+
+/** What the API answers: a complete body, or a stream (watch) the transport feeds to the client. */
+public sealed interface ApiResponse {
+    int status();
+
+    String contentType();
+
+    record Full(int status, String contentType, byte[] body) implements ApiResponse {
+        public static Full text(int status, String text) {
+            return new Full(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A streamed 200 response: the transport calls {@code source.start(sink)} once headers are out. */
+    record Stream(String contentType, StreamSource source) implements ApiResponse {
+        public int status() {
+            return 200;
+        }
+    }
+
+    /** Starts producing chunks into the sink; closing the result stops it (the client went away). */
+    @FunctionalInterface
+    interface StreamSource {
+        AutoCloseable start(StreamSink sink);
+    }
+
+    /** Where a stream's chunks go; safe to call from any thread, in order. */
+    interface StreamSink {
+        void send(byte[] chunk);
+
+        /** Ends the response; later sends are dropped. */
+        void end();
+    }
+}

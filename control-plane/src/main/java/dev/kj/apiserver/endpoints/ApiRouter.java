@@ -1,0 +1,398 @@
+package dev.kj.apiserver.endpoints;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.discovery.Discovery;
+import dev.kj.apiserver.discovery.VersionInfo;
+import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.protobuf.ProtobufBodies;
+import dev.kj.apiserver.registry.DeleteOptions;
+import dev.kj.apiserver.registry.GenericStore;
+import dev.kj.apiserver.registry.ListOptions;
+import dev.kj.apiserver.registry.ResourceDescription;
+import dev.kj.apiserver.registry.ScaleSubresource;
+import dev.kj.apiserver.registry.Verb;
+import dev.kj.apiserver.registry.WatchEvent;
+import dev.kj.apiserver.selection.FieldSelector;
+import dev.kj.apiserver.selection.LabelSelector;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The API's routes: version and health (open to anyone), discovery, and the REST verbs on every
+ * catalogued resource (authenticated users only; authorization comes with RBAC).
+ */
+public final class ApiRouter {
+    private static final String JSON_TYPE = "application/json";
+    private static final String YAML_TYPE = "application/yaml";
+    /** Upstream's --min-request-timeout: watches without timeoutSeconds end after this. */
+    private static final long DEFAULT_WATCH_SECONDS = 1800;
+
+    private final Map<ResourceDescription, GenericStore> stores;
+    private final Discovery discovery;
+    private final HealthChecks health;
+    private final ObjectMapper json;
+    private final ScheduledExecutorService timers;
+    private final Supplier<String> serverAddress;
+    private final ProtobufBodies protobuf;
+    /**
+     * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
+     * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
+     */
+    private final com.fasterxml.jackson.dataformat.yaml.YAMLMapper yaml = com.fasterxml.jackson.dataformat.yaml.YAMLMapper.builder()
+            .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .build();
+
+    public ApiRouter(Map<ResourceDescription, GenericStore> stores, Discovery discovery, HealthChecks health,
+                     ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress) {
+        this.stores = Map.copyOf(stores);
+        this.discovery = discovery;
+        this.health = health;
+        this.json = json;
+        this.timers = timers;
+        this.serverAddress = serverAddress;
+        this.protobuf = new ProtobufBodies(json);
+    }
+
+    public ApiResponse handle(ApiRequest request) {
+        ApiResponse response = answer(request);
+        if (response instanceof ApiResponse.Full full && full.contentType().equals(JSON_TYPE) && wantsYaml(request)) {
+            try {
+                return new ApiResponse.Full(full.status(), YAML_TYPE, yaml.writeValueAsBytes(json.readTree(full.body())));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return response;
+    }
+
+    /** YAML when the client's first media type we can serve is application/yaml (watches stay JSON). */
+    private static boolean wantsYaml(ApiRequest request) {
+        for (String range : request.header("accept").split(",")) {
+            String type = range.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+            if (type.equals(YAML_TYPE)) {
+                return true;
+            }
+            if (type.equals(JSON_TYPE) || type.equals("*/*") || type.equals("application/*")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private ApiResponse answer(ApiRequest request) {
+        try {
+            return route(request);
+        } catch (StatusException e) {
+            return status(e);
+        } catch (RuntimeException e) {
+            System.getLogger(ApiRouter.class.getName()).log(System.Logger.Level.ERROR,
+                    "request " + request.method() + " " + request.path() + " failed", e);
+            return status(StatusException.internal(String.valueOf(e.getMessage())));
+        }
+    }
+
+    private ApiResponse route(ApiRequest request) {
+        String path = request.path().length() > 1 && request.path().endsWith("/")
+                ? request.path().substring(0, request.path().length() - 1) : request.path();
+        List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        boolean get = request.method().equals("GET") || request.method().equals("HEAD");
+        if (get && segments.size() >= 1 && List.of("healthz", "livez", "readyz").contains(segments.getFirst())) {
+            return health.answer(segments.getFirst(), request.query().containsKey("verbose"));
+        }
+        if (get && path.equals("/version")) {
+            return ok(VersionInfo.json());
+        }
+        if (request.user().isEmpty()) {
+            throw StatusException.unauthorized();
+        }
+        if (segments.isEmpty() || !(segments.getFirst().equals("api") || segments.getFirst().equals("apis"))) {
+            throw StatusException.pathNotFound();
+        }
+        boolean core = segments.getFirst().equals("api");
+        int groupVersionLength = core ? 2 : 3;
+        if (segments.size() < groupVersionLength) {
+            if (!get) {
+                throw StatusException.pathNotFound();
+            }
+            if (core && segments.size() == 1) {
+                return ok(discovery.apiVersions(serverAddress.get()));
+            }
+            if (!core && segments.size() == 1) {
+                return ok(discovery.groupList());
+            }
+            return ok(discovery.group(segments.get(1)).orElseThrow(StatusException::pathNotFound));
+        }
+        String group = core ? "" : segments.get(1);
+        String version = segments.get(groupVersionLength - 1);
+        List<String> rest = segments.subList(groupVersionLength, segments.size());
+        if (rest.isEmpty()) {
+            if (!get) {
+                throw StatusException.pathNotFound();
+            }
+            return ok(discovery.resourceList(group, version).orElseThrow(StatusException::pathNotFound));
+        }
+        return resource(request, group, version, rest);
+    }
+
+    /** {@code <plural>[/<name>]} or {@code namespaces/<ns>/<plural>[/<name>]}. */
+    private ApiResponse resource(ApiRequest request, String group, String version, List<String> rest) {
+        boolean inNamespace = rest.getFirst().equals("namespaces") && rest.size() >= 3;
+        String namespace = inNamespace ? rest.get(1) : null;
+        List<String> tail = inNamespace ? rest.subList(2, rest.size()) : rest;
+        if (tail.size() > 3) {
+            throw StatusException.pathNotFound();
+        }
+        ResourceDescription resource = stores.keySet().stream()
+                .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(tail.getFirst()))
+                .findFirst().orElseThrow(StatusException::pathNotFound);
+        if (namespace != null && !resource.namespaced()) {
+            throw StatusException.pathNotFound();
+        }
+        String name = tail.size() >= 2 ? tail.get(1) : null;
+        if (name != null && resource.namespaced() && namespace == null) {
+            throw StatusException.pathNotFound();
+        }
+        GenericStore store = stores.get(resource);
+        boolean dryRun = dryRun(request);
+        if (tail.size() == 3 && tail.get(2).equals("scale") && resource.scaleSubresource()) {
+            ScaleSubresource scale = new ScaleSubresource(store);
+            return switch (request.method()) {
+                case "GET", "HEAD" -> ok(scale.get(namespace, name));
+                case "PUT" -> ok(scale.update(namespace, name, bodyObject(request), dryRun));
+                case "PATCH" -> ok(scale.patch(namespace, name, patchType(request), body(request), dryRun));
+                default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
+                        request.method().toLowerCase(java.util.Locale.ROOT));
+            };
+        }
+        if (tail.size() == 3) {
+            if (!tail.get(2).equals("status") || !resource.statusSubresource()) {
+                throw StatusException.pathNotFound();
+            }
+            return switch (request.method()) {
+                case "GET", "HEAD" -> ok(store.get(namespace, name));
+                case "PUT" -> ok(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request), dryRun));
+                case "PATCH" -> ok(store.patch(namespace, name, GenericStore.Part.STATUS, patchType(request), body(request), dryRun));
+                default -> throw StatusException.methodNotSupported(resource.plural() + "/status",
+                        request.method().toLowerCase(java.util.Locale.ROOT));
+            };
+        }
+        return switch (request.method()) {
+            case "GET", "HEAD" -> {
+                if (name != null) {
+                    allow(resource, Verb.GET, "get");
+                    yield ok(store.get(namespace, name));
+                }
+                ListOptions options = listOptions(request, store);
+                if (isTrue(request.param("watch", "false"))) {
+                    allow(resource, Verb.WATCH, "watch");
+                    yield watch(request, store, namespace, options);
+                }
+                allow(resource, Verb.LIST, "list");
+                yield ok(store.list(namespace, options));
+            }
+            case "POST" -> {
+                if (name != null) {
+                    throw StatusException.methodNotSupported(resource.plural(), "create");
+                }
+                allow(resource, Verb.CREATE, "create");
+                yield respond(201, store.create(namespace, bodyObject(request), dryRun));
+            }
+            case "PUT" -> {
+                if (name == null) {
+                    throw StatusException.methodNotSupported(resource.plural(), "update");
+                }
+                allow(resource, Verb.UPDATE, "update");
+                yield ok(store.update(namespace, name, bodyObject(request), dryRun));
+            }
+            case "PATCH" -> {
+                if (name == null) {
+                    throw StatusException.methodNotSupported(resource.plural(), "patch");
+                }
+                allow(resource, Verb.PATCH, "patch");
+                yield ok(store.patch(namespace, name, patchType(request), body(request), dryRun));
+            }
+            case "DELETE" -> {
+                DeleteOptions options = deleteOptions(request, dryRun);
+                if (name == null) {
+                    allow(resource, Verb.DELETECOLLECTION, "deletecollection");
+                    yield ok(store.deleteCollection(namespace, listOptions(request, store), options));
+                }
+                allow(resource, Verb.DELETE, "delete");
+                ObjectNode outcome = store.delete(namespace, name, options);
+                // 202 when finalizers keep the object around, as upstream
+                yield respond("Status".equals(outcome.path("kind").asText()) ? 200 : 202, outcome);
+            }
+            default -> throw new StatusException(405, "MethodNotAllowed",
+                    "the server does not allow this method on the requested resource", null);
+        };
+    }
+
+    private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options) {
+        long timeout = parseLong(request.param("timeoutSeconds", ""), DEFAULT_WATCH_SECONDS);
+        return new ApiResponse.Stream(JSON_TYPE, sink -> {
+            AtomicBoolean ended = new AtomicBoolean();
+            var watch = store.watch(namespace, options, event -> {
+                if (ended.get()) {
+                    return;
+                }
+                sink.send(line(event.toJson()));
+                if (event instanceof WatchEvent.Error && ended.compareAndSet(false, true)) {
+                    sink.end();
+                }
+            });
+            ScheduledFuture<?> timer = timers.schedule(() -> {
+                if (ended.compareAndSet(false, true)) {
+                    watch.close();
+                    sink.end();
+                }
+            }, Math.max(timeout, 1), TimeUnit.SECONDS);
+            return () -> {
+                ended.set(true);
+                timer.cancel(false);
+                watch.close();
+            };
+        });
+    }
+
+    private ListOptions listOptions(ApiRequest request, GenericStore store) {
+        LabelSelector labels = LabelSelector.parse(request.param("labelSelector", ""));
+        FieldSelector fields = FieldSelector.parse(request.param("fieldSelector", ""));
+        String match = request.param("resourceVersionMatch", "");
+        if (!match.isEmpty() && !match.equals("NotOlderThan") && !match.equals("Exact")) {
+            throw StatusException.badRequest("resourceVersionMatch: Unsupported value: \"" + match
+                    + "\": supported values: \"Exact\", \"NotOlderThan\"");
+        }
+        ListOptions options = new ListOptions(labels, fields, request.param("resourceVersion", ""), match,
+                parseLong(request.param("limit", ""), 0), request.param("continue", ""));
+        store.checkSelectable(fields);
+        return options;
+    }
+
+    private DeleteOptions deleteOptions(ApiRequest request, boolean dryRun) {
+        if (request.body().length == 0) {
+            return new DeleteOptions(null, null, dryRun);
+        }
+        JsonNode body = body(request);
+        JsonNode preconditions = body.path("preconditions");
+        boolean bodyDryRun = false;
+        for (JsonNode value : body.path("dryRun")) {
+            bodyDryRun |= value.asText().equals("All");
+        }
+        return new DeleteOptions(preconditions.path("uid").isTextual() ? preconditions.path("uid").asText() : null,
+                preconditions.path("resourceVersion").isTextual() ? preconditions.path("resourceVersion").asText() : null,
+                dryRun || bodyDryRun);
+    }
+
+    private static boolean dryRun(ApiRequest request) {
+        List<String> values = request.query().getOrDefault("dryRun", List.of());
+        for (String value : values) {
+            if (!value.equals("All")) {
+                throw StatusException.badRequest("dryRun: Unsupported value: \"" + value + "\": supported values: \"All\"");
+            }
+        }
+        return !values.isEmpty();
+    }
+
+    private static GenericStore.PatchType patchType(ApiRequest request) {
+        String type = request.header("content-type");
+        int semicolon = type.indexOf(';');
+        return switch ((semicolon >= 0 ? type.substring(0, semicolon) : type).trim()) {
+            case "application/json-patch+json" -> GenericStore.PatchType.JSON_PATCH;
+            case "application/merge-patch+json" -> GenericStore.PatchType.MERGE_PATCH;
+            default -> throw StatusException.unsupportedMediaType("application/json-patch+json, application/merge-patch+json");
+        };
+    }
+
+    private ObjectNode bodyObject(ApiRequest request) {
+        String type = request.header("content-type");
+        if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
+            return protobuf.decode(request.body());
+        }
+        if (!type.isEmpty() && !type.startsWith("application/json") && !type.startsWith("*/*")
+                && !type.startsWith(YAML_TYPE)) {
+            throw StatusException.unsupportedMediaType("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
+        }
+        if (!(body(request) instanceof ObjectNode object)) {
+            throw StatusException.badRequest("Object 'Kind' is missing in '" + new String(request.body(), StandardCharsets.UTF_8) + "'");
+        }
+        return object;
+    }
+
+    private JsonNode body(ApiRequest request) {
+        try {
+            JsonNode node = request.header("content-type").startsWith(YAML_TYPE)
+                    ? yaml.readTree(request.body()) : json.readTree(request.body());
+            if (node == null || node.isMissingNode()) {
+                throw StatusException.badRequest("the request body is empty");
+            }
+            return node;
+        } catch (IOException e) {
+            throw StatusException.badRequest("couldn't get version/kind; json parse error: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse ? parse.getOriginalMessage() : e.getMessage()));
+        }
+    }
+
+    private static void allow(ResourceDescription resource, Verb verb, String action) {
+        if (!resource.verbs().contains(verb)) {
+            throw StatusException.methodNotSupported(resource.plural(), action);
+        }
+    }
+
+    private static boolean isTrue(String value) {
+        return value.equals("true") || value.equals("1");
+    }
+
+    private static long parseLong(String value, long fallback) {
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw StatusException.badRequest("invalid number \"" + value + "\"");
+        }
+    }
+
+    private ApiResponse ok(ObjectNode body) {
+        return respond(200, body);
+    }
+
+    private ApiResponse respond(int code, ObjectNode body) {
+        try {
+            return new ApiResponse.Full(code, JSON_TYPE, json.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ApiResponse status(StatusException e) {
+        return respond(e.code(), e.toStatus());
+    }
+
+    private byte[] line(ObjectNode event) {
+        try {
+            byte[] body = json.writeValueAsBytes(event);
+            byte[] withNewline = Arrays.copyOf(body, body.length + 1);
+            withNewline[body.length] = '\n';
+            return withNewline;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** For tests and wiring: the store serving a resource. */
+    public Optional<GenericStore> store(ResourceDescription resource) {
+        return Optional.ofNullable(stores.get(resource));
+    }
+}

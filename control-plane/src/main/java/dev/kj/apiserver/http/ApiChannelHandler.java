@@ -1,0 +1,174 @@
+package dev.kj.apiserver.http;
+
+import dev.kj.apiserver.authn.ClientCertificates;
+import dev.kj.apiserver.authn.User;
+import dev.kj.apiserver.endpoints.ApiRequest;
+import dev.kj.apiserver.endpoints.ApiResponse;
+import dev.kj.apiserver.endpoints.ApiRouter;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Netty ↔ {@link ApiRouter}: decodes a request into an {@link ApiRequest}, runs the router on a
+ * virtual thread (storage calls block), and writes the answer, streaming chunks for watches. Reading
+ * pauses while a request is handled, so responses leave in request order.
+ */
+final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /**
+     * A watcher that lets this much pile up unread is cut off rather than buffered without bound;
+     * it relists and watches again, as clients do after any dropped watch.
+     */
+    static final long MAX_UNSENT_STREAM_BYTES = 32L * 1024 * 1024;
+
+    private final ApiRouter router;
+
+    ApiChannelHandler(ApiRouter router) {
+        this.router = router;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest http) {
+        ApiRequest request = decode(ctx, http);
+        boolean keepAlive = HttpUtil.isKeepAlive(http);
+        boolean head = request.method().equals("HEAD");
+        ctx.channel().config().setAutoRead(false);
+        Thread.ofVirtual().name("apiserver-request").start(() -> {
+            ApiResponse response = router.handle(request);
+            switch (response) {
+                case ApiResponse.Full full -> writeFull(ctx, full, keepAlive, head);
+                case ApiResponse.Stream stream -> writeStream(ctx, stream, keepAlive);
+            }
+        });
+    }
+
+    private static ApiRequest decode(ChannelHandlerContext ctx, FullHttpRequest http) {
+        QueryStringDecoder uri = new QueryStringDecoder(http.uri());
+        Map<String, String> headers = new HashMap<>();
+        http.headers().forEach(h -> headers.merge(h.getKey().toLowerCase(Locale.ROOT), h.getValue(), (a, b) -> a + "," + b));
+        byte[] body = ByteBufUtil.getBytes(http.content());
+        return new ApiRequest(http.method().name(), uri.path(), uri.parameters(), headers, body, user(ctx));
+    }
+
+    private static Optional<User> user(ChannelHandlerContext ctx) {
+        // an HTTP/2 stream's TLS lives on its parent connection
+        var connection = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel stream
+                ? stream.parent() : ctx.channel();
+        SslHandler tls = connection.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return Optional.empty();
+        }
+        try {
+            return ClientCertificates.user(tls.engine().getSession().getPeerCertificates());
+        } catch (SSLPeerUnverifiedException anonymous) {
+            return Optional.empty();
+        }
+    }
+
+    private static void writeFull(ChannelHandlerContext ctx, ApiResponse.Full full, boolean keepAlive, boolean head) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(full.status()),
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(full.body()));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, full.contentType());
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.body().length);
+        response.headers().set("X-Content-Type-Options", "nosniff");
+        HttpUtil.setKeepAlive(response, keepAlive);
+        var written = ctx.writeAndFlush(response);
+        if (keepAlive) {
+            written.addListener(f -> resumeReading(ctx));
+        } else {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static void writeStream(ChannelHandlerContext ctx, ApiResponse.Stream stream, boolean keepAlive) {
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, stream.contentType());
+        response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        response.headers().set("X-Content-Type-Options", "nosniff");
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ctx.writeAndFlush(response);
+        AtomicBoolean ended = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong unsent = new java.util.concurrent.atomic.AtomicLong();
+        AutoCloseable[] producer = new AutoCloseable[1];
+        ApiResponse.StreamSink sink = new ApiResponse.StreamSink() {
+            @Override
+            public void send(byte[] chunk) {
+                if (ended.get()) {
+                    return;
+                }
+                if (unsent.addAndGet(chunk.length) > MAX_UNSENT_STREAM_BYTES) {
+                    ended.set(true);
+                    System.getLogger(ApiChannelHandler.class.getName()).log(System.Logger.Level.WARNING,
+                            "closing a watch to {0}: its client stopped reading", ctx.channel().remoteAddress());
+                    ctx.close();
+                    return;
+                }
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)))
+                        .addListener(f -> unsent.addAndGet(-chunk.length));
+            }
+
+            @Override
+            public void end() {
+                if (ended.compareAndSet(false, true)) {
+                    var written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                    written.addListener(keepAlive ? f -> resumeReading(ctx) : ChannelFutureListener.CLOSE);
+                }
+            }
+        };
+        try {
+            producer[0] = stream.source().start(sink);
+        } catch (RuntimeException e) {
+            System.getLogger(ApiChannelHandler.class.getName()).log(System.Logger.Level.ERROR, "stream failed to start", e);
+            ctx.close();
+            return;
+        }
+        // A client that goes away stops the producer (and its storage watch).
+        ctx.channel().closeFuture().addListener(f -> {
+            ended.set(true);
+            closeQuietly(producer[0]);
+        });
+        // Keep reading while streaming so a closed connection is noticed even when no events flow.
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private static void resumeReading(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // the stream is over either way
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,733 @@
+package dev.kj.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.errors.StatusException.Cause;
+import dev.kj.apiserver.storage.EtcdStorage;
+import dev.kj.apiserver.storage.ListPage;
+import dev.kj.apiserver.storage.StorageEvent;
+import dev.kj.apiserver.storage.StorageException;
+import dev.kj.apiserver.storage.StoredValue;
+import dev.kj.apiserver.storage.Watch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The one store every resource goes through (upstream's generic registry Store): keys, system
+ * metadata, resourceVersion preconditions, generateName, list paging and watch filtering live here;
+ * what differs per resource comes from its {@link ResourceDescription} and {@link Strategy}.
+ *
+ * <p>Objects are stored as JSON without metadata.resourceVersion; reads fill it in from the key's
+ * mod_revision, as upstream's etcd3 store does.
+ */
+public final class GenericStore {
+    /** A generateName that collides is retried with a fresh suffix (upstream's RetryGenerateName). */
+    private static final int GENERATE_NAME_ATTEMPTS = 8;
+    private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+    private static final int UNCONDITIONAL_RETRIES = 16;
+
+    private final ResourceDescription resource;
+    private final EtcdStorage storage;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final NamespaceLookup namespaces;
+    private final SecureRandom random = new SecureRandom();
+
+    /** A namespace as creates see it: no creates in a missing or terminating namespace. */
+    public enum NamespaceState { ABSENT, ACTIVE, TERMINATING }
+
+    @FunctionalInterface
+    public interface NamespaceLookup {
+        NamespaceState state(String namespace);
+    }
+
+    /** Work a resource needs done around removing an object (a namespace's contents go first). */
+    public interface DeleteHook {
+        void beforeDelete(ObjectNode object);
+
+        void afterDelete(ObjectNode object);
+
+        DeleteHook NONE = new DeleteHook() {
+            @Override
+            public void beforeDelete(ObjectNode object) {
+            }
+
+            @Override
+            public void afterDelete(ObjectNode object) {
+            }
+        };
+    }
+
+    private final DeleteHook deleteHook;
+    private final dev.kj.apiserver.storage.LeaseReuse leases;
+
+    public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
+                        NamespaceLookup namespaces) {
+        this(resource, storage, json, clock, namespaces, DeleteHook.NONE);
+    }
+
+    public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
+                        NamespaceLookup namespaces, DeleteHook deleteHook) {
+        this.resource = resource;
+        this.storage = storage;
+        this.json = json;
+        this.clock = clock;
+        this.namespaces = namespaces;
+        this.deleteHook = deleteHook;
+        this.leases = new dev.kj.apiserver.storage.LeaseReuse(storage, clock);
+    }
+
+    /** The lease a write of this resource attaches (0 for resources that live until deleted). */
+    private long lease() {
+        java.time.Duration ttl = resource.strategy().timeToLive();
+        return ttl.isZero() ? 0 : leases.leaseFor(ttl);
+    }
+
+    public ResourceDescription resource() {
+        return resource;
+    }
+
+    public ObjectNode get(String namespace, String name) {
+        return decode(read(namespace, name));
+    }
+
+    // ---- create ----
+
+    public ObjectNode create(String namespace, ObjectNode body, boolean dryRun) {
+        checkKind(body);
+        ObjectNode object = body.deepCopy();
+        ObjectNode meta = metadata(object);
+        String generateName = meta.path("generateName").asText("");
+        if (meta.path("name").asText("").isEmpty() && generateName.isEmpty()) {
+            throw invalid(object, List.of(required("metadata.name", "name or generateName is required")));
+        }
+        placeInNamespace(object, namespace);
+        if (resource.namespaced()) {
+            switch (namespaces.state(namespace)) {
+                case ABSENT -> throw StatusException.notFound("namespaces", "", "namespaces", namespace);
+                case TERMINATING -> throw new StatusException(403, "Forbidden", resource.plural() + " \""
+                        + meta.path("name").asText(meta.path("generateName").asText("")) + "\" is forbidden: unable to"
+                        + " create new content in namespace " + namespace + " because it is being terminated",
+                        StatusException.Details.of(meta.path("name").asText(""), resource.group(), resource.plural()));
+                case ACTIVE -> {
+                }
+            }
+        }
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", now());
+        meta.remove(List.of("resourceVersion", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds",
+                "managedFields", "generation"));
+        if (resource.strategy().tracksGeneration()) {
+            meta.put("generation", 1);
+        }
+        if (resource.statusSubresource()) {
+            object.putObject("status"); // status is the controllers' to write, through status
+        }
+        resource.strategy().prepareForCreate(object);
+        boolean generated = meta.path("name").asText("").isEmpty();
+        for (int attempt = 1; ; attempt++) {
+            if (generated) {
+                meta.put("name", generateName + randomSuffix());
+            }
+            validate(object);
+            String name = meta.get("name").asText();
+            if (dryRun) {
+                if (storage.get(resource.key(namespace, name)).isPresent()) {
+                    throw alreadyExists(name);
+                }
+                return object;
+            }
+            try {
+                long revision = storage.create(resource.key(namespace, name), encode(object), lease());
+                meta.put("resourceVersion", Long.toString(revision));
+                return object;
+            } catch (StorageException e) {
+                if (e.kind() == StorageException.Kind.KEY_EXISTS) {
+                    if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
+                        continue;
+                    }
+                    throw alreadyExists(name);
+                }
+                throw translate(e, name);
+            }
+        }
+    }
+
+    // ---- update and patch ----
+
+    /** Which part of an object a write addresses: the resource itself or its status subresource. */
+    public enum Part { MAIN, STATUS }
+
+    /** A PUT: replaces the object, guarded by its resourceVersion when the body carries one. */
+    public ObjectNode update(String namespace, String name, ObjectNode body, boolean dryRun) {
+        return update(namespace, name, Part.MAIN, body, dryRun);
+    }
+
+    public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun) {
+        checkKind(body);
+        ObjectNode object = body.deepCopy();
+        ObjectNode meta = metadata(object);
+        String bodyName = meta.path("name").asText("");
+        if (!bodyName.equals(name)) {
+            throw StatusException.badRequest("the name of the object (" + bodyName
+                    + ") does not match the name on the URL (" + name + ")");
+        }
+        placeInNamespace(object, namespace);
+        StoredValue current = read(namespace, name);
+        String requested = meta.path("resourceVersion").asText("");
+        if (!requested.isEmpty() && !requested.equals(Long.toString(current.modRevision()))) {
+            throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                    StatusException.MODIFIED);
+        }
+        return write(namespace, name, current, object, part, dryRun);
+    }
+
+    /** The patch types served so far; strategic merge and server-side apply are not (yet). */
+    public enum PatchType { JSON_PATCH, MERGE_PATCH }
+
+    public ObjectNode patch(String namespace, String name, PatchType type, JsonNode patch, boolean dryRun) {
+        return patch(namespace, name, Part.MAIN, type, patch, dryRun);
+    }
+
+    public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun) {
+        for (int attempt = 0; ; attempt++) {
+            StoredValue current = read(namespace, name);
+            ObjectNode old = decode(current);
+            JsonNode patched = switch (type) {
+                case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(old, patch);
+                case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(old, patch);
+            };
+            if (!(patched instanceof ObjectNode object)) {
+                throw StatusException.badRequest("the patch does not leave an object");
+            }
+            checkKind(object);
+            String patchedName = metadata(object).path("name").asText("");
+            if (!patchedName.equals(name)) {
+                throw StatusException.badRequest("the name of the object (" + patchedName
+                        + ") does not match the name on the URL (" + name + ")");
+            }
+            placeInNamespace(object, namespace);
+            // A patch that sets resourceVersion asks for that precondition; otherwise it applies to
+            // whatever is current, retrying when another write slips in.
+            String requested = metadata(object).path("resourceVersion").asText("");
+            boolean conditional = !requested.equals(Long.toString(current.modRevision()));
+            if (conditional && !requested.isEmpty()) {
+                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                        StatusException.MODIFIED);
+            }
+            try {
+                return write(namespace, name, current, object, part, dryRun);
+            } catch (StatusException e) {
+                if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
+                        && patch.path("metadata").path("resourceVersion").isMissingNode()) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
+                             boolean dryRun) {
+        ObjectNode old = decode(current);
+        ObjectNode object = written;
+        if (part == Part.STATUS) {
+            // a status write changes status only (upstream's status strategies keep spec and metadata)
+            object = old.deepCopy();
+            setOrRemove(object, "status", written.get("status"));
+        } else if (resource.statusSubresource()) {
+            setOrRemove(object, "status", old.get("status"));
+        }
+        ObjectNode meta = metadata(object);
+        ObjectNode oldMeta = metadata(old);
+        String uid = meta.path("uid").asText("");
+        if (!uid.isEmpty() && !uid.equals(oldMeta.path("uid").asText())) {
+            throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                    "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + oldMeta.path("uid").asText());
+        }
+        for (String systemField : List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                "generation")) {
+            meta.remove(systemField);
+            if (oldMeta.has(systemField)) {
+                meta.set(systemField, oldMeta.get(systemField));
+            }
+        }
+        meta.remove(List.of("selfLink", "managedFields"));
+        if (part == Part.MAIN) {
+            resource.strategy().prepareForUpdate(object, old);
+        }
+        if (resource.strategy().tracksGeneration() && !object.path("spec").equals(old.path("spec"))) {
+            meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
+        }
+        validate(object);
+        meta.put("resourceVersion", Long.toString(current.modRevision()));
+        if (object.equals(old)) {
+            return old; // a no-op update is not written, so watchers see nothing (as upstream)
+        }
+        if (dryRun) {
+            return object;
+        }
+        try {
+            long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
+            meta.put("resourceVersion", Long.toString(revision));
+            if (meta.hasNonNull("deletionTimestamp") && !hasFinalizers(object)) {
+                // the last finalizer is gone from an object being deleted: finish the deletion
+                storage.delete(current.key(), revision);
+            }
+            return object;
+        } catch (StorageException e) {
+            throw translate(e, name);
+        }
+    }
+
+    // ---- delete ----
+
+    /**
+     * Deletes the object, or, when finalizers hold it, marks it with deletionTimestamp and returns it.
+     * Returns a Success status for an object actually removed.
+     */
+    public ObjectNode delete(String namespace, String name, DeleteOptions options) {
+        for (int attempt = 0; ; attempt++) {
+            StoredValue current = read(namespace, name);
+            ObjectNode object = decode(current);
+            ObjectNode meta = metadata(object);
+            String uid = meta.path("uid").asText();
+            if (options.preconditionUid() != null && !options.preconditionUid().equals(uid)) {
+                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                        "Precondition failed: UID in precondition: " + options.preconditionUid()
+                                + ", UID in object meta: " + uid);
+            }
+            String version = Long.toString(current.modRevision());
+            if (options.preconditionResourceVersion() != null && !options.preconditionResourceVersion().equals(version)) {
+                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                        "Precondition failed: ResourceVersion in precondition: " + options.preconditionResourceVersion()
+                                + ", ResourceVersion in object meta: " + version);
+            }
+            try {
+                if (hasFinalizers(object)) {
+                    if (meta.hasNonNull("deletionTimestamp") || options.dryRun()) {
+                        return object;
+                    }
+                    meta.put("deletionTimestamp", now());
+                    meta.put("deletionGracePeriodSeconds", 0);
+                    meta.remove("resourceVersion");
+                    long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
+                    meta.put("resourceVersion", Long.toString(revision));
+                    return object;
+                }
+                if (!options.dryRun()) {
+                    deleteHook.beforeDelete(object);
+                    try {
+                        storage.delete(current.key(), current.modRevision());
+                    } finally {
+                        deleteHook.afterDelete(object);
+                    }
+                }
+                return StatusException.status("Success", 200, null, null,
+                        new StatusException.Details(name, resource.group(), resource.plural(), uid, List.of()));
+            } catch (StorageException e) {
+                boolean unconditional = options.preconditionResourceVersion() == null;
+                if (e.kind() == StorageException.Kind.CONFLICT && unconditional && attempt < UNCONDITIONAL_RETRIES) {
+                    continue;
+                }
+                throw translate(e, name);
+            }
+        }
+    }
+
+    /** Deletes every object the options select, returning the list of what was deleted. */
+    public ObjectNode deleteCollection(String namespace, ListOptions selection, DeleteOptions options) {
+        ObjectNode list = list(namespace, new ListOptions(selection.labels(), selection.fields(), "", "", 0, ""));
+        ArrayNode deleted = json.createArrayNode();
+        for (JsonNode item : list.path("items")) {
+            String itemNamespace = item.path("metadata").path("namespace").asText(null);
+            String name = item.path("metadata").path("name").asText();
+            try {
+                ObjectNode outcome = delete(itemNamespace, name, options);
+                deleted.add("Status".equals(outcome.path("kind").asText()) ? item : outcome);
+            } catch (StatusException e) {
+                if (e.code() != 404) { // gone meanwhile: nothing left to do
+                    throw e;
+                }
+            }
+        }
+        list.set("items", deleted);
+        return list;
+    }
+
+    // ---- list ----
+
+    /** A {@code <Kind>List} of the objects the options select, one page when a limit is given. */
+    public ObjectNode list(String namespace, ListOptions options) {
+        Predicate<ObjectNode> selected = selector(options);
+        String prefix = resource.keyPrefix(namespace);
+        long revision = 0;
+        String start = null;
+        if (!options.continueToken().isEmpty()) {
+            ContinueToken token = ContinueToken.decode(options.continueToken());
+            revision = token.revision();
+            start = prefix + token.start();
+        } else if ("Exact".equals(options.resourceVersionMatch())) {
+            revision = parseResourceVersion(options.resourceVersion());
+        }
+        List<ObjectNode> items = new ArrayList<>();
+        long limit = options.limit();
+        String lastKey = null;
+        boolean more = false;
+        long readAt = revision;
+        // Pinned to one name by metadata.name=…: read just that key.
+        Optional<String> pinnedName = options.fields().pinned("metadata.name");
+        if (pinnedName.isPresent() && (namespace != null || !resource.namespaced()) && start == null) {
+            ListPage page = tryList(resource.key(namespace, pinnedName.get()), null, 1, revision, options);
+            readAt = readAt > 0 ? readAt : page.revision(); // etcd's header names the newest revision, not the one read at
+            for (StoredValue value : page.items()) {
+                if (value.key().equals(resource.key(namespace, pinnedName.get()))) {
+                    ObjectNode object = decode(value);
+                    if (selected.test(object)) {
+                        items.add(object);
+                    }
+                }
+            }
+        } else {
+            while (true) {
+                long pageSize = limit <= 0 ? 0 : limit - items.size();
+                ListPage page = tryList(prefix, start, pageSize, readAt, options);
+                readAt = readAt > 0 ? readAt : page.revision(); // etcd's header names the newest revision, not the one read at
+                for (StoredValue value : page.items()) {
+                    ObjectNode object = decode(value);
+                    lastKey = value.key();
+                    if (selected.test(object)) {
+                        items.add(object);
+                    }
+                }
+                more = page.more();
+                if (!more || limit <= 0 || items.size() >= limit) {
+                    break;
+                }
+                start = lastKey + "\u0000";
+            }
+        }
+        String requested = options.resourceVersion();
+        if (options.continueToken().isEmpty() && !requested.isEmpty() && !requested.equals("0")
+                && !"Exact".equals(options.resourceVersionMatch()) && parseResourceVersion(requested) > readAt) {
+            // NotOlderThan a revision the store has not reached: upstream's answer once its wait runs out
+            throw new StatusException(504, "Timeout", "Too large resource version: " + requested + ", current: " + readAt,
+                    new StatusException.Details(null, null, null, null, List.of(
+                            new StatusException.Cause("ResourceVersionTooLarge", "Too large resource version", null))));
+        }
+        ObjectNode list = json.createObjectNode();
+        list.put("kind", resource.kind() + "List");
+        list.put("apiVersion", resource.apiVersion());
+        ObjectNode meta = list.putObject("metadata");
+        meta.put("resourceVersion", Long.toString(readAt));
+        if (more && lastKey != null) {
+            meta.put("continue", new ContinueToken(readAt, lastKey.substring(prefix.length()) + "\u0000").encode());
+        }
+        ArrayNode array = list.putArray("items");
+        for (ObjectNode item : items) {
+            // list items carry no kind/apiVersion of their own, as upstream's typed lists
+            item.remove(List.of("kind", "apiVersion"));
+            array.add(item);
+        }
+        return list;
+    }
+
+    private ListPage tryList(String prefix, String start, long limit, long revision, ListOptions options) {
+        try {
+            return storage.list(prefix, start, limit, revision);
+        } catch (StorageException e) {
+            if (e.kind() == StorageException.Kind.COMPACTED) {
+                if (!options.continueToken().isEmpty()) {
+                    throw StatusException.resourceExpired("The provided continue parameter is too old to display a"
+                            + " consistent list result. You can start a new list without the continue parameter.");
+                }
+                throw StatusException.resourceExpired("too old resource version: " + revision);
+            }
+            throw translate(e, null);
+        }
+    }
+
+    // ---- watch ----
+
+    /**
+     * Streams changes to the objects the options select. With resourceVersion "" or "0" the stream
+     * starts with an ADDED event per existing object (upstream's behaviour for watches without a
+     * version); otherwise it starts after the given version.
+     */
+    public Watch watch(String namespace, ListOptions options, Consumer<WatchEvent> events) {
+        Predicate<ObjectNode> selected = selector(options);
+        String version = options.resourceVersion();
+        long from;
+        if (version.isEmpty() || version.equals("0")) {
+            ObjectNode initial = list(namespace, new ListOptions(options.labels(), options.fields(), "", "", 0, ""));
+            for (JsonNode item : initial.path("items")) {
+                ObjectNode object = (ObjectNode) item;
+                object.put("kind", resource.kind());
+                object.put("apiVersion", resource.apiVersion());
+                events.accept(new WatchEvent.Added(object));
+            }
+            from = Long.parseLong(initial.path("metadata").path("resourceVersion").asText()) + 1;
+        } else {
+            from = parseResourceVersion(version) + 1;
+        }
+        return storage.watch(resource.keyPrefix(namespace), from, event -> {
+            switch (event) {
+                case StorageEvent.Put put -> {
+                    ObjectNode current = decode(put.current());
+                    boolean now = selected.test(current);
+                    boolean before = put.previous() != null && selected.test(decode(put.previous()));
+                    if (now && before) {
+                        events.accept(new WatchEvent.Modified(current));
+                    } else if (now) {
+                        events.accept(new WatchEvent.Added(current));
+                    } else if (before) {
+                        events.accept(new WatchEvent.Deleted(current));
+                    }
+                }
+                case StorageEvent.Delete delete -> {
+                    ObjectNode last = decode(delete.previous());
+                    if (selected.test(last)) {
+                        metadata(last).put("resourceVersion", Long.toString(delete.revision()));
+                        events.accept(new WatchEvent.Deleted(last));
+                    }
+                }
+                case StorageEvent.Expired expired -> events.accept(new WatchEvent.Error(StatusException.resourceExpired(
+                        "too old resource version: " + (expired.requestedRevision() - 1) + " ("
+                                + expired.compactRevision() + ")").toStatus()));
+                case StorageEvent.Failed failed -> events.accept(new WatchEvent.Error(
+                        StatusException.internal(failed.reason()).toStatus()));
+            }
+        });
+    }
+
+    // ---- helpers ----
+
+    private Predicate<ObjectNode> selector(ListOptions options) {
+        Map<String, String> none = Map.of();
+        var fields = options.fields().checkedAgainst(selectableFields());
+        return object -> {
+            JsonNode labels = object.path("metadata").path("labels");
+            Map<String, String> labelMap = labels.isObject() ? new HashMap<>() : none;
+            labels.fields().forEachRemaining(e -> labelMap.put(e.getKey(), e.getValue().asText()));
+            return options.labels().matches(labelMap) && fields.matches(fieldsOf(object));
+        };
+    }
+
+    /** Refuses a field selector on fields this resource does not export (400, as upstream). */
+    public void checkSelectable(dev.kj.apiserver.selection.FieldSelector fields) {
+        fields.checkedAgainst(selectableFields());
+    }
+
+    private java.util.Set<String> selectableFields() {
+        java.util.Set<String> fields = new java.util.HashSet<>(resource.selectableFields());
+        fields.add("metadata.name");
+        if (resource.namespaced()) {
+            fields.add("metadata.namespace");
+        }
+        return fields;
+    }
+
+    private Map<String, String> fieldsOf(ObjectNode object) {
+        Map<String, String> fields = new HashMap<>();
+        for (String field : selectableFields()) {
+            JsonNode node = object;
+            for (String part : field.split("\\.")) {
+                node = node.path(part);
+            }
+            fields.put(field, node.isValueNode() ? node.asText() : "");
+        }
+        return fields;
+    }
+
+    private StoredValue read(String namespace, String name) {
+        try {
+            return storage.get(resource.key(namespace, name))
+                    .orElseThrow(() -> StatusException.notFound(resource.qualifiedResource(), resource.group(),
+                            resource.plural(), name));
+        } catch (StorageException e) {
+            throw translate(e, name);
+        }
+    }
+
+    private void checkKind(ObjectNode body) {
+        String kind = body.path("kind").asText("");
+        String apiVersion = body.path("apiVersion").asText("");
+        if ((!kind.isEmpty() && !kind.equals(resource.kind()))
+                || (!apiVersion.isEmpty() && !apiVersion.equals(resource.apiVersion()))) {
+            throw StatusException.badRequest("the body's " + (apiVersion + ", Kind=" + kind) + " does not match the"
+                    + " resource's " + resource.apiVersion() + ", Kind=" + resource.kind());
+        }
+        // apiVersion and kind first, as upstream writes objects
+        ObjectNode rest = body.deepCopy();
+        rest.remove(List.of("apiVersion", "kind"));
+        body.removeAll();
+        body.put("apiVersion", resource.apiVersion());
+        body.put("kind", resource.kind());
+        body.setAll(rest);
+    }
+
+    private void placeInNamespace(ObjectNode object, String namespace) {
+        ObjectNode meta = metadata(object);
+        if (resource.namespaced()) {
+            String given = meta.path("namespace").asText("");
+            if (!given.isEmpty() && !given.equals(namespace)) {
+                throw StatusException.badRequest("the namespace of the provided object does not match the namespace"
+                        + " sent on the request");
+            }
+            meta.put("namespace", namespace);
+        } else {
+            meta.remove("namespace");
+        }
+    }
+
+    private void validate(ObjectNode object) {
+        List<Cause> causes = new ArrayList<>();
+        String name = metadata(object).path("name").asText("");
+        for (String problem : resource.nameRule().problems(name)) {
+            causes.add(new Cause("FieldValueInvalid", "metadata.name: Invalid value: \"" + name + "\": " + problem,
+                    "metadata.name"));
+        }
+        causes.addAll(resource.strategy().validate(object));
+        if (!causes.isEmpty()) {
+            throw invalid(object, causes);
+        }
+    }
+
+    private StatusException invalid(ObjectNode object, List<Cause> causes) {
+        String name = object.path("metadata").path("name").asText("");
+        return StatusException.invalid(resource.kind(), resource.group(), name, causes);
+    }
+
+    private static Cause required(String field, String detail) {
+        return new Cause("FieldValueRequired", field + ": Required value: " + detail, field);
+    }
+
+    private StatusException alreadyExists(String name) {
+        return StatusException.alreadyExists(resource.qualifiedResource(), resource.group(), resource.plural(), name);
+    }
+
+    private StatusException translate(StorageException e, String name) {
+        return switch (e.kind()) {
+            case KEY_EXISTS -> alreadyExists(name);
+            case KEY_NOT_FOUND -> StatusException.notFound(resource.qualifiedResource(), resource.group(), resource.plural(), name);
+            case CONFLICT -> StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(),
+                    name, StatusException.MODIFIED);
+            case COMPACTED -> StatusException.resourceExpired(e.getMessage());
+            case UNAVAILABLE -> StatusException.internal(e.getMessage());
+        };
+    }
+
+    private static void setOrRemove(ObjectNode object, String field, JsonNode value) {
+        if (value == null) {
+            object.remove(field);
+        } else {
+            object.set(field, value.deepCopy());
+        }
+    }
+
+    private static boolean hasFinalizers(ObjectNode object) {
+        JsonNode finalizers = object.path("metadata").path("finalizers");
+        return finalizers.isArray() && !finalizers.isEmpty();
+    }
+
+    private static ObjectNode metadata(ObjectNode object) {
+        JsonNode meta = object.get("metadata");
+        if (meta == null || meta.isNull()) {
+            return object.putObject("metadata");
+        }
+        if (!(meta instanceof ObjectNode objectMeta)) {
+            throw StatusException.badRequest("metadata must be an object");
+        }
+        return objectMeta;
+    }
+
+    private static long parseResourceVersion(String version) {
+        try {
+            long parsed = Long.parseLong(version);
+            if (parsed < 0) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw StatusException.badRequest("invalid resource version \"" + version + "\"");
+        }
+    }
+
+    private String now() {
+        return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    private String randomSuffix() {
+        StringBuilder suffix = new StringBuilder(5);
+        for (int i = 0; i < 5; i++) {
+            suffix.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
+        }
+        return suffix.toString();
+    }
+
+    private byte[] encode(ObjectNode object) {
+        ObjectNode stored = object.deepCopy();
+        metadata(stored).remove("resourceVersion");
+        try {
+            return json.writeValueAsBytes(stored);
+        } catch (IOException e) {
+            throw StatusException.internal(e.getMessage());
+        }
+    }
+
+    private ObjectNode decode(StoredValue value) {
+        try {
+            JsonNode node = json.readTree(value.value());
+            if (!(node instanceof ObjectNode object)) {
+                throw StatusException.internal("stored value of " + value.key() + " is not a JSON object");
+            }
+            metadata(object).put("resourceVersion", Long.toString(value.modRevision()));
+            return object;
+        } catch (IOException e) {
+            throw StatusException.internal("cannot decode " + value.key() + ": " + e.getMessage());
+        }
+    }
+
+    /** Upstream's continue token: base64url of {"v":"meta.k8s.io/v1","rv":N,"start":"<key after prefix>"}. */
+    record ContinueToken(long revision, String start) {
+        private static final ObjectMapper TOKEN_READER = new ObjectMapper();
+
+        String encode() {
+            ObjectNode token = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            token.put("v", "meta.k8s.io/v1");
+            token.put("rv", revision);
+            token.put("start", start);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(token.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        static ContinueToken decode(String encoded) {
+            try {
+                JsonNode token = TOKEN_READER.readTree(Base64.getUrlDecoder().decode(encoded));
+                if (!"meta.k8s.io/v1".equals(token.path("v").asText()) || !token.path("rv").canConvertToLong()
+                        || token.path("rv").asLong() <= 0 || !token.path("start").isTextual()
+                        || token.path("start").asText().contains("..") || token.path("start").asText().startsWith("/")) {
+                    throw new IllegalArgumentException("bad token");
+                }
+                return new ContinueToken(token.path("rv").asLong(), token.path("start").asText());
+            } catch (IOException | IllegalArgumentException e) {
+                throw StatusException.badRequest("continue key is not valid: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.kj.apiserver.registry;
+
+import dev.kj.apiserver.selection.FieldSelector;
+import dev.kj.apiserver.selection.LabelSelector;
+
+/**
+ * metav1.ListOptions as the store uses them.
+ *
+ * @param resourceVersion      "" (newest), "0" (any) or a revision
+ * @param resourceVersionMatch "", NotOlderThan or Exact
+ * @param limit                0 for no limit
+ * @param continueToken        from a previous page, or ""
+ */
+public record ListOptions(LabelSelector labels, FieldSelector fields, String resourceVersion,
+                          String resourceVersionMatch, long limit, String continueToken) {
+    public static final ListOptions EVERYTHING =
+            new ListOptions(LabelSelector.EVERYTHING, FieldSelector.EVERYTHING, "", "", 0, "");
+}

@@ -1,0 +1,117 @@
+package dev.kj.apiserver.registry;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything the generic machinery needs to serve one resource: identity for discovery, the storage
+ * key prefix (upstream's, so etcd data is interchangeable), name rules, selectable fields and the
+ * strategy. Adding a resource is adding one of these.
+ *
+ * @param storagePrefix    the part after {@code /registry/} (e.g. {@code minions} for nodes)
+ * @param selectableFields field selector fields beyond metadata.name (and metadata.namespace for
+ *                         namespaced resources), as dotted paths into the object
+ * @param subresources     status (then writes to the resource keep the stored status, as upstream's
+ *                         strategies) and scale
+ */
+public record ResourceDescription(
+        String group,
+        String version,
+        String kind,
+        String plural,
+        String singular,
+        boolean namespaced,
+        List<String> shortNames,
+        List<String> categories,
+        Set<Verb> verbs,
+        String storagePrefix,
+        NameRule nameRule,
+        List<String> selectableFields,
+        Set<Subresource> subresources,
+        Strategy strategy) {
+
+    public ResourceDescription {
+        shortNames = List.copyOf(shortNames);
+        categories = List.copyOf(categories);
+        verbs = Set.copyOf(verbs);
+        selectableFields = List.copyOf(selectableFields);
+        subresources = Set.copyOf(subresources);
+    }
+
+    public boolean statusSubresource() {
+        return subresources.contains(Subresource.STATUS);
+    }
+
+    public boolean scaleSubresource() {
+        return subresources.contains(Subresource.SCALE);
+    }
+
+    /** A resource with every verb, upstream's default name rule and no extra fields, status subresource or strategy. */
+    public static ResourceDescription of(String group, String version, String kind, String plural, boolean namespaced,
+                                         String storagePrefix, List<String> shortNames) {
+        return new ResourceDescription(group, version, kind, plural, kind.toLowerCase(java.util.Locale.ROOT),
+                namespaced, shortNames, List.of(), Verb.ALL, storagePrefix, NameRule.DNS1123_SUBDOMAIN, List.of(),
+                Set.of(), Strategy.NONE);
+    }
+
+    public ResourceDescription withStrategy(Strategy newStrategy) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, nameRule, selectableFields, subresources, newStrategy);
+    }
+
+    public ResourceDescription withSelectableFields(List<String> fields) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, nameRule, fields, subresources, strategy);
+    }
+
+    public ResourceDescription withNameRule(NameRule rule) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, rule, selectableFields, subresources, strategy);
+    }
+
+    public ResourceDescription withCategories(List<String> newCategories) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, newCategories,
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy);
+    }
+
+    /** Status is written only through the status subresource. */
+    public ResourceDescription withStatusSubresource() {
+        return withSubresource(Subresource.STATUS);
+    }
+
+    /** spec.replicas is also served as an autoscaling/v1 Scale. */
+    public ResourceDescription withScaleSubresource() {
+        return withSubresource(Subresource.SCALE);
+    }
+
+    private ResourceDescription withSubresource(Subresource subresource) {
+        java.util.Set<Subresource> more = new java.util.HashSet<>(subresources);
+        more.add(subresource);
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, nameRule, selectableFields, more, strategy);
+    }
+
+    /** {@code v1} for the core group, else {@code group/version}. */
+    public String apiVersion() {
+        return group.isEmpty() ? version : group + "/" + version;
+    }
+
+    /** The resource as errors name it: {@code configmaps}, {@code deployments.apps}. */
+    public String qualifiedResource() {
+        return group.isEmpty() ? plural : plural + "." + group;
+    }
+
+    /** Keys of every object of this resource ({@code /registry/configmaps/}). */
+    public String keyPrefix() {
+        return "/registry/" + storagePrefix + "/";
+    }
+
+    /** Keys of the objects in one namespace, or of all objects when {@code namespace} is null. */
+    public String keyPrefix(String namespace) {
+        return namespaced && namespace != null ? keyPrefix() + namespace + "/" : keyPrefix();
+    }
+
+    public String key(String namespace, String name) {
+        return namespaced ? keyPrefix() + namespace + "/" + name : keyPrefix() + name;
+    }
+}

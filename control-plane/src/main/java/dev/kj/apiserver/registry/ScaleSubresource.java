@@ -1,0 +1,115 @@
+package dev.kj.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.errors.StatusException.Cause;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * {@code <resource>/scale}: spec.replicas seen and written as an autoscaling/v1 Scale, through the
+ * resource's own store (so preconditions, generation and watches behave as for any update).
+ */
+public final class ScaleSubresource {
+    private static final int CONFLICT_RETRIES = 16;
+
+    private final GenericStore store;
+
+    public ScaleSubresource(GenericStore store) {
+        this.store = store;
+    }
+
+    public ObjectNode get(String namespace, String name) {
+        return toScale(store.get(namespace, name));
+    }
+
+    public ObjectNode update(String namespace, String name, ObjectNode scale, boolean dryRun) {
+        JsonNode replicas = scale.path("spec").path("replicas");
+        if (!replicas.isMissingNode() && (!replicas.canConvertToInt() || replicas.asInt() < 0)) {
+            throw StatusException.invalid("Scale", "autoscaling", name, List.of(new Cause("FieldValueInvalid",
+                    "spec.replicas: Invalid value: " + replicas + ": must be greater than or equal to 0", "spec.replicas")));
+        }
+        ObjectNode object = store.get(namespace, name);
+        String requested = scale.path("metadata").path("resourceVersion").asText("");
+        ((ObjectNode) object.path("metadata")).put("resourceVersion", requested);
+        object.with("spec").put("replicas", replicas.asInt(0));
+        return toScale(store.update(namespace, name, object, dryRun));
+    }
+
+    public ObjectNode patch(String namespace, String name, GenericStore.PatchType type, JsonNode patch, boolean dryRun) {
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode current = get(namespace, name);
+            JsonNode patched = switch (type) {
+                case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(current, patch);
+                case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(current, patch);
+            };
+            if (!(patched instanceof ObjectNode scale)) {
+                throw StatusException.badRequest("the patch does not leave an object");
+            }
+            try {
+                return update(namespace, name, scale, dryRun);
+            } catch (StatusException e) {
+                boolean ownPrecondition = !patch.path("metadata").path("resourceVersion").isMissingNode();
+                if (e.code() == 409 && !ownPrecondition && attempt < CONFLICT_RETRIES) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static ObjectNode toScale(ObjectNode object) {
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        ObjectNode scale = nodes.objectNode();
+        scale.put("kind", "Scale");
+        scale.put("apiVersion", "autoscaling/v1");
+        ObjectNode meta = scale.putObject("metadata");
+        JsonNode objectMeta = object.path("metadata");
+        for (String field : List.of("name", "namespace", "uid", "resourceVersion", "creationTimestamp")) {
+            if (objectMeta.has(field)) {
+                meta.set(field, objectMeta.get(field));
+            }
+        }
+        scale.putObject("spec").put("replicas", object.path("spec").path("replicas").asInt(0));
+        ObjectNode status = scale.putObject("status");
+        status.put("replicas", object.path("status").path("replicas").asInt(0));
+        String selector = selector(object.path("spec").path("selector"));
+        if (!selector.isEmpty()) {
+            status.put("selector", selector);
+        }
+        return scale;
+    }
+
+    /**
+     * The selector in labels-selector text, requirements sorted by key as upstream prints them: a
+     * metav1.LabelSelector (apps) or a plain map (ReplicationController).
+     */
+    static String selector(JsonNode selector) {
+        boolean structured = selector.has("matchLabels") || selector.has("matchExpressions");
+        TreeMap<String, List<String>> byKey = new TreeMap<>();
+        JsonNode labels = structured ? selector.path("matchLabels") : selector;
+        labels.fields().forEachRemaining(e -> byKey.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                .add(e.getKey() + "=" + e.getValue().asText()));
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            String key = expression.path("key").asText();
+            List<String> values = new ArrayList<>();
+            expression.path("values").forEach(v -> values.add(v.asText()));
+            values.sort(null);
+            String requirement = switch (expression.path("operator").asText()) {
+                case "In" -> key + " in (" + String.join(",", values) + ")";
+                case "NotIn" -> key + " notin (" + String.join(",", values) + ")";
+                case "Exists" -> key;
+                case "DoesNotExist" -> "!" + key;
+                default -> throw StatusException.badRequest("unsupported label selector operator "
+                        + expression.path("operator").asText());
+            };
+            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(requirement);
+        }
+        List<String> requirements = new ArrayList<>();
+        byKey.values().forEach(requirements::addAll);
+        return String.join(",", requirements);
+    }
+}

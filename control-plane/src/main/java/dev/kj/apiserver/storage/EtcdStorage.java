@@ -1,0 +1,316 @@
+package dev.kj.apiserver.storage;
+
+import com.google.protobuf.ByteString;
+import dev.kj.rhino.api.etcdserverpb.Compare;
+import dev.kj.rhino.api.etcdserverpb.DeleteRangeRequest;
+import dev.kj.rhino.api.etcdserverpb.KVGrpc;
+import dev.kj.rhino.api.etcdserverpb.PutRequest;
+import dev.kj.rhino.api.etcdserverpb.RangeRequest;
+import dev.kj.rhino.api.etcdserverpb.RangeResponse;
+import dev.kj.rhino.api.etcdserverpb.RequestOp;
+import dev.kj.rhino.api.etcdserverpb.TxnRequest;
+import dev.kj.rhino.api.etcdserverpb.TxnResponse;
+import dev.kj.rhino.api.etcdserverpb.WatchCreateRequest;
+import dev.kj.rhino.api.etcdserverpb.WatchGrpc;
+import dev.kj.rhino.api.etcdserverpb.WatchRequest;
+import dev.kj.rhino.api.etcdserverpb.WatchResponse;
+import dev.kj.rhino.api.mvccpb.Event;
+import dev.kj.rhino.api.mvccpb.KeyValue;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The API server's storage: etcd v3 semantics over one gRPC channel, which reaches either an
+ * in-process Rhino or a real etcd. Upstream's etcd3 store is the model: creates are guarded by
+ * {@code create_revision == 0}, updates and deletes by {@code mod_revision == resourceVersion}.
+ */
+public final class EtcdStorage implements AutoCloseable {
+    private static final long CALL_SECONDS = 30;
+
+    private final ManagedChannel channel;
+    private final KVGrpc.KVBlockingStub kv;
+    private final WatchGrpc.WatchStub watch;
+    private final dev.kj.rhino.api.etcdserverpb.LeaseGrpc.LeaseBlockingStub leases;
+
+    public EtcdStorage(ManagedChannel channel) {
+        this.channel = channel;
+        this.kv = KVGrpc.newBlockingStub(channel);
+        this.watch = WatchGrpc.newStub(channel);
+        this.leases = dev.kj.rhino.api.etcdserverpb.LeaseGrpc.newBlockingStub(channel);
+    }
+
+    /** Grants a lease of {@code ttlSeconds}; keys put with it vanish when it expires. */
+    public long grantLease(long ttlSeconds) {
+        return call("", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
+                dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
+    }
+
+    private KVGrpc.KVBlockingStub kv() {
+        return kv.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** The key's current value, if any. */
+    public Optional<StoredValue> get(String key) {
+        RangeResponse response = call(key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
+        return response.getKvsList().stream().findFirst().map(EtcdStorage::stored);
+    }
+
+    /** Creates the key; {@link StorageException.Kind#KEY_EXISTS} when it exists. Returns its revision. */
+    public long create(String key, byte[] value) {
+        return create(key, value, 0);
+    }
+
+    /** As {@link #create(String, byte[])}, attached to {@code lease} (0: none). */
+    public long create(String key, byte[] value, long lease) {
+        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
+                        .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
+                .addSuccess(put(key, value, lease))
+                .build()));
+        if (!response.getSucceeded()) {
+            throw new StorageException(StorageException.Kind.KEY_EXISTS, key, "key exists: " + key);
+        }
+        return response.getHeader().getRevision();
+    }
+
+    /**
+     * Replaces the key's value if it is still at {@code expectedModRevision}: CONFLICT when it moved
+     * on, KEY_NOT_FOUND when it is gone. Returns the new revision.
+     */
+    public long update(String key, byte[] value, long expectedModRevision) {
+        return update(key, value, expectedModRevision, 0);
+    }
+
+    /** As {@link #update(String, byte[], long)}, attached to {@code lease} (0: none). */
+    public long update(String key, byte[] value, long expectedModRevision, long lease) {
+        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+                .addCompare(modRevisionIs(key, expectedModRevision))
+                .addSuccess(put(key, value, lease))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
+                .build()));
+        if (!response.getSucceeded()) {
+            throw conflictOrMissing(key, response);
+        }
+        return response.getHeader().getRevision();
+    }
+
+    /** Deletes the key if it is still at {@code expectedModRevision}; returns its last value and the delete's revision. */
+    public StorageEvent.Delete delete(String key, long expectedModRevision) {
+        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+                .addCompare(modRevisionIs(key, expectedModRevision))
+                .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
+                        DeleteRangeRequest.newBuilder().setKey(bytes(key)).setPrevKv(true)))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
+                .build()));
+        if (!response.getSucceeded()) {
+            throw conflictOrMissing(key, response);
+        }
+        List<KeyValue> previous = response.getResponses(0).getResponseDeleteRange().getPrevKvsList();
+        if (previous.isEmpty()) {
+            throw new StorageException(StorageException.Kind.KEY_NOT_FOUND, key, "key not found: " + key);
+        }
+        return new StorageEvent.Delete(stored(previous.getFirst()), response.getHeader().getRevision());
+    }
+
+    /**
+     * Up to {@code limit} keys (0: all) under {@code prefix} starting at {@code startKey} (inclusive;
+     * null: the prefix itself), read at {@code revision} (0: the newest).
+     */
+    public ListPage list(String prefix, String startKey, long limit, long revision) {
+        RangeRequest.Builder request = RangeRequest.newBuilder()
+                .setKey(bytes(startKey == null ? prefix : startKey))
+                .setRangeEnd(prefixEnd(prefix))
+                .setLimit(Math.max(0, limit))
+                .setRevision(Math.max(0, revision));
+        RangeResponse response = call(prefix, () -> kv().range(request.build()));
+        return new ListPage(response.getKvsList().stream().map(EtcdStorage::stored).toList(),
+                response.getHeader().getRevision(), response.getMore());
+    }
+
+    /**
+     * Watches every key under {@code prefix} from {@code fromRevision} (inclusive) and hands each
+     * event to {@code events} in order, on a gRPC thread. Ends with {@link StorageEvent.Expired}
+     * or {@link StorageEvent.Failed} unless closed first.
+     */
+    public Watch watch(String prefix, long fromRevision, Consumer<StorageEvent> events) {
+        AtomicBoolean closed = new AtomicBoolean();
+        ClientResponseObserver<WatchRequest, WatchResponse> observer = new ClientResponseObserver<>() {
+            private ClientCallStreamObserver<WatchRequest> requests;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+                this.requests = requestStream;
+            }
+
+            @Override
+            public void onNext(WatchResponse response) {
+                if (closed.get()) {
+                    return;
+                }
+                if (response.getCompactRevision() != 0) {
+                    finish(new StorageEvent.Expired(fromRevision, response.getCompactRevision()));
+                    return;
+                }
+                if (response.getCanceled()) {
+                    finish(new StorageEvent.Failed(response.getCancelReason().isEmpty()
+                            ? "watch canceled by the store" : response.getCancelReason()));
+                    return;
+                }
+                for (Event event : response.getEventsList()) {
+                    if (event.getType() == Event.EventType.PUT) {
+                        KeyValue current = event.getKv();
+                        events.accept(new StorageEvent.Put(stored(current),
+                                event.hasPrevKv() && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv()) : null));
+                    } else {
+                        events.accept(new StorageEvent.Delete(stored(event.getPrevKv()), event.getKv().getModRevision()));
+                    }
+                }
+            }
+
+            private void finish(StorageEvent last) {
+                if (closed.compareAndSet(false, true)) {
+                    events.accept(last);
+                    requests.cancel("watch ended", null);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (closed.compareAndSet(false, true)) {
+                    events.accept(new StorageEvent.Failed(Status.fromThrowable(t).toString()));
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (closed.compareAndSet(false, true)) {
+                    events.accept(new StorageEvent.Failed("watch stream closed by the store"));
+                }
+            }
+        };
+        var requests = (ClientCallStreamObserver<WatchRequest>) watch.watch(observer);
+        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                .setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
+                .setStartRevision(fromRevision).setPrevKv(true)).build());
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                requests.cancel("watch closed by the API server", null);
+            }
+        };
+    }
+
+    /** What one step of the shared compaction protocol saw: the counter's version and the store's revision. */
+    public record CompactionStep(boolean won, long version, long revision) {
+    }
+
+    /**
+     * One round of upstream's compaction protocol: the API server that moves {@code key} from
+     * {@code expectedVersion} to the next version (storing {@code compactTo}) is the one that
+     * compacts; the others learn the key's version and try again next round.
+     */
+    public CompactionStep claimCompaction(String key, long expectedVersion, long compactTo) {
+        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.VERSION)
+                        .setResult(Compare.CompareResult.EQUAL).setVersion(expectedVersion))
+                .addSuccess(put(key, Long.toString(compactTo).getBytes(StandardCharsets.UTF_8)))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
+                .build()));
+        long revision = response.getHeader().getRevision();
+        if (response.getSucceeded()) {
+            return new CompactionStep(true, expectedVersion + 1, revision);
+        }
+        List<KeyValue> current = response.getResponses(0).getResponseRange().getKvsList();
+        return new CompactionStep(false, current.isEmpty() ? 0 : current.getFirst().getVersion(), revision);
+    }
+
+    /** Drops history before {@code revision}; already compacted is fine. */
+    public void compact(long revision) {
+        try {
+            call("", () -> kv().compact(dev.kj.rhino.api.etcdserverpb.CompactionRequest.newBuilder()
+                    .setRevision(revision).build()));
+        } catch (StorageException e) {
+            if (e.kind() != StorageException.Kind.COMPACTED) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Compare modRevisionIs(String key, long revision) {
+        return Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.MOD)
+                .setResult(Compare.CompareResult.EQUAL).setModRevision(revision).build();
+    }
+
+    private static RequestOp put(String key, byte[] value) {
+        return put(key, value, 0);
+    }
+
+    private static RequestOp put(String key, byte[] value, long lease) {
+        return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder()
+                .setKey(bytes(key)).setValue(ByteString.copyFrom(value)).setLease(lease)).build();
+    }
+
+    private static StorageException conflictOrMissing(String key, TxnResponse response) {
+        boolean exists = response.getResponsesCount() > 0
+                && response.getResponses(0).getResponseRange().getKvsCount() > 0;
+        return exists
+                ? new StorageException(StorageException.Kind.CONFLICT, key, "resource version conflict on " + key)
+                : new StorageException(StorageException.Kind.KEY_NOT_FOUND, key, "key not found: " + key);
+    }
+
+    private static <T> T call(String key, java.util.function.Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            String description = String.valueOf(e.getStatus().getDescription());
+            if (code == Status.Code.OUT_OF_RANGE && description.contains("compacted")) {
+                throw new StorageException(StorageException.Kind.COMPACTED, key, description, e);
+            }
+            throw new StorageException(StorageException.Kind.UNAVAILABLE, key,
+                    "storage request failed: " + e.getStatus(), e);
+        }
+    }
+
+    private static StoredValue stored(KeyValue kv) {
+        return new StoredValue(kv.getKey().toStringUtf8(), kv.getValue().toByteArray(),
+                kv.getCreateRevision(), kv.getModRevision());
+    }
+
+    private static ByteString bytes(String key) {
+        return ByteString.copyFrom(key, StandardCharsets.UTF_8);
+    }
+
+    /** The end of etcd's range for every key starting with {@code prefix}. */
+    static ByteString prefixEnd(String prefix) {
+        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xff) {
+                end[i]++;
+                return ByteString.copyFrom(end, 0, i + 1);
+            }
+        }
+        return ByteString.copyFrom(new byte[] {0}); // every key
+    }
+}

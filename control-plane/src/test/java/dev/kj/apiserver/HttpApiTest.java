@@ -1,0 +1,225 @@
+package dev.kj.apiserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP surface with the JDK's client: authentication, status bodies, discovery, raw watch streams. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ApiServer server;
+    private HttpClient admin;
+    private HttpClient anonymous;
+    private String base;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        server = ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0));
+        base = "https://127.0.0.1:" + server.address().getPort();
+        Path pki = data.resolve("pki");
+        admin = client(pki, true);
+        anonymous = client(pki, false);
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void anonymousRequestsOnlyReachHealthAndVersion() throws Exception {
+        HttpResponse<String> denied = anonymous.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, denied.statusCode());
+        JsonNode status = JSON.readTree(denied.body());
+        assertEquals("Unauthorized", status.path("reason").asText());
+        assertEquals(401, status.path("code").asInt());
+        for (String path : List.of("/healthz", "/livez", "/readyz", "/version")) {
+            assertEquals(200, anonymous.send(get(path), HttpResponse.BodyHandlers.ofString()).statusCode(), path);
+        }
+        assertEquals("ok", anonymous.send(get("/healthz"), HttpResponse.BodyHandlers.ofString()).body());
+        String verbose = anonymous.send(get("/readyz?verbose"), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(verbose.contains("[+]etcd ok\n") && verbose.contains("[+]poststarthook/bootstrap-namespaces ok\n")
+                && verbose.endsWith("readyz check passed\n"), verbose);
+    }
+
+    @Test
+    void discoveryDescribesTheCatalog() throws Exception {
+        JsonNode api = JSON.readTree(admin.send(get("/api"), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals("APIVersions", api.path("kind").asText());
+        assertEquals("v1", api.path("versions").get(0).asText());
+        JsonNode groups = JSON.readTree(admin.send(get("/apis"), HttpResponse.BodyHandlers.ofString()).body());
+        List<String> groupNames = new java.util.ArrayList<>();
+        groups.path("groups").forEach(g -> groupNames.add(g.path("name").asText()));
+        assertEquals(List.of("apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io",
+                "node.k8s.io", "policy", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io"), groupNames);
+        JsonNode apps = JSON.readTree(admin.send(get("/apis/apps/v1"), HttpResponse.BodyHandlers.ofString()).body());
+        List<String> appsResources = new java.util.ArrayList<>();
+        apps.path("resources").forEach(r -> appsResources.add(r.path("name").asText()));
+        assertTrue(appsResources.containsAll(List.of("deployments", "deployments/status", "statefulsets")), appsResources.toString());
+        JsonNode core = JSON.readTree(admin.send(get("/api/v1"), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode configMaps = null;
+        for (JsonNode resource : core.path("resources")) {
+            if (resource.path("name").asText().equals("configmaps")) {
+                configMaps = resource;
+            }
+        }
+        assertEquals("{\"name\":\"configmaps\",\"singularName\":\"configmap\",\"namespaced\":true,\"kind\":\"ConfigMap\","
+                + "\"verbs\":[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"],"
+                + "\"shortNames\":[\"cm\"]}", JSON.writeValueAsString(configMaps));
+    }
+
+    @Test
+    void failuresAreStatusObjectsWithUpstreamTexts() throws Exception {
+        HttpResponse<String> noPath = admin.send(get("/api/v1/widgets"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, noPath.statusCode());
+        assertEquals("the server could not find the requested resource", JSON.readTree(noPath.body()).path("message").asText());
+
+        HttpResponse<String> noNamespace = admin.send(post("/api/v1/namespaces/nope/configmaps",
+                "{\"metadata\":{\"name\":\"a\"}}"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, noNamespace.statusCode());
+        JsonNode status = JSON.readTree(noNamespace.body());
+        assertEquals("namespaces \"nope\" not found", status.path("message").asText());
+        assertEquals("{\"name\":\"nope\",\"kind\":\"namespaces\"}", JSON.writeValueAsString(status.path("details")));
+
+        HttpResponse<String> badJson = admin.send(post("/api/v1/namespaces/default/configmaps", "{nope"),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, badJson.statusCode());
+
+        HttpResponse<String> created = admin.send(post("/api/v1/namespaces/default/configmaps",
+                "{\"metadata\":{\"name\":\"smp\"}}"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode());
+        HttpResponse<String> strategic = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, strategic.statusCode(), "strategic merge patch is not served yet");
+    }
+
+    @Test
+    void watchStreamsEventsFromAResourceVersion() throws Exception {
+        HttpResponse<String> created = admin.send(post("/api/v1/namespaces/default/configmaps",
+                "{\"metadata\":{\"name\":\"watched\"},\"data\":{\"n\":\"1\"}}"), HttpResponse.BodyHandlers.ofString());
+        String version = JSON.readTree(created.body()).path("metadata").path("resourceVersion").asText();
+        HttpResponse<InputStream> stream = admin.send(get("/api/v1/namespaces/default/configmaps?watch=true"
+                + "&fieldSelector=metadata.name%3Dwatched&timeoutSeconds=30&resourceVersion=" + version),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            HttpResponse<String> patched = admin.send(HttpRequest.newBuilder(
+                            URI.create(base + "/api/v1/namespaces/default/configmaps/watched"))
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"n\":\"2\"}}"))
+                    .header("Content-Type", "application/merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, patched.statusCode(), patched.body());
+            admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/watched"))
+                    .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode modified = JSON.readTree(lines.readLine());
+            assertEquals("MODIFIED", modified.path("type").asText());
+            assertEquals("2", modified.path("object").path("data").path("n").asText());
+            assertEquals("ConfigMap", modified.path("object").path("kind").asText());
+            JsonNode deleted = JSON.readTree(lines.readLine());
+            assertEquals("DELETED", deleted.path("type").asText());
+            assertTrue(Long.parseLong(deleted.path("object").path("metadata").path("resourceVersion").asText())
+                    > Long.parseLong(modified.path("object").path("metadata").path("resourceVersion").asText()));
+        }
+    }
+
+    @Test
+    void yamlBodiesAndAnswers() throws Exception {
+        HttpResponse<String> created = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))
+                .header("Content-Type", "application/yaml").header("Accept", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString("metadata:\n  name: from-yaml\ndata:\n  greeting: hello\n")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        assertEquals("application/yaml", created.headers().firstValue("content-type").orElse(""));
+        assertTrue(created.body().startsWith("apiVersion: \"v1\"\nkind: \"ConfigMap\"\nmetadata:\n")
+                && created.body().contains("\n  resourceVersion: \"") && created.body().contains("\n  greeting: \"hello\"\n"),
+                created.body());
+        HttpResponse<String> asJson = admin.send(get("/api/v1/namespaces/default/configmaps/from-yaml"),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("hello", JSON.readTree(asJson.body()).path("data").path("greeting").asText());
+    }
+
+    @Test
+    void http2IsNegotiatedAndCarriesTheClientCertificate() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().sslContext(admin.sslContext()).version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> list = h2.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, list.version());
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals("NamespaceList", JSON.readTree(list.body()).path("kind").asText());
+        HttpClient anonymousH2 = HttpClient.newBuilder().sslContext(anonymous.sslContext())
+                .version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> denied = anonymousH2.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, denied.version());
+        assertEquals(401, denied.statusCode());
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build();
+    }
+
+    private HttpRequest post(String path, String body) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    /** A client trusting the cluster CA, presenting the admin certificate when asked. */
+    private static HttpClient client(Path pki, boolean withAdminCertificate) throws Exception {
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(pki.resolve("ca.crt"))) {
+            trust.setCertificateEntry("ca", x509.generateCertificate(in));
+        }
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        if (withAdminCertificate) {
+            String pem = Files.readString(pki.resolve("admin.key")).replaceAll("-----[A-Z ]+-----|\\s", "");
+            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+            Certificate cert;
+            try (InputStream in = Files.newInputStream(pki.resolve("admin.crt"))) {
+                cert = x509.generateCertificate(in);
+            }
+            keys.setKeyEntry("admin", key, new char[0], new Certificate[] {cert});
+        }
+        keyManagers.init(keys, new char[0]);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build();
+    }
+}
