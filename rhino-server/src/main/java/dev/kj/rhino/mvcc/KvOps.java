@@ -285,9 +285,9 @@ public final class KvOps {
         KeyRange keys = KeyRange.of(d.getKey().toByteArray(), d.getRangeEnd().toByteArray());
         List<Row> rows = ctx.txn().range(keys, ctx.currentRevision(), 0, false);
         DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder();
-        for (Row row : rows) {
-            ctx.delete(row);
-            if (d.getPrevKv()) {
+        ctx.deleteRange(keys, rows);
+        if (d.getPrevKv()) {
+            for (Row row : rows) {
                 resp.addPrevKvs(row.toKeyValue());
             }
         }

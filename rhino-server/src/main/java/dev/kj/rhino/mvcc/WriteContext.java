@@ -24,6 +24,12 @@ public interface WriteContext {
     /** Deletes a live key (given its current row). Publishes a DELETE event. */
     void delete(Row current);
 
+    /**
+     * Deletes every live key of {@code range}, given as their current rows in key order (what this
+     * op just read). Publishes a DELETE event per key.
+     */
+    void deleteRange(dev.kj.rhino.backend.KeyRange range, java.util.List<Row> current);
+
     /** Runs after the batch commits (e.g. to update in-memory lease state). */
     void afterCommit(Runnable action);
 }

@@ -324,11 +324,27 @@ final class Writer implements AutoCloseable {
         public void delete(Row current) {
             long rev = writeRevision();
             txn.delete(current.key(), rev);
-            events.add(Event.newBuilder()
+            events.add(deleted(current, rev));
+        }
+
+        @Override
+        public void deleteRange(dev.kj.rhino.backend.KeyRange range, List<Row> current) {
+            if (current.isEmpty()) {
+                return;
+            }
+            long rev = writeRevision();
+            txn.deleteRange(range, current, rev);
+            for (Row row : current) {
+                events.add(deleted(row, rev));
+            }
+        }
+
+        private static Event deleted(Row current, long rev) {
+            return Event.newBuilder()
                     .setType(Event.EventType.DELETE)
                     .setKv(dev.kj.rhino.api.mvccpb.KeyValue.newBuilder().setKey(current.key()).setModRevision(rev))
                     .setPrevKv(current.toKeyValue())
-                    .build());
+                    .build();
         }
 
         @Override
