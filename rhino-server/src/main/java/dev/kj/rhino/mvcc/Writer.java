@@ -28,8 +28,16 @@ final class Writer implements AutoCloseable {
 
     /** Publishes committed revisions, in order, to the watch hub. */
     interface Publisher {
+        /** A commit is about to be sent; {@link #commitEnded()} follows whatever happens. */
+        default void committing() {
+        }
+
         /** A batch that began at {@code baseRevision} committed {@code committed}, ending at {@code currentRevision}. */
         void publish(long baseRevision, List<RevisionEvents> committed, long currentRevision);
+
+        /** The commit announced by {@link #committing()} was published, or failed. */
+        default void commitEnded() {
+        }
     }
 
     private sealed interface Task permits InTxn, Exclusive {}
@@ -209,14 +217,24 @@ final class Writer implements AutoCloseable {
                     completions.add(() -> t.result().completeExceptionally(e));
                 }
             }
-            txn.commit();
+            publisher.committing();
+            try {
+                txn.commit();
+            } catch (RuntimeException e) {
+                publisher.commitEnded();
+                throw e;
+            }
         }
-        observe(revision);
-        for (Runnable action : afterCommit) {
-            runQuietly(action);
-        }
-        if (!committed.isEmpty()) {
-            publisher.publish(base, committed, revision);
+        try {
+            observe(revision);
+            for (Runnable action : afterCommit) {
+                runQuietly(action);
+            }
+            if (!committed.isEmpty()) {
+                publisher.publish(base, committed, revision);
+            }
+        } finally {
+            publisher.commitEnded();
         }
         // Answering runs the callers' continuations (building and sending gRPC responses); keep
         // that off the writer so the next batch starts at once.
