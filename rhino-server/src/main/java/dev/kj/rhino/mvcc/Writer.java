@@ -206,7 +206,7 @@ final class Writer implements AutoCloseable {
                     Object value = t.op().apply(ctx);
                     if (ctx.wrote()) {
                         revision = ctx.revision;
-                        committed.add(new RevisionEvents(revision, ctx.events));
+                        committed.add(new RevisionEvents(revision, ctx.events, ctx.previousOmitted));
                     }
                     afterCommit.addAll(ctx.afterCommit);
                     completions.add(() -> complete(t, value));
@@ -289,6 +289,8 @@ final class Writer implements AutoCloseable {
         private final long baseRevision;
         private long revision;
         private final List<Event> events = new ArrayList<>();
+        /** Some DELETE event of this op carries no previous value (see {@link RevisionEvents}). */
+        private boolean previousOmitted;
         private final List<Runnable> afterCommit = new ArrayList<>();
 
         Context(WriteTxn txn, long baseRevision) {
@@ -346,22 +348,26 @@ final class Writer implements AutoCloseable {
         }
 
         @Override
-        public void deleteRange(dev.kj.rhino.backend.KeyRange range, List<Row> current) {
+        public void deleteRange(dev.kj.rhino.backend.KeyRange range, List<Row> current, boolean withValues) {
             if (current.isEmpty()) {
                 return;
             }
             long rev = writeRevision();
             txn.deleteRange(range, current, rev);
+            previousOmitted |= !withValues;
             for (Row row : current) {
-                events.add(deleted(row, rev));
+                events.add(withValues ? deleted(row, rev) : deletedWithoutPrevious(row, rev));
             }
         }
 
         private static Event deleted(Row current, long rev) {
+            return deletedWithoutPrevious(current, rev).toBuilder().setPrevKv(current.toKeyValue()).build();
+        }
+
+        private static Event deletedWithoutPrevious(Row current, long rev) {
             return Event.newBuilder()
                     .setType(Event.EventType.DELETE)
                     .setKv(dev.kj.rhino.api.mvccpb.KeyValue.newBuilder().setKey(current.key()).setModRevision(rev))
-                    .setPrevKv(current.toKeyValue())
                     .build();
         }
 

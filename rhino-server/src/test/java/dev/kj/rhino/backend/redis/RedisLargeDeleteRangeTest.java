@@ -106,8 +106,10 @@ class RedisLargeDeleteRangeTest {
             Thread.sleep(10);
         }
 
-        Counted onA = watchDeletes(a, before + 1, inRange);
-        Counted onB = watchDeletes(b, before + 1, inRange);
+        // with prev_kv: replayed from history (the delete did not load previous values); without: live
+        Counted onA = watchDeletes(a, before + 1, inRange, true);
+        Counted onB = watchDeletes(b, before + 1, inRange, true);
+        Counted onAWithoutPrevious = watchDeletes(a, 0, inRange, false);
         AtomicBoolean stop = new AtomicBoolean();
         Set<Long> countsSeen = ConcurrentHashMap.newKeySet();
         List<Thread> readers = new ArrayList<>();
@@ -150,6 +152,7 @@ class RedisLargeDeleteRangeTest {
                 .withAttachedKeys().build()).get(10, TimeUnit.SECONDS).getKeys(), "the deleted key left its lease");
         onA.await(before + 1);
         onB.await(before + 1);
+        onAWithoutPrevious.await(before + 1);
 
         // prev_kv: every deleted pair comes back with its value (a bulk commit too)
         load(b, "prev/", 2_000);
@@ -234,18 +237,19 @@ class RedisLargeDeleteRangeTest {
         }
     }
 
-    private Counted watchDeletes(Client c, long revision, int expected) {
+    /** From {@code revision} (0: now); with {@code previous} each event must carry its previous value. */
+    private Counted watchDeletes(Client c, long revision, int expected, boolean previous) {
         Counted counted = new Counted(expected);
         Watch.Watcher w = c.getWatchClient().watch(bytes(PREFIX),
-                WatchOption.builder().isPrefix(true).withRevision(revision).withPrevKV(true).build(), r -> {
+                WatchOption.builder().isPrefix(true).withRevision(revision).withPrevKV(previous).build(), r -> {
                     for (WatchEvent e : r.getEvents()) {
                         if (e.getEventType() != WatchEvent.EventType.DELETE) {
                             counted.other.incrementAndGet();
                         } else {
-                            if (e.getKeyValue().getModRevision() != revision) {
+                            if (revision != 0 && e.getKeyValue().getModRevision() != revision) {
                                 counted.wrongRevision.incrementAndGet();
                             }
-                            if (e.getPrevKV() == null || e.getPrevKV().getValue().isEmpty()) {
+                            if (previous && (e.getPrevKV() == null || e.getPrevKV().getValue().isEmpty())) {
                                 counted.withoutPrevious.incrementAndGet();
                             }
                         }
