@@ -37,7 +37,9 @@ import java.util.function.Consumer;
  * in one script that applies them only if no other commit happened since {@link #begin} (the
  * commit sequence it read is unchanged), else writes nothing and we throw
  * {@link WriteConflictException}. The sequence, not the revision, is compared because lease,
- * meta and compaction commits change state without a new revision.
+ * meta and compaction commits change state without a new revision. DeleteRanges of
+ * {@link #BULK_DELETES} keys or more in all make the commit one MULTI/EXEC of native bulk
+ * commands instead, guarded by WATCH of the same sequence ({@link #commitInBulk()}).
  *
  * <p>Commit ops (arguments after the op letter): P put (esc key, key, hist member, log member,
  * lease), D delete (esc key, key, tombstone member, log member), R revision, M meta (name, value),

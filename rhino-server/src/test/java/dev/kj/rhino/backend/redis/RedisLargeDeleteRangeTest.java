@@ -51,8 +51,11 @@ import org.junit.jupiter.api.Timeout;
 class RedisLargeDeleteRangeTest {
     private static final int KEYS = 40_000;
     private static final String PREFIX = "big/";
-    /** The old commit path needed about 5 s for 40,000 keys on a 2-core machine; now well under 1 s. */
-    private static final long BOUND_MILLIS = 3_000;
+    /**
+     * On the 2-core machine under load (loadavg about 5): 3.6 s before the bulk commit and range
+     * scan, about 0.5 s since.
+     */
+    private static final long BOUND_MILLIS = 1_500;
 
     private Path dir;
     private PrivateRedis redis;
