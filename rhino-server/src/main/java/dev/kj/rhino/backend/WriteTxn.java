@@ -13,6 +13,17 @@ public interface WriteTxn extends ReadTxn {
     /** Appends a tombstone for {@code key} at {@code revision} and removes it from the live set. */
     void delete(com.google.protobuf.ByteString key, long revision);
 
+    /**
+     * Deletes every live key of {@code range} at {@code revision}: {@code current} is exactly those
+     * keys' current rows, in key order, as this transaction reads them. The same as {@link #delete}
+     * for each; a backend may write them in bulk.
+     */
+    default void deleteRange(KeyRange range, java.util.List<Row> current, long revision) {
+        for (Row row : current) {
+            delete(row.key(), revision);
+        }
+    }
+
     /** Advances the newest revision (persisted with the commit). */
     void setRevision(long revision);
 

@@ -28,6 +28,8 @@ final class CommitFeed implements Writer.Publisher {
     private final Object lock = new Object();
     /** Newest revision the hub has been given. */
     private long published;
+    /** Between the writer's {@link #committing()} and {@link #commitEnded()}. */
+    private boolean localCommitInFlight;
 
     CommitFeed(Backend backend, WatchHub hub, long startRevision, LongConsumer onCompactRevision) {
         this.backend = backend;
@@ -50,9 +52,37 @@ final class CommitFeed implements Writer.Publisher {
         }
     }
 
-    /** Another process (or this one) committed up to {@code revision}. */
+    @Override
+    public void committing() {
+        synchronized (lock) {
+            localCommitInFlight = true;
+        }
+    }
+
+    @Override
+    public void commitEnded() {
+        synchronized (lock) {
+            localCommitInFlight = false;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Another process (or this one) committed up to {@code revision}. While this process's own commit
+     * is in flight the notice is most likely about it, and the writer is about to publish it with the
+     * events in hand; reading it back from history (a large DeleteRange: every row with its previous
+     * value) would only duplicate that, so wait for the writer first.
+     */
     void committedElsewhere(long revision) {
         synchronized (lock) {
+            while (localCommitInFlight) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             if (revision > published) {
                 readBack(revision);
             }

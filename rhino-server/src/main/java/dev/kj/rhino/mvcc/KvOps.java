@@ -28,6 +28,8 @@ import java.util.List;
  */
 public final class KvOps {
     static final int MAX_TXN_OPS = 128;
+    /** A DeleteRange of at least this many keys (without prev_kv) reads them keys only. */
+    static final int LARGE_DELETE_KEYS = 1_000;
 
     private KvOps() {}
 
@@ -283,11 +285,15 @@ public final class KvOps {
 
     static DeleteRangeResponse deleteRange(WriteContext ctx, DeleteRangeRequest d) {
         KeyRange keys = KeyRange.of(d.getKey().toByteArray(), d.getRangeEnd().toByteArray());
-        List<Row> rows = ctx.txn().range(keys, ctx.currentRevision(), 0, false);
+        // Every previous value of a large range would be loaded only for watchers that want them;
+        // those read them back from history instead (see RevisionEvents).
+        boolean keysOnly = !d.getPrevKv() && !keys.isSingleKey()
+                && ctx.txn().count(keys, ctx.currentRevision()) >= LARGE_DELETE_KEYS;
+        List<Row> rows = ctx.txn().range(keys, ctx.currentRevision(), 0, keysOnly);
         DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder();
-        for (Row row : rows) {
-            ctx.delete(row);
-            if (d.getPrevKv()) {
+        ctx.deleteRange(keys, rows, !keysOnly);
+        if (d.getPrevKv()) {
+            for (Row row : rows) {
                 resp.addPrevKvs(row.toKeyValue());
             }
         }

@@ -24,6 +24,13 @@ public interface WriteContext {
     /** Deletes a live key (given its current row). Publishes a DELETE event. */
     void delete(Row current);
 
+    /**
+     * Deletes every live key of {@code range}, given as their current rows in key order (what this
+     * op just read, with values or keys only). Publishes a DELETE event per key, with the previous
+     * KV when {@code withValues}, else without (watchers that want it read it from history).
+     */
+    void deleteRange(dev.kj.rhino.backend.KeyRange range, java.util.List<Row> current, boolean withValues);
+
     /** Runs after the batch commits (e.g. to update in-memory lease state). */
     void afterCommit(Runnable action);
 }

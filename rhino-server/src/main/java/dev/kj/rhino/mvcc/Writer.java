@@ -28,8 +28,16 @@ final class Writer implements AutoCloseable {
 
     /** Publishes committed revisions, in order, to the watch hub. */
     interface Publisher {
+        /** A commit is about to be sent; {@link #commitEnded()} follows whatever happens. */
+        default void committing() {
+        }
+
         /** A batch that began at {@code baseRevision} committed {@code committed}, ending at {@code currentRevision}. */
         void publish(long baseRevision, List<RevisionEvents> committed, long currentRevision);
+
+        /** The commit announced by {@link #committing()} was published, or failed. */
+        default void commitEnded() {
+        }
     }
 
     private sealed interface Task permits InTxn, Exclusive {}
@@ -198,7 +206,7 @@ final class Writer implements AutoCloseable {
                     Object value = t.op().apply(ctx);
                     if (ctx.wrote()) {
                         revision = ctx.revision;
-                        committed.add(new RevisionEvents(revision, ctx.events));
+                        committed.add(new RevisionEvents(revision, ctx.events, ctx.previousOmitted));
                     }
                     afterCommit.addAll(ctx.afterCommit);
                     completions.add(() -> complete(t, value));
@@ -209,14 +217,24 @@ final class Writer implements AutoCloseable {
                     completions.add(() -> t.result().completeExceptionally(e));
                 }
             }
-            txn.commit();
+            publisher.committing();
+            try {
+                txn.commit();
+            } catch (RuntimeException e) {
+                publisher.commitEnded();
+                throw e;
+            }
         }
-        observe(revision);
-        for (Runnable action : afterCommit) {
-            runQuietly(action);
-        }
-        if (!committed.isEmpty()) {
-            publisher.publish(base, committed, revision);
+        try {
+            observe(revision);
+            for (Runnable action : afterCommit) {
+                runQuietly(action);
+            }
+            if (!committed.isEmpty()) {
+                publisher.publish(base, committed, revision);
+            }
+        } finally {
+            publisher.commitEnded();
         }
         // Answering runs the callers' continuations (building and sending gRPC responses); keep
         // that off the writer so the next batch starts at once.
@@ -272,6 +290,8 @@ final class Writer implements AutoCloseable {
         private final long baseRevision;
         private long revision;
         private final List<Event> events = new ArrayList<>();
+        /** Some DELETE event of this op carries no previous value (see {@link RevisionEvents}). */
+        private boolean previousOmitted;
         private final List<Runnable> afterCommit = new ArrayList<>();
 
         Context(WriteTxn txn, long baseRevision) {
@@ -325,11 +345,31 @@ final class Writer implements AutoCloseable {
         public void delete(Row current) {
             long rev = writeRevision();
             txn.delete(current.key(), rev);
-            events.add(Event.newBuilder()
+            events.add(deleted(current, rev));
+        }
+
+        @Override
+        public void deleteRange(dev.kj.rhino.backend.KeyRange range, List<Row> current, boolean withValues) {
+            if (current.isEmpty()) {
+                return;
+            }
+            long rev = writeRevision();
+            txn.deleteRange(range, current, rev);
+            previousOmitted |= !withValues;
+            for (Row row : current) {
+                events.add(withValues ? deleted(row, rev) : deletedWithoutPrevious(row, rev));
+            }
+        }
+
+        private static Event deleted(Row current, long rev) {
+            return deletedWithoutPrevious(current, rev).toBuilder().setPrevKv(current.toKeyValue()).build();
+        }
+
+        private static Event deletedWithoutPrevious(Row current, long rev) {
+            return Event.newBuilder()
                     .setType(Event.EventType.DELETE)
                     .setKv(dev.kj.rhino.api.mvccpb.KeyValue.newBuilder().setKey(current.key()).setModRevision(rev))
-                    .setPrevKv(current.toKeyValue())
-                    .build());
+                    .build();
         }
 
         @Override

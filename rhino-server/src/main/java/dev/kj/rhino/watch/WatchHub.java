@@ -86,8 +86,10 @@ public final class WatchHub implements AutoCloseable {
                     if (events == null) {
                         continue;
                     }
-                    if (!w.stream.offerEvents(w, revision.revision(), events)) {
-                        // The client is slow: replay from history instead of dropping anything.
+                    // Previous values this revision's events lack, or a slow client: replay from
+                    // history instead of sending less or dropping anything.
+                    boolean needsHistory = revision.previousOmitted() && w.prevKv;
+                    if (needsHistory || !w.stream.offerEvents(w, revision.revision(), events)) {
                         if (demoted == null) {
                             demoted = new ArrayList<>();
                         }

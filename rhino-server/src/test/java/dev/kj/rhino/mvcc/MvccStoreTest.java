@@ -178,6 +178,48 @@ class MvccStoreTest {
     }
 
     @Test
+    void aLargeDeleteRangeGivesPrevKvWatchersTheirPreviousValuesFromHistory() throws Exception {
+        int keys = KvOps.LARGE_DELETE_KEYS;
+        for (int from = 0; from < keys; from += 100) {
+            TxnRequest.Builder txn = TxnRequest.newBuilder();
+            for (int i = from; i < from + 100; i++) {
+                txn.addSuccess(RequestOp.newBuilder().setRequestPut(
+                        PutRequest.newBuilder().setKey(b(String.format("big/%05d", i))).setValue(b("v" + i))));
+            }
+            store.txn(txn.build()).join();
+        }
+        BlockingQueue<WatchResponse> withPrevious = new LinkedBlockingQueue<>();
+        BlockingQueue<WatchResponse> without = new LinkedBlockingQueue<>();
+        try (WatchStream a = store.watchHub().openStream(withPrevious::put);
+             WatchStream c = store.watchHub().openStream(without::put)) {
+            a.create(WatchCreateRequest.newBuilder().setKey(b("big/")).setRangeEnd(b("big0")).setPrevKv(true).build());
+            c.create(WatchCreateRequest.newBuilder().setKey(b("big/")).setRangeEnd(b("big0")).build());
+            assertTrue(withPrevious.poll(5, TimeUnit.SECONDS).getCreated());
+            assertTrue(without.poll(5, TimeUnit.SECONDS).getCreated());
+            long revision = store.deleteRange(DeleteRangeRequest.newBuilder().setKey(b("big/")).setRangeEnd(b("big0"))
+                    .build()).join().getHeader().getRevision();
+            int seen = 0;
+            while (seen < keys) {
+                WatchResponse r = withPrevious.poll(10, TimeUnit.SECONDS);
+                for (Event e : r.getEventsList()) {
+                    assertEquals(Event.EventType.DELETE, e.getType());
+                    assertEquals(revision, e.getKv().getModRevision());
+                    assertEquals("v" + seen, e.getPrevKv().getValue().toStringUtf8(), "previous value read back");
+                    seen++;
+                }
+            }
+            seen = 0;
+            while (seen < keys) {
+                WatchResponse r = without.poll(10, TimeUnit.SECONDS);
+                for (Event e : r.getEventsList()) {
+                    assertFalse(e.hasPrevKv());
+                    seen++;
+                }
+            }
+        }
+    }
+
+    @Test
     void restartKeepsData() {
         put("a", "1");
         long lease = store.lessor().grant(0, 100).join().getID();

@@ -1,6 +1,7 @@
 package dev.kj.rhino.backend.redis;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.kj.rhino.backend.Row;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -70,6 +71,15 @@ final class Layout {
 
     /** The order-preserving, self-delimiting encoding of a key. */
     static byte[] esc(byte[] key) {
+        int zero = 0;
+        while (zero < key.length && key[zero] != 0) {
+            zero++;
+        }
+        if (zero == key.length) {
+            byte[] out = Arrays.copyOf(key, key.length + TERMINATOR.length); // nothing to escape
+            System.arraycopy(TERMINATOR, 0, out, key.length, TERMINATOR.length);
+            return out;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(key.length + 4);
         for (byte b : key) {
             out.write(b);
@@ -130,6 +140,13 @@ final class Layout {
     }
 
     static byte[] unesc(byte[] member, int escLength) {
+        int zero = 0;
+        while (zero < escLength - 2 && member[zero] != 0) {
+            zero++;
+        }
+        if (zero == escLength - 2) {
+            return Arrays.copyOf(member, zero); // no escaped 0x00: the common case, one copy
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(escLength);
         for (int i = 0; i < escLength - 2; i++) {
             out.write(member[i]);
@@ -142,6 +159,14 @@ final class Layout {
 
     /** Decodes a hist member; a member cut after its header (keys-only reads) has an empty value. */
     static Row row(byte[] member) {
+        return row(member, false);
+    }
+
+    /**
+     * Decodes a hist member, leaving out the value when {@code keysOnly}. The value shares the
+     * member's bytes (members come fresh from a reply and nothing else holds them).
+     */
+    static Row row(byte[] member, boolean keysOnly) {
         int escLength = escLength(member);
         ByteBuffer b = ByteBuffer.wrap(member, escLength, member.length - escLength);
         long revision = b.getLong();
@@ -149,8 +174,8 @@ final class Layout {
         long create = b.getLong();
         long version = b.getLong();
         long lease = b.getLong();
-        ByteString value = member.length > escLength + ROW_HEADER
-                ? ByteString.copyFrom(member, escLength + ROW_HEADER, member.length - escLength - ROW_HEADER)
+        ByteString value = !keysOnly && member.length > escLength + ROW_HEADER
+                ? UnsafeByteOperations.unsafeWrap(member, escLength + ROW_HEADER, member.length - escLength - ROW_HEADER)
                 : ByteString.EMPTY;
         return new Row(ByteString.copyFrom(unesc(member, escLength)), revision, create, version, lease, value);
     }

@@ -31,6 +31,8 @@ import java.util.function.LongConsumer;
  * may share a store: each write transaction commits through one Lua script that first checks that
  * no other commit happened since the transaction began, so commits are serialized without locks
  * (a loser gets {@link dev.kj.rhino.backend.WriteConflictException} and the writer re-runs its batch).
+ * A commit with large DeleteRanges is one MULTI/EXEC under WATCH of the same sequence instead (see
+ * {@link RedisWriteTxn}).
  *
  * <p>Data, under the prefix (member layouts in {@link Layout}):
  * {@code rev} the revision counter; {@code seq} a counter bumped by every commit (the conflict

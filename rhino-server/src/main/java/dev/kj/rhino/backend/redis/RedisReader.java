@@ -7,6 +7,10 @@ import dev.kj.rhino.backend.ReadTxn.LeaseRow;
 import dev.kj.rhino.backend.Row;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +29,8 @@ import java.util.function.Supplier;
  */
 final class RedisReader {
     private static final int PAGE = 1_000;
+    /** Rows per page of a range scan (about 6 MiB with 1 KiB values). */
+    private static final int SCAN_PAGE = 5_000;
     private static final byte[] EMPTY = new byte[0];
 
     private final Layout layout;
@@ -55,9 +61,50 @@ final class RedisReader {
     List<Row> range(KeyRange range, long revision, long limit, boolean keysOnly) {
         List<Object> members = Script.RANGE.run(redis.get(), ScriptOutputType.MULTI,
                 new byte[][] {layout.rev, layout.live, layout.hist}, rangeArgs(range, revision, limit, keysOnly, false));
+        if (members.size() == 1 && ((byte[]) members.getFirst()).length == 0) {
+            return scan(range, revision, keysOnly);
+        }
         List<Row> rows = new ArrayList<>(members.size());
         for (Object m : members) {
             rows.add(Layout.row((byte[]) m));
+        }
+        return rows;
+    }
+
+    /**
+     * A whole range read as every row of its keys in hist, in pages of native ZRANGEBYLEX: within a
+     * key rows ascend by revision, so the last one at or below {@code revision} is the key's state.
+     * Rows at or below a committed revision never change, so pages read at different moments still
+     * make one consistent answer.
+     */
+    private List<Row> scan(KeyRange range, long revision, boolean keysOnly) {
+        byte[] min = Layout.concat(ascii("["), Layout.esc(range.start()));
+        byte[] max = range.isUnbounded() ? ascii("+") : Layout.concat(ascii("("), Layout.esc(range.end()));
+        List<Row> rows = new ArrayList<>();
+        Row newest = null;
+        while (true) {
+            List<byte[]> page = redis.get().dispatch(CommandType.ZRANGEBYLEX, new ValueListOutput<>(ByteArrayCodec.INSTANCE),
+                    new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(layout.hist).add(min).add(max)
+                            .add("LIMIT").add(0).add(SCAN_PAGE));
+            for (byte[] member : page) {
+                Row row = Layout.row(member, keysOnly);
+                if (newest != null && !newest.key().equals(row.key())) {
+                    if (!newest.isTombstone()) {
+                        rows.add(newest);
+                    }
+                    newest = null;
+                }
+                if (row.modRevision() <= revision) {
+                    newest = row;
+                }
+            }
+            if (page.size() < SCAN_PAGE) {
+                break;
+            }
+            min = Layout.concat(ascii("("), page.getLast());
+        }
+        if (newest != null && !newest.isTombstone()) {
+            rows.add(newest);
         }
         return rows;
     }

@@ -10,9 +10,15 @@ import dev.kj.rhino.backend.WriteConflictException;
 import dev.kj.rhino.backend.WriteTxn;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -31,7 +37,9 @@ import java.util.function.Consumer;
  * in one script that applies them only if no other commit happened since {@link #begin} (the
  * commit sequence it read is unchanged), else writes nothing and we throw
  * {@link WriteConflictException}. The sequence, not the revision, is compared because lease,
- * meta and compaction commits change state without a new revision.
+ * meta and compaction commits change state without a new revision. DeleteRanges of
+ * {@link #BULK_DELETES} keys or more in all make the commit one MULTI/EXEC of native bulk
+ * commands instead, guarded by WATCH of the same sequence ({@link #commitInBulk()}).
  *
  * <p>Commit ops (arguments after the op letter): P put (esc key, key, hist member, log member,
  * lease), D delete (esc key, key, tombstone member, log member), R revision, M meta (name, value),
@@ -40,6 +48,11 @@ import java.util.function.Consumer;
  * tombstone (hist member, log member).
  */
 final class RedisWriteTxn implements WriteTxn {
+    /** DeleteRange keys in one commit from which it goes through {@link #commitInBulk()}. */
+    static final int BULK_DELETES = 1_000;
+    /** Members per ZADD in a bulk commit: big enough to amortize a round trip, small enough to stream. */
+    private static final int BULK_CHUNK = 10_000;
+    private static final byte[] ZERO_SCORE = {'0'};
     private static final Comparator<ByteString> KEY_ORDER = ByteString.unsignedLexicographicalComparator();
 
     private final RedisReader reader;
@@ -52,7 +65,9 @@ final class RedisWriteTxn implements WriteTxn {
     private boolean revisionDirty;
     private boolean done;
 
-    private final List<byte[]> ops = new ArrayList<>();
+    /** Buffered commit ops in order: script ops, interleaved with DeleteRanges kept apart. */
+    private final List<Segment> segments = new ArrayList<>();
+    private int rangeDeletes;
     /** Buffered rows per key, oldest first. */
     private final NavigableMap<ByteString, List<Row>> buffered = new TreeMap<>(KEY_ORDER);
     /** Buffered rows in write order. */
@@ -298,12 +313,12 @@ final class RedisWriteTxn implements WriteTxn {
         ensureOpen();
         byte[] key = row.key().toByteArray();
         int sub = nextSub(row.modRevision());
-        ops.add(ascii("P"));
-        ops.add(Layout.esc(key));
-        ops.add(key);
-        ops.add(Layout.histMember(row, sub));
-        ops.add(Layout.logMember(row.modRevision(), sub, key));
-        ops.add(Layout.be8(row.lease()));
+        ops().add(ascii("P"));
+        ops().add(Layout.esc(key));
+        ops().add(key);
+        ops().add(Layout.histMember(row, sub));
+        ops().add(Layout.logMember(row.modRevision(), sub, key));
+        ops().add(Layout.be8(row.lease()));
         buffer(row);
     }
 
@@ -313,12 +328,38 @@ final class RedisWriteTxn implements WriteTxn {
         byte[] raw = key.toByteArray();
         int sub = nextSub(atRevision);
         Row tombstone = new Row(key, atRevision, 0, 0, 0, ByteString.EMPTY);
-        ops.add(ascii("D"));
-        ops.add(Layout.esc(raw));
-        ops.add(raw);
-        ops.add(Layout.histMember(tombstone, sub));
-        ops.add(Layout.logMember(atRevision, sub, raw));
+        ops().add(ascii("D"));
+        ops().add(Layout.esc(raw));
+        ops().add(raw);
+        ops().add(Layout.histMember(tombstone, sub));
+        ops().add(Layout.logMember(atRevision, sub, raw));
         buffer(tombstone);
+    }
+
+    /**
+     * Keeps a DeleteRange's tombstones together (and the range itself) so a large one can commit
+     * with a few native bulk commands instead of per-key work in the commit script.
+     */
+    @Override
+    public void deleteRange(KeyRange range, List<Row> current, long atRevision) {
+        ensureOpen();
+        if (range.isSingleKey()) {
+            for (Row row : current) {
+                delete(row.key(), atRevision);
+            }
+            return;
+        }
+        List<Tombstone> tombstones = new ArrayList<>(current.size());
+        for (Row row : current) {
+            byte[] raw = row.key().toByteArray();
+            int sub = nextSub(atRevision);
+            Row tombstone = new Row(row.key(), atRevision, 0, 0, 0, ByteString.EMPTY);
+            tombstones.add(new Tombstone(raw, Layout.histMember(tombstone, sub), Layout.logMember(atRevision, sub, raw),
+                    row.lease()));
+            buffer(tombstone);
+        }
+        segments.add(new RangeDelete(range, tombstones));
+        rangeDeletes += tombstones.size();
     }
 
     @Override
@@ -337,45 +378,45 @@ final class RedisWriteTxn implements WriteTxn {
     @Override
     public void setMeta(String name, long value) {
         ensureOpen();
-        ops.add(ascii("M"));
-        ops.add(name.getBytes(StandardCharsets.UTF_8));
-        ops.add(ascii(Long.toString(value)));
+        ops().add(ascii("M"));
+        ops().add(name.getBytes(StandardCharsets.UTF_8));
+        ops().add(ascii(Long.toString(value)));
         meta.put(name, value);
     }
 
     @Override
     public void putLease(LeaseRow lease) {
         ensureOpen();
-        ops.add(ascii("L"));
-        ops.add(ascii(Long.toString(lease.id())));
-        ops.add(RedisReader.leaseValue(lease));
+        ops().add(ascii("L"));
+        ops().add(ascii(Long.toString(lease.id())));
+        ops().add(RedisReader.leaseValue(lease));
         leases.put(lease.id(), lease);
     }
 
     @Override
     public void deleteLease(long id) {
         ensureOpen();
-        ops.add(ascii("l"));
-        ops.add(ascii(Long.toString(id)));
+        ops().add(ascii("l"));
+        ops().add(ascii(Long.toString(id)));
         leases.put(id, null);
     }
 
     @Override
     public void putRecord(String bucket, String name, byte[] value) {
         ensureOpen();
-        ops.add(ascii("S"));
-        ops.add(bucket.getBytes(StandardCharsets.UTF_8));
-        ops.add(name.getBytes(StandardCharsets.UTF_8));
-        ops.add(value.clone());
+        ops().add(ascii("S"));
+        ops().add(bucket.getBytes(StandardCharsets.UTF_8));
+        ops().add(name.getBytes(StandardCharsets.UTF_8));
+        ops().add(value.clone());
         records.computeIfAbsent(bucket, b -> new HashMap<>()).put(name, value.clone());
     }
 
     @Override
     public void deleteRecord(String bucket, String name) {
         ensureOpen();
-        ops.add(ascii("s"));
-        ops.add(bucket.getBytes(StandardCharsets.UTF_8));
-        ops.add(name.getBytes(StandardCharsets.UTF_8));
+        ops().add(ascii("s"));
+        ops().add(bucket.getBytes(StandardCharsets.UTF_8));
+        ops().add(name.getBytes(StandardCharsets.UTF_8));
         records.computeIfAbsent(bucket, b -> new HashMap<>()).put(name, null);
     }
 
@@ -392,14 +433,14 @@ final class RedisWriteTxn implements WriteTxn {
             byte[] key = (byte[]) plan.get(i);
             byte[] revision8 = (byte[]) plan.get(i + 1);
             byte[] tombstone = (byte[]) plan.get(i + 2);
-            ops.add(ascii("K"));
-            ops.add(Layout.esc(key));
-            ops.add(key);
-            ops.add(revision8);
+            ops().add(ascii("K"));
+            ops().add(Layout.esc(key));
+            ops().add(key);
+            ops().add(revision8);
             if (tombstone.length > 0) {
-                ops.add(ascii("T"));
-                ops.add(tombstone);
-                ops.add(Layout.concat(Layout.idOf(tombstone), key));
+                ops().add(ascii("T"));
+                ops().add(tombstone);
+                ops().add(Layout.concat(Layout.idOf(tombstone), key));
             }
         }
         return (Long) plan.getFirst();
@@ -409,43 +450,179 @@ final class RedisWriteTxn implements WriteTxn {
     public void commit() {
         ensureOpen();
         done = true;
-        if (ops.isEmpty() && !revisionDirty) {
+        if (segments.isEmpty() && !revisionDirty) {
             return;
         }
-        List<byte[]> args = new ArrayList<>(ops.size() + 4);
-        args.add(baseSeq);
-        args.add(reader.layout().prefix.getBytes(StandardCharsets.UTF_8));
-        args.addAll(ops);
-        if (revisionDirty) {
-            args.add(ascii("R"));
-            args.add(ascii(Long.toString(revision)));
-        }
-        Layout l = reader.layout();
-        Long applied;
         try {
-            applied = Script.COMMIT.run(redis, ScriptOutputType.INTEGER,
-                    new byte[][] {l.seq, l.rev, l.meta, l.hist, l.log, l.live, l.leaseKeys, l.leases, l.events, l.buckets},
-                    args.toArray(new byte[0][]));
+            if (rangeDeletes < BULK_DELETES) {
+                commitInOneScript();
+            } else {
+                commitInBulk();
+            }
         } catch (RedisException e) {
             throw new IllegalStateException("redis commit of revision " + revision
                     + " failed (it may or may not have been applied): " + e.getMessage(), e);
         }
-        if (applied == 0) {
-            throw new WriteConflictException("another rhino process committed since revision " + base);
-        }
         durability.afterCommit(redis);
+    }
+
+    private byte[][] commitKeys() {
+        Layout l = reader.layout();
+        return new byte[][] {l.seq, l.rev, l.meta, l.hist, l.log, l.live, l.leaseKeys, l.leases, l.events, l.buckets};
+    }
+
+    private List<byte[]> revisionOp() {
+        return revisionDirty ? List.of(ascii("R"), ascii(Long.toString(revision))) : List.of();
+    }
+
+    /** The common path: every op, DeleteRanges as per-key deletes, in one script that checks the sequence. */
+    private void commitInOneScript() {
+        List<byte[]> args = new ArrayList<>();
+        args.add(baseSeq);
+        args.add(reader.layout().prefix.getBytes(StandardCharsets.UTF_8));
+        for (Segment segment : segments) {
+            switch (segment) {
+                case ScriptOps ops -> args.addAll(ops.args());
+                case RangeDelete delete -> {
+                    for (Tombstone t : delete.tombstones()) {
+                        args.add(ascii("D"));
+                        args.add(Layout.esc(t.key()));
+                        args.add(t.key());
+                        args.add(t.histMember());
+                        args.add(t.logMember());
+                    }
+                }
+            }
+        }
+        args.addAll(revisionOp());
+        Long applied = Script.COMMIT.run(redis, ScriptOutputType.INTEGER, commitKeys(), args.toArray(new byte[0][]));
+        if (applied == 0) {
+            throw conflict();
+        }
+    }
+
+    /**
+     * Large DeleteRanges: one MULTI/EXEC under WATCH of the sequence, so the whole commit is still
+     * atomic for readers and other processes, and all or nothing in the append-only file. Each
+     * DeleteRange is ZREMRANGEBYLEX on the live set plus ZADDs of its tombstones in chunks; the ops
+     * around it go through the commit script (told not to check the sequence: WATCH does, and EXEC
+     * runs nothing if the sequence changed). EVAL, not EVALSHA: a missing script would fail inside
+     * EXEC while the other commands still apply.
+     */
+    private void commitInBulk() {
+        Layout l = reader.layout();
+        redis.watch(l.seq);
+        if (!Arrays.equals(redis.get(l.seq), baseSeq)) {
+            redis.unwatch();
+            throw conflict();
+        }
+        byte[] prefix = l.prefix.getBytes(StandardCharsets.UTF_8);
+        redis.multi();
+        TransactionResult result;
+        try {
+            for (Segment segment : segments) {
+                switch (segment) {
+                    case ScriptOps ops -> evalCommit(prefix, ops.args());
+                    case RangeDelete delete -> queueBulkDelete(l, delete);
+                }
+            }
+            evalCommit(prefix, revisionOp()); // also bumps the sequence
+            result = redis.exec();
+        } catch (RuntimeException e) {
+            discardQuietly();
+            throw e;
+        }
+        if (result.wasDiscarded()) {
+            throw conflict();
+        }
+        for (Object reply : result) {
+            if (reply instanceof Exception e) {
+                throw new IllegalStateException("redis commit of revision " + revision
+                        + " failed part way (a command inside MULTI/EXEC): " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void evalCommit(byte[] prefix, List<byte[]> ops) {
+        List<byte[]> args = new ArrayList<>(ops.size() + 2);
+        args.add(new byte[0]);
+        args.add(prefix);
+        args.addAll(ops);
+        redis.eval(Script.COMMIT.text(), ScriptOutputType.INTEGER, commitKeys(), args.toArray(new byte[0][]));
+    }
+
+    private void queueBulkDelete(Layout l, RangeDelete delete) {
+        KeyRange range = delete.range();
+        byte[] max = range.isUnbounded() ? ascii("+") : Layout.concat(ascii("("), range.end());
+        redis.dispatch(CommandType.ZREMRANGEBYLEX, new IntegerOutput<>(ByteArrayCodec.INSTANCE),
+                new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(l.live)
+                        .add(Layout.concat(ascii("["), range.start())).add(max));
+        List<Tombstone> all = delete.tombstones();
+        for (int from = 0; from < all.size(); from += BULK_CHUNK) {
+            List<Tombstone> chunk = all.subList(from, Math.min(all.size(), from + BULK_CHUNK));
+            // raw args: Lettuce would format each 0.0 score anew
+            CommandArgs<byte[], byte[]> hist = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(l.hist);
+            CommandArgs<byte[], byte[]> log = new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(l.log);
+            List<byte[]> leased = new ArrayList<>();
+            for (Tombstone t : chunk) {
+                hist.add(ZERO_SCORE).add(t.histMember());
+                log.add(ZERO_SCORE).add(t.logMember());
+                if (t.lease() != 0) {
+                    leased.add(Layout.concat(Layout.be8(t.lease()), t.key()));
+                }
+            }
+            redis.dispatch(CommandType.ZADD, new IntegerOutput<>(ByteArrayCodec.INSTANCE), hist);
+            redis.dispatch(CommandType.ZADD, new IntegerOutput<>(ByteArrayCodec.INSTANCE), log);
+            if (!leased.isEmpty()) {
+                redis.zrem(l.leaseKeys, leased.toArray(new byte[0][]));
+            }
+        }
+    }
+
+    private void discardQuietly() {
+        try {
+            redis.discard();
+        } catch (RuntimeException ignored) {
+            // the connection broke: the server dropped the transaction with it
+        }
+    }
+
+    private WriteConflictException conflict() {
+        return new WriteConflictException("another rhino process committed since revision " + base);
     }
 
     @Override
     public void rollback() {
         done = true;
-        ops.clear();
+        segments.clear();
+        rangeDeletes = 0;
     }
 
     @Override
     public void close() {
         done = true;
     }
+
+    /** The script ops being appended to: the last segment, or a new one after a DeleteRange. */
+    private List<byte[]> ops() {
+        if (!segments.isEmpty() && segments.getLast() instanceof ScriptOps last) {
+            return last.args();
+        }
+        ScriptOps next = new ScriptOps(new ArrayList<>());
+        segments.add(next);
+        return next.args();
+    }
+
+    private sealed interface Segment permits ScriptOps, RangeDelete {}
+
+    /** Ops for the commit script (see the class comment). */
+    private record ScriptOps(List<byte[]> args) implements Segment {}
+
+    /** Every live key of {@code range} deleted at one revision; {@code tombstones} in key order. */
+    private record RangeDelete(KeyRange range, List<Tombstone> tombstones) implements Segment {}
+
+    /** One deleted key: its raw key, tombstone row, log entry and the lease it was attached to (0: none). */
+    private record Tombstone(byte[] key, byte[] histMember, byte[] logMember, long lease) {}
 
     private void ensureOpen() {
         if (done) {

@@ -42,6 +42,10 @@ enum Script {
         }
     }
 
+    String text() {
+        return text;
+    }
+
     <T> T run(RedisCommands<byte[], byte[]> redis, ScriptOutputType type, byte[][] keys, byte[]... args) {
         try {
             return redis.evalsha(sha, type, keys, args);

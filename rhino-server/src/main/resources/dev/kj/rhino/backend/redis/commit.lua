@@ -1,8 +1,9 @@
 -- Applies a write transaction atomically if no other commit happened since it began.
 -- KEYS: seq, rev, meta, hist, log, live, leasekeys, lease, events, buckets.
 -- ARGV: the commit sequence the transaction began at, the key prefix, then ops (see RedisWriteTxn).
+-- An empty sequence skips the check: the caller runs this inside MULTI/EXEC under WATCH of it.
 -- Returns 1, or 0 (nothing written) when another commit came first.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local ZERO8 = string.rep('\0', 8)
 local MAX8 = '\127\255\255\255\255\255\255\255'
 -- the key's newest row, if the key exists

@@ -1,11 +1,13 @@
 -- Live keys of a range as of a revision, ascending; their hist members (cut after the row header
 -- when keys only), or their number. Runs as one script, so the live set and the counter agree.
+-- Or {''}: the caller should scan the range's rows in hist itself (see below).
 -- KEYS: rev, live, hist.
 -- ARGV: revision, be8(revision + 1), mode (s = single key, r = [start, end), u = [start, +inf)),
 --       start, end, limit (0 = none), keys only (1/0), count only (1/0).
 local atRev, atNext, mode, startKey, endKey = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local limit, keysOnly, countOnly = tonumber(ARGV[6]), ARGV[7] == '1', ARGV[8] == '1'
 local ZERO8 = string.rep('\0', 8)
+local SCAN_MIN_ROWS = 2000
 local function esc(k) return (string.gsub(k, '%z', '\0\255')) .. '\0\1' end
 -- the newest row of escaped key ek at or below the revision
 local function newest(ek)
@@ -17,6 +19,17 @@ local function add(m, ek)
   n = n + 1
   if not countOnly then
     if keysOnly then out[#out + 1] = string.sub(m, 1, #ek + 36) else out[#out + 1] = m end
+  end
+end
+
+-- A whole range (no limit) whose history is shallow: one lookup per key costs far more than
+-- reading every row of the range, so the caller does that instead, natively and in pages.
+if limit == 0 and not countOnly and mode ~= 's' then
+  local upper, maxLex = '+', '+'
+  if mode == 'r' then upper, maxLex = '(' .. esc(endKey), '(' .. endKey end
+  local rows = redis.call('ZLEXCOUNT', KEYS[3], '[' .. esc(startKey), upper)
+  if rows >= SCAN_MIN_ROWS and rows <= 2 * redis.call('ZLEXCOUNT', KEYS[2], '[' .. startKey, maxLex) then
+    return {''}
   end
 end
 
