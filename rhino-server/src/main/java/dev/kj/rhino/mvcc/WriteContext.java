@@ -1,8 +1,10 @@
 package dev.kj.rhino.mvcc;
 
 import com.google.protobuf.ByteString;
+import dev.kj.rhino.backend.KeyRange;
 import dev.kj.rhino.backend.Row;
 import dev.kj.rhino.backend.WriteTxn;
+import java.util.List;
 
 /** What a {@link WriteOp} may do: read and write through the transaction, allocating one revision. */
 public interface WriteContext {
@@ -29,7 +31,7 @@ public interface WriteContext {
      * op just read, with values or keys only). Publishes a DELETE event per key, with the previous
      * KV when {@code withValues}, else without (watchers that want it read it from history).
      */
-    void deleteRange(dev.kj.rhino.backend.KeyRange range, java.util.List<Row> current, boolean withValues);
+    void deleteRange(KeyRange range, List<Row> current, boolean withValues);
 
     /** Runs after the batch commits (e.g. to update in-memory lease state). */
     void afterCommit(Runnable action);

@@ -2,7 +2,9 @@ package dev.kj.rhino.mvcc;
 
 import com.google.protobuf.ByteString;
 import dev.kj.rhino.api.mvccpb.Event;
+import dev.kj.rhino.api.mvccpb.KeyValue;
 import dev.kj.rhino.backend.Backend;
+import dev.kj.rhino.backend.KeyRange;
 import dev.kj.rhino.backend.Row;
 import dev.kj.rhino.backend.WriteConflictException;
 import dev.kj.rhino.backend.WriteTxn;
@@ -327,7 +329,7 @@ final class Writer implements AutoCloseable {
         @Override
         public Row put(ByteString key, ByteString value, long lease) {
             long rev = writeRevision();
-            List<Row> existing = txn.range(dev.kj.rhino.backend.KeyRange.single(key.toByteArray()), rev, 1, false);
+            List<Row> existing = txn.range(KeyRange.single(key.toByteArray()), rev, 1, false);
             Row previous = existing.isEmpty() ? null : existing.getFirst();
             long createRevision = previous == null ? rev : previous.createRevision();
             long version = previous == null ? 1 : previous.version() + 1;
@@ -349,7 +351,7 @@ final class Writer implements AutoCloseable {
         }
 
         @Override
-        public void deleteRange(dev.kj.rhino.backend.KeyRange range, List<Row> current, boolean withValues) {
+        public void deleteRange(KeyRange range, List<Row> current, boolean withValues) {
             if (current.isEmpty()) {
                 return;
             }
@@ -368,7 +370,7 @@ final class Writer implements AutoCloseable {
         private static Event deletedWithoutPrevious(Row current, long rev) {
             return Event.newBuilder()
                     .setType(Event.EventType.DELETE)
-                    .setKv(dev.kj.rhino.api.mvccpb.KeyValue.newBuilder().setKey(current.key()).setModRevision(rev))
+                    .setKv(KeyValue.newBuilder().setKey(current.key()).setModRevision(rev))
                     .build();
         }
 
