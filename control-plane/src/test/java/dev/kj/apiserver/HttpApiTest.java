@@ -186,6 +186,102 @@ class HttpApiTest {
         assertEquals(401, denied.statusCode());
     }
 
+    private static final String KUBECTL_GET_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,"
+            + "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+    @Test
+    void tablesForGetListAndWatch() throws Exception {
+        assertEquals(201, admin.send(post("/api/v1/namespaces/default/configmaps",
+                "{\"metadata\":{\"name\":\"tabled\",\"labels\":{\"t\":\"1\"}},\"data\":{\"a\":\"1\",\"b\":\"2\"}}"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> list = admin.send(accept("/api/v1/namespaces/default/configmaps?labelSelector=t%3D1",
+                KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, list.statusCode());
+        JsonNode table = JSON.readTree(list.body());
+        assertEquals("Table", table.path("kind").asText());
+        assertEquals("meta.k8s.io/v1", table.path("apiVersion").asText());
+        assertTrue(table.path("metadata").path("resourceVersion").asLong() > 0);
+        assertEquals(List.of("Name/string/name/0", "Data/integer//0", "Age/string//0"), columns(table));
+        JsonNode row = table.path("rows").get(0);
+        assertEquals(1, table.path("rows").size());
+        assertEquals("tabled", row.path("cells").get(0).asText());
+        assertEquals(2, row.path("cells").get(1).asInt());
+        assertTrue(row.path("cells").get(2).asText().matches("\\d+s"), row.toString());
+        assertEquals("PartialObjectMetadata", row.path("object").path("kind").asText());
+        assertEquals("meta.k8s.io/v1", row.path("object").path("apiVersion").asText());
+        assertEquals("1", row.path("object").path("metadata").path("labels").path("t").asText());
+        assertTrue(row.path("object").path("data").isMissingNode());
+
+        // v1beta1 first, the full object, a single get
+        JsonNode one = JSON.readTree(admin.send(accept("/api/v1/namespaces/default/configmaps/tabled?includeObject=Object",
+                "application/json;as=Table;v=v1beta1;g=meta.k8s.io"), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals("meta.k8s.io/v1beta1", one.path("apiVersion").asText());
+        assertEquals("ConfigMap", one.path("rows").get(0).path("object").path("kind").asText());
+        assertEquals("2", one.path("rows").get(0).path("object").path("data").path("b").asText());
+        JsonNode none = JSON.readTree(admin.send(accept("/api/v1/namespaces/default/configmaps/tabled?includeObject=None",
+                KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofString()).body());
+        assertTrue(none.path("rows").get(0).path("object").isMissingNode());
+
+        // a kind without a printer: upstream's default convertor
+        JsonNode limits = JSON.readTree(admin.send(accept("/api/v1/limitranges", KUBECTL_GET_ACCEPT),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(List.of("Name/string/name/0", "Created At/date//0"), columns(limits));
+
+        // deployments: wide columns have priority 1, the selector printed as labels.Selector
+        assertEquals(201, admin.send(post("/apis/apps/v1/namespaces/default/deployments", """
+                {"metadata":{"name":"tabled"},"spec":{"replicas":3,"selector":{"matchLabels":{"b":"2","a":"1"}},
+                 "template":{"metadata":{"labels":{"a":"1","b":"2"}},"spec":{"containers":[
+                   {"name":"one","image":"nginx"},{"name":"two","image":"busybox"}]}}}}"""),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        JsonNode deployment = JSON.readTree(admin.send(accept("/apis/apps/v1/namespaces/default/deployments/tabled",
+                KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(List.of("Name/string/name/0", "Ready/string//0", "Up-to-date/string//0", "Available/string//0",
+                "Age/string//0", "Containers/string//1", "Images/string//1", "Selector/string//1"), columns(deployment));
+        JsonNode cells = deployment.path("rows").get(0).path("cells");
+        assertEquals("0/3", cells.get(1).asText());
+        assertEquals(0, cells.get(2).asInt());
+        assertEquals("one,two", cells.get(5).asText());
+        assertEquals("nginx,busybox", cells.get(6).asText());
+        assertEquals("a=1,b=2", cells.get(7).asText());
+
+        // a Table can't answer a create: plain JSON when the client allows it, else 406
+        HttpResponse<String> created = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))
+                .header("Content-Type", "application/json").header("Accept", KUBECTL_GET_ACCEPT)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"name\":\"plain\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode());
+        assertEquals("ConfigMap", JSON.readTree(created.body()).path("kind").asText());
+        HttpResponse<String> refused = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))
+                .header("Content-Type", "application/json").header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"name\":\"refused\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(406, refused.statusCode());
+        assertEquals("NotAcceptable", JSON.readTree(refused.body()).path("reason").asText());
+
+        // watch: each event's object is a one-row Table
+        HttpResponse<InputStream> watch = admin.send(accept("/api/v1/namespaces/default/configmaps?watch=true"
+                + "&labelSelector=t%3D1&timeoutSeconds=5", KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(watch.body(), StandardCharsets.UTF_8))) {
+            JsonNode event = JSON.readTree(lines.readLine());
+            assertEquals("ADDED", event.path("type").asText());
+            assertEquals("Table", event.path("object").path("kind").asText());
+            assertEquals("tabled", event.path("object").path("rows").get(0).path("cells").get(0).asText());
+        }
+    }
+
+    private static List<String> columns(JsonNode table) {
+        List<String> columns = new java.util.ArrayList<>();
+        for (JsonNode c : table.path("columnDefinitions")) {
+            columns.add(c.path("name").asText() + "/" + c.path("type").asText() + "/" + c.path("format").asText()
+                    + "/" + c.path("priority").asInt());
+        }
+        return columns;
+    }
+
+    private HttpRequest accept(String path, String accept) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).timeout(Duration.ofSeconds(30)).build();
+    }
+
     private HttpRequest get(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build();
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.printers.Tables;
 import dev.kj.apiserver.protobuf.ProtobufBodies;
 import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.GenericStore;
@@ -18,6 +19,7 @@ import dev.kj.apiserver.selection.FieldSelector;
 import dev.kj.apiserver.selection.LabelSelector;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,7 @@ public final class ApiRouter {
     private final ScheduledExecutorService timers;
     private final Supplier<String> serverAddress;
     private final ProtobufBodies protobuf;
+    private final Tables tables;
     /**
      * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
      * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
@@ -62,6 +65,7 @@ public final class ApiRouter {
         this.timers = timers;
         this.serverAddress = serverAddress;
         this.protobuf = new ProtobufBodies(json);
+        this.tables = new Tables(json);
     }
 
     public ApiResponse handle(ApiRequest request) {
@@ -165,6 +169,12 @@ public final class ApiRouter {
         }
         GenericStore store = stores.get(resource);
         boolean dryRun = dryRun(request);
+        // only get, list and watch of the resource itself render as Tables, as upstream
+        boolean readsResource = tail.size() < 3 && (request.method().equals("GET") || request.method().equals("HEAD"));
+        Optional<String> tableVersion = tableVersion(request, readsResource);
+        if (tableVersion.isPresent()) {
+            return table(request, resource, store, namespace, name, tableVersion.get());
+        }
         if (tail.size() == 3 && tail.get(2).equals("scale") && resource.scaleSubresource()) {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
@@ -238,7 +248,73 @@ public final class ApiRouter {
         };
     }
 
+    /** get, list or watch answered as meta.k8s.io Tables. */
+    private ApiResponse table(ApiRequest request, ResourceDescription resource, GenericStore store, String namespace,
+                              String name, String version) {
+        Tables.Include include = Tables.Include.parse(request.param("includeObject", ""));
+        if (include == null) {
+            throw StatusException.badRequest("includeObject: Unsupported value: \"" + request.param("includeObject", "")
+                    + "\": supported values: \"None\", \"Metadata\", \"Object\"");
+        }
+        if (name != null) {
+            allow(resource, Verb.GET, "get");
+            return ok(tables.table(resource.printer(), store.get(namespace, name), include, version, Instant.now()));
+        }
+        ListOptions options = listOptions(request, store);
+        if (isTrue(request.param("watch", "false"))) {
+            allow(resource, Verb.WATCH, "watch");
+            // each event's object becomes a one-row Table; ERROR events keep their Status
+            return watch(request, store, namespace, options, event -> {
+                if (!event.path("type").asText().equals("ERROR")) {
+                    event.set("object", tables.table(resource.printer(), event.path("object"), include, version, Instant.now()));
+                }
+                return event;
+            });
+        }
+        allow(resource, Verb.LIST, "list");
+        return ok(tables.table(resource.printer(), store.list(namespace, options), include, version, Instant.now()));
+    }
+
+    /**
+     * The Table version (v1 or v1beta1) when the first Accept entry this endpoint can serve asks for
+     * {@code as=Table;g=meta.k8s.io}; empty for plain objects. Entries asking for another
+     * transformation, or a Table where none can be made, are skipped as upstream's negotiation does,
+     * and 406 when nothing is left.
+     */
+    private static Optional<String> tableVersion(ApiRequest request, boolean tableAllowed) {
+        String accept = request.header("accept").trim();
+        if (accept.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String range : accept.split(",")) {
+            String[] parts = range.split(";");
+            Map<String, String> params = new java.util.HashMap<>();
+            for (int i = 1; i < parts.length; i++) {
+                String[] kv = parts[i].split("=", 2);
+                if (kv.length == 2) {
+                    params.put(kv[0].trim(), kv[1].trim());
+                }
+            }
+            if (!params.containsKey("as")) {
+                return Optional.empty();
+            }
+            String type = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
+            String version = params.getOrDefault("v", "");
+            if (tableAllowed && params.get("as").equals("Table") && "meta.k8s.io".equals(params.get("g"))
+                    && (version.equals("v1") || version.equals("v1beta1"))
+                    && (type.equals(JSON_TYPE) || type.equals(YAML_TYPE))) {
+                return Optional.of(version);
+            }
+        }
+        throw StatusException.notAcceptable("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
+    }
+
     private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options) {
+        return watch(request, store, namespace, options, event -> event);
+    }
+
+    private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options,
+                              java.util.function.UnaryOperator<ObjectNode> transform) {
         long timeout = parseLong(request.param("timeoutSeconds", ""), DEFAULT_WATCH_SECONDS);
         return new ApiResponse.Stream(JSON_TYPE, sink -> {
             AtomicBoolean ended = new AtomicBoolean();
@@ -246,7 +322,7 @@ public final class ApiRouter {
                 if (ended.get()) {
                     return;
                 }
-                sink.send(line(event.toJson()));
+                sink.send(line(transform.apply(event.toJson())));
                 if (event instanceof WatchEvent.Error && ended.compareAndSet(false, true)) {
                     sink.end();
                 }

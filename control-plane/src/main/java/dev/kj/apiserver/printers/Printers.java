@@ -1,0 +1,323 @@
+package dev.kj.apiserver.printers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Per-kind printers with the columns and cells of upstream's server-side printers
+ * (pkg/printers/internalversion), one small function per kind.
+ */
+public final class Printers {
+    private Printers() {
+    }
+
+    private static final Column CONTAINERS = Column.wide("Containers", "string", "Names of each container in the template.");
+    private static final Column IMAGES = Column.wide("Images", "string", "Images referenced by each container in the template.");
+    private static final Column SELECTOR = Column.wide("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.");
+
+    public static final Printer NAMESPACE = new Printer(
+            List.of(Column.objectName(), Column.of("Status", "string", "The status of the namespace"), Column.age()),
+            (o, now) -> List.of(name(o), o.path("status").path("phase").asText(""), age(o, now)));
+
+    public static final Printer CONFIG_MAP = new Printer(
+            List.of(Column.objectName(), Column.of("Data", "integer", "Number of data in configmap"), Column.age()),
+            (o, now) -> List.of(name(o), o.path("data").size() + o.path("binaryData").size(), age(o, now)));
+
+    public static final Printer SECRET = new Printer(
+            List.of(Column.objectName(), Column.of("Type", "string", "The type of secret"),
+                    Column.of("Data", "integer", "Number of data in secret"), Column.age()),
+            (o, now) -> List.of(name(o), o.path("type").asText(""), o.path("data").size(), age(o, now)));
+
+    public static final Printer SERVICE_ACCOUNT = new Printer(
+            List.of(Column.objectName(), Column.of("Secrets", "integer", "Secrets is the list of secrets allowed to be used by pods running using this ServiceAccount. More info: https://kubernetes.io/docs/concepts/configuration/secret"), Column.age()),
+            (o, now) -> List.of(name(o), o.path("secrets").size(), age(o, now)));
+
+    public static final Printer DEPLOYMENT = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Ready", "string", "Number of the pod with ready state"),
+                    Column.of("Up-to-date", "string", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+                    Column.of("Available", "string", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+                    Column.age(), CONTAINERS, IMAGES, SELECTOR),
+            (o, now) -> {
+                JsonNode status = o.path("status");
+                return List.of(name(o),
+                        status.path("readyReplicas").asLong() + "/" + o.path("spec").path("replicas").asLong(),
+                        status.path("updatedReplicas").asLong(), status.path("availableReplicas").asLong(),
+                        age(o, now), containers(o.path("spec").path("template")), images(o.path("spec").path("template")),
+                        selector(o.path("spec").path("selector")));
+            });
+
+    public static final Printer REPLICA_SET = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Desired", "integer", "Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset"),
+                    Column.of("Current", "integer", "Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset"),
+                    Column.of("Ready", "integer", "The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition."),
+                    Column.age(), CONTAINERS, IMAGES, SELECTOR),
+            (o, now) -> List.of(name(o), o.path("spec").path("replicas").asLong(), o.path("status").path("replicas").asLong(),
+                    o.path("status").path("readyReplicas").asLong(), age(o, now), containers(o.path("spec").path("template")),
+                    images(o.path("spec").path("template")), selector(o.path("spec").path("selector"))));
+
+    /** Replication controllers print as replica sets, their selector being a plain map. */
+    public static final Printer REPLICATION_CONTROLLER = new Printer(REPLICA_SET.columns(),
+            (o, now) -> List.of(name(o), o.path("spec").path("replicas").asLong(), o.path("status").path("replicas").asLong(),
+                    o.path("status").path("readyReplicas").asLong(), age(o, now), containers(o.path("spec").path("template")),
+                    images(o.path("spec").path("template")), labels(o.path("spec").path("selector"), "<none>")));
+
+    public static final Printer STATEFUL_SET = new Printer(
+            List.of(Column.objectName(), Column.of("Ready", "string", "Number of the pod with ready state"), Column.age(),
+                    CONTAINERS, IMAGES),
+            (o, now) -> List.of(name(o),
+                    o.path("status").path("readyReplicas").asLong() + "/" + o.path("spec").path("replicas").asLong(),
+                    age(o, now), containers(o.path("spec").path("template")), images(o.path("spec").path("template"))));
+
+    public static final Printer DAEMON_SET = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Desired", "integer", "The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/"),
+                    Column.of("Current", "integer", "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/"),
+                    Column.of("Ready", "integer", "numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition."),
+                    Column.of("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
+                    Column.of("Available", "integer", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)"),
+                    Column.of("Node Selector", "string", "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/"),
+                    Column.age(), CONTAINERS, IMAGES, SELECTOR),
+            (o, now) -> {
+                JsonNode status = o.path("status");
+                return List.of(name(o), status.path("desiredNumberScheduled").asLong(),
+                        status.path("currentNumberScheduled").asLong(), status.path("numberReady").asLong(),
+                        status.path("updatedNumberScheduled").asLong(), status.path("numberAvailable").asLong(),
+                        labels(o.path("spec").path("template").path("spec").path("nodeSelector"), "<none>"),
+                        age(o, now), containers(o.path("spec").path("template")), images(o.path("spec").path("template")),
+                        selector(o.path("spec").path("selector")));
+            });
+
+    public static final Printer JOB = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Status", "string", "Status of the job."),
+                    Column.of("Completions", "string", "The desired number of successfully finished pods the job should be run with."),
+                    Column.of("Duration", "string", "Time required to complete the job."),
+                    Column.age(), CONTAINERS, IMAGES, SELECTOR),
+            (o, now) -> {
+                JsonNode spec = o.path("spec");
+                JsonNode status = o.path("status");
+                long succeeded = status.path("succeeded").asLong();
+                String completions;
+                if (spec.path("completions").isNumber()) {
+                    completions = succeeded + "/" + spec.path("completions").asLong();
+                } else if (spec.path("parallelism").asLong() > 1) {
+                    completions = succeeded + "/1 of " + spec.path("parallelism").asLong();
+                } else {
+                    completions = succeeded + "/1";
+                }
+                Instant start = time(status.path("startTime"));
+                Instant end = time(status.path("completionTime"));
+                String duration = start == null ? "" : humanDuration(Duration.between(start, end == null ? now : end));
+                return List.of(name(o), jobStatus(o), completions, duration, age(o, now),
+                        containers(spec.path("template")), images(spec.path("template")), selector(spec.path("selector")));
+            });
+
+    public static final Printer CRON_JOB = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Schedule", "string", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+                    Column.of("Timezone", "string", "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones"),
+                    Column.of("Suspend", "boolean", "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false."),
+                    Column.of("Active", "integer", "A list of pointers to currently running jobs."),
+                    Column.of("Last Schedule", "string", "Information when was the last time the job was successfully scheduled."),
+                    Column.age(), CONTAINERS, IMAGES, SELECTOR),
+            (o, now) -> {
+                JsonNode spec = o.path("spec");
+                JsonNode template = spec.path("jobTemplate").path("spec").path("template");
+                Instant last = time(o.path("status").path("lastScheduleTime"));
+                JsonNode jobSelector = spec.path("jobTemplate").path("spec").path("selector");
+                return List.of(name(o), spec.path("schedule").asText(""),
+                        spec.path("timeZone").isTextual() ? spec.path("timeZone").asText() : "<none>",
+                        spec.path("suspend").isBoolean() ? (spec.path("suspend").asBoolean() ? "True" : "False") : "<unset>",
+                        o.path("status").path("active").size(),
+                        last == null ? "<none>" : humanDuration(Duration.between(last, now)), age(o, now),
+                        containers(template), images(template),
+                        jobSelector.isObject() ? selector(jobSelector) : "<none>");
+            });
+
+    public static final Printer LEASE = new Printer(
+            List.of(Column.objectName(), Column.of("Holder", "string", "The holder of the lease"), Column.age()),
+            (o, now) -> List.of(name(o), o.path("spec").path("holderIdentity").asText(""), age(o, now)));
+
+    public static final Printer PRIORITY_CLASS = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Value", "integer", "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec."),
+                    Column.of("Global-Default", "boolean", "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority."),
+                    Column.of("Preemption-Policy", "string", "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset."),
+                    Column.age()),
+            (o, now) -> List.of(name(o), o.path("value").asLong(), o.path("globalDefault").asBoolean(false),
+                    o.path("preemptionPolicy").asText("PreemptLowerPriority"), age(o, now)));
+
+    /** Roles and cluster roles print their creation time as an RFC 3339 string. */
+    public static final Printer ROLE = new Printer(
+            List.of(Column.objectName(), Column.of("Created At", "string", Column.CREATION_DOC)),
+            (o, now) -> List.of(name(o), o.path("metadata").path("creationTimestamp").asText("")));
+
+    public static final Printer ROLE_BINDING = new Printer(
+            List.of(Column.objectName(), Column.of("Role", "string", "RoleRef references the Role for this binding"), Column.age(),
+                    Column.wide("Users", "string", "Users in the roleBinding"),
+                    Column.wide("Groups", "string", "Groups in the roleBinding"),
+                    Column.wide("ServiceAccounts", "string", "ServiceAccounts in the roleBinding")),
+            (o, now) -> {
+                List<String> users = new ArrayList<>();
+                List<String> groups = new ArrayList<>();
+                List<String> serviceAccounts = new ArrayList<>();
+                for (JsonNode subject : o.path("subjects")) {
+                    switch (subject.path("kind").asText()) {
+                        case "User" -> users.add(subject.path("name").asText());
+                        case "Group" -> groups.add(subject.path("name").asText());
+                        case "ServiceAccount" -> serviceAccounts.add(
+                                subject.path("namespace").asText("") + ":" + subject.path("name").asText());
+                        default -> { }
+                    }
+                }
+                return List.of(name(o), o.path("roleRef").path("kind").asText() + "/" + o.path("roleRef").path("name").asText(),
+                        age(o, now), String.join(", ", users), String.join(", ", groups), String.join(", ", serviceAccounts));
+            });
+
+    // ---- cell helpers, after upstream's printers ----
+
+    static String name(JsonNode object) {
+        return object.path("metadata").path("name").asText();
+    }
+
+    /** The AGE cell: upstream's translateTimestampSince, "&lt;unknown&gt;" without a timestamp. */
+    static String age(JsonNode object, Instant now) {
+        Instant created = time(object.path("metadata").path("creationTimestamp"));
+        return created == null ? "<unknown>" : humanDuration(Duration.between(created, now));
+    }
+
+    static Instant time(JsonNode value) {
+        if (!value.isTextual()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.asText());
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** apimachinery's duration.HumanDuration: two significant units while they matter, one after. */
+    public static String humanDuration(Duration d) {
+        long seconds = d.toSeconds();
+        if (seconds < -1) {
+            return "<invalid>";
+        } else if (seconds < 0) {
+            return "0s";
+        } else if (seconds < 120) {
+            return seconds + "s";
+        }
+        long minutes = d.toMinutes();
+        if (minutes < 10) {
+            long s = seconds % 60;
+            return s == 0 ? minutes + "m" : minutes + "m" + s + "s";
+        } else if (minutes < 180) {
+            return minutes + "m";
+        }
+        long hours = d.toHours();
+        if (hours < 8) {
+            long m = minutes % 60;
+            return m == 0 ? hours + "h" : hours + "h" + m + "m";
+        } else if (hours < 48) {
+            return hours + "h";
+        } else if (hours < 24 * 8) {
+            long h = hours % 24;
+            return h == 0 ? hours / 24 + "d" : hours / 24 + "d" + h + "h";
+        } else if (hours < 24 * 365 * 2) {
+            return hours / 24 + "d";
+        } else if (hours < 24 * 365 * 8) {
+            long days = (hours / 24) % 365;
+            return days == 0 ? hours / 24 / 365 + "y" : hours / 24 / 365 + "y" + days + "d";
+        }
+        return hours / 24 / 365 + "y";
+    }
+
+    static String containers(JsonNode template) {
+        List<String> names = new ArrayList<>();
+        template.path("spec").path("containers").forEach(c -> names.add(c.path("name").asText()));
+        return String.join(",", names);
+    }
+
+    static String images(JsonNode template) {
+        List<String> images = new ArrayList<>();
+        template.path("spec").path("containers").forEach(c -> images.add(c.path("image").asText()));
+        return String.join(",", images);
+    }
+
+    /** labels.FormatLabels: sorted k=v pairs, {@code none} when empty. */
+    static String labels(JsonNode map, String none) {
+        Map<String, String> sorted = new TreeMap<>();
+        map.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText()));
+        if (sorted.isEmpty()) {
+            return none;
+        }
+        List<String> pairs = new ArrayList<>();
+        sorted.forEach((k, v) -> pairs.add(k + "=" + v));
+        return String.join(",", pairs);
+    }
+
+    /**
+     * A metav1.LabelSelector as labels.Selector.String(): requirements sorted by key, equality as
+     * k=v, sets as "k in (a,b)", existence as k / !k; empty when it selects everything.
+     */
+    static String selector(JsonNode selector) {
+        record Requirement(String key, String text) {
+        }
+        List<Requirement> requirements = new ArrayList<>();
+        selector.path("matchLabels").properties().forEach(e ->
+                requirements.add(new Requirement(e.getKey(), e.getKey() + "=" + e.getValue().asText())));
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            String key = expression.path("key").asText();
+            List<String> values = new ArrayList<>();
+            expression.path("values").forEach(v -> values.add(v.asText()));
+            values.sort(null);
+            String set = "(" + String.join(",", values) + ")";
+            String text = switch (expression.path("operator").asText()) {
+                case "In" -> key + " in " + set;
+                case "NotIn" -> key + " notin " + set;
+                case "Exists" -> key;
+                case "DoesNotExist" -> "!" + key;
+                default -> key;
+            };
+            requirements.add(new Requirement(key, text));
+        }
+        requirements.sort(java.util.Comparator.comparing(Requirement::key));
+        return String.join(",", requirements.stream().map(Requirement::text).toList());
+    }
+
+    private static String jobStatus(JsonNode job) {
+        if (condition(job, "Complete")) {
+            return "Complete";
+        } else if (condition(job, "Failed")) {
+            return "Failed";
+        } else if (job.path("metadata").has("deletionTimestamp")) {
+            return "Terminating";
+        } else if (condition(job, "SuccessCriteriaMet")) {
+            return "SuccessCriteriaMet";
+        } else if (condition(job, "FailureTarget")) {
+            return "FailureTarget";
+        } else if (condition(job, "Suspended")) {
+            return "Suspended";
+        }
+        return "Running";
+    }
+
+    private static boolean condition(JsonNode object, String type) {
+        for (Iterator<JsonNode> it = object.path("status").path("conditions").elements(); it.hasNext(); ) {
+            JsonNode c = it.next();
+            if (c.path("type").asText().equals(type) && c.path("status").asText().equals("True")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
