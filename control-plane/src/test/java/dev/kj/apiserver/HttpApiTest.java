@@ -201,7 +201,7 @@ class HttpApiTest {
         assertEquals("Table", table.path("kind").asText());
         assertEquals("meta.k8s.io/v1", table.path("apiVersion").asText());
         assertTrue(table.path("metadata").path("resourceVersion").asLong() > 0);
-        assertEquals(List.of("Name/string/name/0", "Data/integer//0", "Age/string//0"), columns(table));
+        assertEquals(List.of("Name/string/name/0", "Data/string//0", "Age/string//0"), columns(table));
         JsonNode row = table.path("rows").get(0);
         assertEquals(1, table.path("rows").size());
         assertEquals("tabled", row.path("cells").get(0).asText());

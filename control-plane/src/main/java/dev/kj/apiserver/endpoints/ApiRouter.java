@@ -258,7 +258,7 @@ public final class ApiRouter {
         }
         if (name != null) {
             allow(resource, Verb.GET, "get");
-            return ok(tables.table(resource.printer(), store.get(namespace, name), include, version, Instant.now()));
+            return ok(asTable(resource, store.get(namespace, name), include, version));
         }
         ListOptions options = listOptions(request, store);
         if (isTrue(request.param("watch", "false"))) {
@@ -266,13 +266,18 @@ public final class ApiRouter {
             // each event's object becomes a one-row Table; ERROR events keep their Status
             return watch(request, store, namespace, options, event -> {
                 if (!event.path("type").asText().equals("ERROR")) {
-                    event.set("object", tables.table(resource.printer(), event.path("object"), include, version, Instant.now()));
+                    event.set("object", asTable(resource, event.path("object"), include, version));
                 }
                 return event;
             });
         }
         allow(resource, Verb.LIST, "list");
-        return ok(tables.table(resource.printer(), store.list(namespace, options), include, version, Instant.now()));
+        return ok(asTable(resource, store.list(namespace, options), include, version));
+    }
+
+    private ObjectNode asTable(ResourceDescription resource, JsonNode objectOrList, Tables.Include include, String version) {
+        return tables.table(resource.printer(), resource.apiVersion(), resource.kind(), objectOrList, include, version,
+                Instant.now());
     }
 
     /**

@@ -27,16 +27,16 @@ public final class Printers {
             (o, now) -> List.of(name(o), o.path("status").path("phase").asText(""), age(o, now)));
 
     public static final Printer CONFIG_MAP = new Printer(
-            List.of(Column.objectName(), Column.of("Data", "integer", "Number of data in configmap"), Column.age()),
+            List.of(Column.objectName(), Column.of("Data", "string", "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process."), Column.age()),
             (o, now) -> List.of(name(o), o.path("data").size() + o.path("binaryData").size(), age(o, now)));
 
     public static final Printer SECRET = new Printer(
-            List.of(Column.objectName(), Column.of("Type", "string", "The type of secret"),
-                    Column.of("Data", "integer", "Number of data in secret"), Column.age()),
+            List.of(Column.objectName(), Column.of("Type", "string", "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types"),
+                    Column.of("Data", "string", "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4"), Column.age()),
             (o, now) -> List.of(name(o), o.path("type").asText(""), o.path("data").size(), age(o, now)));
 
     public static final Printer SERVICE_ACCOUNT = new Printer(
-            List.of(Column.objectName(), Column.of("Secrets", "integer", "Secrets is the list of secrets allowed to be used by pods running using this ServiceAccount. More info: https://kubernetes.io/docs/concepts/configuration/secret"), Column.age()),
+            List.of(Column.objectName(), Column.of("Secrets", "string", "Secrets is the list of secrets allowed to be used by pods running using this ServiceAccount. More info: https://kubernetes.io/docs/concepts/configuration/secret"), Column.age()),
             (o, now) -> List.of(name(o), o.path("secrets").size(), age(o, now)));
 
     public static final Printer DEPLOYMENT = new Printer(
@@ -99,7 +99,7 @@ public final class Printers {
     public static final Printer JOB = new Printer(
             List.of(Column.objectName(),
                     Column.of("Status", "string", "Status of the job."),
-                    Column.of("Completions", "string", "The desired number of successfully finished pods the job should be run with."),
+                    Column.of("Completions", "string", "The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs."),
                     Column.of("Duration", "string", "Time required to complete the job."),
                     Column.age(), CONTAINERS, IMAGES, SELECTOR),
             (o, now) -> {
@@ -140,7 +140,7 @@ public final class Printers {
                         o.path("status").path("active").size(),
                         last == null ? "<none>" : humanDuration(Duration.between(last, now)), age(o, now),
                         containers(template), images(template),
-                        jobSelector.isObject() ? selector(jobSelector) : "<none>");
+                        selector(jobSelector));
             });
 
     public static final Printer LEASE = new Printer(
@@ -151,15 +151,10 @@ public final class Printers {
             List.of(Column.objectName(),
                     Column.of("Value", "integer", "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec."),
                     Column.of("Global-Default", "boolean", "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority."),
-                    Column.of("Preemption-Policy", "string", "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset."),
-                    Column.age()),
-            (o, now) -> List.of(name(o), o.path("value").asLong(), o.path("globalDefault").asBoolean(false),
-                    o.path("preemptionPolicy").asText("PreemptLowerPriority"), age(o, now)));
-
-    /** Roles and cluster roles print their creation time as an RFC 3339 string. */
-    public static final Printer ROLE = new Printer(
-            List.of(Column.objectName(), Column.of("Created At", "string", Column.CREATION_DOC)),
-            (o, now) -> List.of(name(o), o.path("metadata").path("creationTimestamp").asText("")));
+                    Column.age(),
+                    Column.of("PreemptionPolicy", "string", "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.")),
+            (o, now) -> List.of(name(o), o.path("value").asLong(), o.path("globalDefault").asBoolean(false), age(o, now),
+                    o.path("preemptionPolicy").asText("")));
 
     public static final Printer ROLE_BINDING = new Printer(
             List.of(Column.objectName(), Column.of("Role", "string", "RoleRef references the Role for this binding"), Column.age(),
@@ -208,7 +203,7 @@ public final class Printers {
 
     /** apimachinery's duration.HumanDuration: two significant units while they matter, one after. */
     public static String humanDuration(Duration d) {
-        long seconds = d.toSeconds();
+        long seconds = d.toMillis() / 1000; // truncated toward zero, as Go's int(d.Seconds())
         if (seconds < -1) {
             return "<invalid>";
         } else if (seconds < 0) {
@@ -267,7 +262,7 @@ public final class Printers {
 
     /**
      * A metav1.LabelSelector as labels.Selector.String(): requirements sorted by key, equality as
-     * k=v, sets as "k in (a,b)", existence as k / !k; empty when it selects everything.
+     * k=v, sets as "k in (a,b)", existence as k / !k; "&lt;none&gt;" when empty (metav1.FormatLabelSelector).
      */
     static String selector(JsonNode selector) {
         record Requirement(String key, String text) {
@@ -291,7 +286,7 @@ public final class Printers {
             requirements.add(new Requirement(key, text));
         }
         requirements.sort(java.util.Comparator.comparing(Requirement::key));
-        return String.join(",", requirements.stream().map(Requirement::text).toList());
+        return requirements.isEmpty() ? "<none>" : String.join(",", requirements.stream().map(Requirement::text).toList());
     }
 
     private static String jobStatus(JsonNode job) {
@@ -301,12 +296,10 @@ public final class Printers {
             return "Failed";
         } else if (job.path("metadata").has("deletionTimestamp")) {
             return "Terminating";
-        } else if (condition(job, "SuccessCriteriaMet")) {
-            return "SuccessCriteriaMet";
-        } else if (condition(job, "FailureTarget")) {
-            return "FailureTarget";
         } else if (condition(job, "Suspended")) {
             return "Suspended";
+        } else if (condition(job, "FailureTarget")) {
+            return "FailureTarget";
         }
         return "Running";
     }

@@ -32,9 +32,11 @@ public final class Tables {
     /**
      * A Table of one object, or of a list's items with the list's resourceVersion and continue.
      *
-     * @param version v1 or v1beta1 of meta.k8s.io, as the client asked
+     * @param apiVersion the objects' apiVersion and kind, which list items lack but full row objects carry
+     * @param version    v1 or v1beta1 of meta.k8s.io, as the client asked
      */
-    public ObjectNode table(Printer printer, JsonNode objectOrList, Include include, String version, Instant now) {
+    public ObjectNode table(Printer printer, String apiVersion, String kind, JsonNode objectOrList, Include include,
+                            String version, Instant now) {
         ObjectNode table = json.createObjectNode();
         table.put("kind", "Table");
         table.put("apiVersion", "meta.k8s.io/" + version);
@@ -61,20 +63,31 @@ public final class Tables {
         }
         ArrayNode rows = table.putArray("rows");
         if (list) {
-            objectOrList.path("items").forEach(item -> rows.add(row(printer, item, include, version, now)));
+            objectOrList.path("items").forEach(item -> rows.add(row(printer, apiVersion, kind, item, include, version, now)));
         } else {
-            rows.add(row(printer, objectOrList, include, version, now));
+            rows.add(row(printer, apiVersion, kind, objectOrList, include, version, now));
         }
         return table;
     }
 
-    private ObjectNode row(Printer printer, JsonNode object, Include include, String version, Instant now) {
+    private ObjectNode row(Printer printer, String apiVersion, String kind, JsonNode object, Include include,
+                           String version, Instant now) {
         ObjectNode row = json.createObjectNode();
         ArrayNode cells = row.putArray("cells");
         printer.cells().of(object, now).forEach(cell -> cells.add(json.valueToTree(cell)));
         switch (include) {
             case NONE -> { }
-            case OBJECT -> row.set("object", object);
+            case OBJECT -> {
+                // the object as a get would answer it: typed, apiVersion and kind first
+                ObjectNode full = row.putObject("object");
+                full.put("apiVersion", apiVersion);
+                full.put("kind", kind);
+                object.properties().forEach(e -> {
+                    if (!e.getKey().equals("apiVersion") && !e.getKey().equals("kind")) {
+                        full.set(e.getKey(), e.getValue());
+                    }
+                });
+            }
             case METADATA -> {
                 // PartialObjectMetadata, without managedFields as upstream
                 ObjectNode partial = row.putObject("object");

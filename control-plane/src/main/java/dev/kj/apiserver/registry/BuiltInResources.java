@@ -96,11 +96,11 @@ public final class BuiltInResources {
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
                         false, "clusterrolebindings", List.of()).withNameRule(NameRule.PATH_SEGMENT).withPrinter(Printers.ROLE_BINDING),
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false,
-                        "clusterroles", List.of()).withNameRule(NameRule.PATH_SEGMENT).withPrinter(Printers.ROLE),
+                        "clusterroles", List.of()).withNameRule(NameRule.PATH_SEGMENT),
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true,
                         "rolebindings", List.of()).withNameRule(NameRule.PATH_SEGMENT).withPrinter(Printers.ROLE_BINDING),
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "Role", "roles", true, "roles", List.of())
-                        .withNameRule(NameRule.PATH_SEGMENT).withPrinter(Printers.ROLE),
+                        .withNameRule(NameRule.PATH_SEGMENT),
                 // scheduling.k8s.io/v1
                 ResourceDescription.of("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false,
                         "priorityclasses", List.of("pc")).withPrinter(Printers.PRIORITY_CLASS),
