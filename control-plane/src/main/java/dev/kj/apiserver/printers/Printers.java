@@ -51,7 +51,7 @@ public final class Printers {
                         status.path("readyReplicas").asLong() + "/" + o.path("spec").path("replicas").asLong(),
                         status.path("updatedReplicas").asLong(), status.path("availableReplicas").asLong(),
                         age(o, now), containers(o.path("spec").path("template")), images(o.path("spec").path("template")),
-                        selector(o.path("spec").path("selector")));
+                        selectorString(o.path("spec").path("selector")));
             });
 
     public static final Printer REPLICA_SET = new Printer(
@@ -178,6 +178,106 @@ public final class Printers {
                         age(o, now), String.join(", ", users), String.join(", ", groups), String.join(", ", serviceAccounts));
             });
 
+    private static final String ADDRESSES_DOC = "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).";
+
+    public static final Printer NODE = new Printer(
+            List.of(Column.objectName(),
+                    Column.of("Status", "string", "The status of the node"),
+                    Column.of("Roles", "string", "The roles of the node"),
+                    Column.age(),
+                    Column.of("Version", "string", "Deprecated: KubeletVersion reported by the node."),
+                    Column.wide("Internal-IP", "string", ADDRESSES_DOC),
+                    Column.wide("External-IP", "string", ADDRESSES_DOC),
+                    Column.wide("OS-Image", "string", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."),
+                    Column.wide("Kernel-Version", "string", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."),
+                    Column.wide("Container-Runtime", "string", "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).")),
+            (o, now) -> {
+                // only the Ready condition counts, as upstream
+                List<String> status = new ArrayList<>();
+                for (JsonNode c : o.path("status").path("conditions")) {
+                    if (c.path("type").asText().equals("Ready")) {
+                        status.add(c.path("status").asText().equals("True") ? "Ready" : "NotReady");
+                    }
+                }
+                if (status.isEmpty()) {
+                    status.add("Unknown");
+                }
+                if (o.path("spec").path("unschedulable").asBoolean(false)) {
+                    status.add("SchedulingDisabled");
+                }
+                java.util.SortedSet<String> roles = new java.util.TreeSet<>();
+                o.path("metadata").path("labels").properties().forEach(e -> {
+                    if (e.getKey().startsWith("node-role.kubernetes.io/") && e.getKey().length() > "node-role.kubernetes.io/".length()) {
+                        roles.add(e.getKey().substring("node-role.kubernetes.io/".length()));
+                    } else if (e.getKey().equals("kubernetes.io/role") && !e.getValue().asText().isEmpty()) {
+                        roles.add(e.getValue().asText());
+                    }
+                });
+                JsonNode info = o.path("status").path("nodeInfo");
+                return List.of(name(o), String.join(",", status), roles.isEmpty() ? "<none>" : String.join(",", roles),
+                        age(o, now), info.path("kubeletVersion").asText(""), nodeAddress(o, "InternalIP"),
+                        nodeAddress(o, "ExternalIP"), orUnknown(info.path("osImage")), orUnknown(info.path("kernelVersion")),
+                        orUnknown(info.path("containerRuntimeVersion")));
+            });
+
+    public static final Printer EVENT = new Printer(
+            List.of(Column.of("Last Seen", "string", "The time at which the most recent occurrence of this event was recorded."),
+                    Column.of("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future"),
+                    Column.of("Reason", "string", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+                    Column.of("Object", "string", "The object that this event is about."),
+                    Column.wide("Subobject", "string", "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: \"spec.containers{name}\" (where \"name\" refers to the name of the container that triggered the event) or if no container name is specified \"spec.containers[2]\" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object."),
+                    Column.wide("Source", "string", "The component reporting this event. Should be a short machine understandable string."),
+                    Column.of("Message", "string", "A human-readable description of the status of this operation."),
+                    Column.wide("First Seen", "string", "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)"),
+                    Column.wide("Count", "string", "The number of times this event has occurred."),
+                    new Column("Name", "string", "name", Column.NAME_DOC, 1)),
+            (o, now) -> {
+                String first = since(o.path("firstTimestamp"), now);
+                if (time(o.path("firstTimestamp")) == null) {
+                    first = since(o.path("eventTime"), now);
+                }
+                String last = time(o.path("lastTimestamp")) == null ? first : since(o.path("lastTimestamp"), now);
+                long count = o.path("count").asLong();
+                if (o.path("series").isObject()) {
+                    last = since(o.path("series").path("lastObservedTime"), now);
+                    count = o.path("series").path("count").asLong();
+                } else if (count == 0) {
+                    count = 1; // singleton events of the new API carry no count
+                }
+                JsonNode involved = o.path("involvedObject");
+                String kind = involved.path("kind").asText("").toLowerCase(java.util.Locale.ROOT);
+                String target = involved.path("name").asText("").isEmpty() ? kind : kind + "/" + involved.path("name").asText();
+                String component = firstNonEmpty(o.path("source").path("component").asText(""), o.path("reportingComponent").asText(""));
+                String instance = firstNonEmpty(o.path("source").path("host").asText(""), o.path("reportingInstance").asText(""));
+                return List.of(last, o.path("type").asText(""), o.path("reason").asText(""), target,
+                        involved.path("fieldPath").asText(""), instance.isEmpty() ? component : component + ", " + instance,
+                        o.path("message").asText("").strip(), first, count, name(o));
+            });
+
+
+    private static String nodeAddress(JsonNode node, String type) {
+        for (JsonNode address : node.path("status").path("addresses")) {
+            if (address.path("type").asText().equals(type)) {
+                return address.path("address").asText();
+            }
+        }
+        return "<none>";
+    }
+
+    private static String orUnknown(JsonNode value) {
+        return value.asText("").isEmpty() ? "<unknown>" : value.asText();
+    }
+
+    private static String firstNonEmpty(String a, String b) {
+        return a.isEmpty() ? b : a;
+    }
+
+    /** translateTimestampSince for any timestamp field, "&lt;unknown&gt;" when unset. */
+    private static String since(JsonNode timestamp, Instant now) {
+        Instant at = time(timestamp);
+        return at == null ? "<unknown>" : humanDuration(Duration.between(at, now));
+    }
+
     // ---- cell helpers, after upstream's printers ----
 
     static String name(JsonNode object) {
@@ -260,11 +360,17 @@ public final class Printers {
         return String.join(",", pairs);
     }
 
+    /** metav1.FormatLabelSelector: the selector's string, "&lt;none&gt;" when it is empty. */
+    static String selector(JsonNode selector) {
+        String text = selectorString(selector);
+        return text.isEmpty() ? "<none>" : text;
+    }
+
     /**
      * A metav1.LabelSelector as labels.Selector.String(): requirements sorted by key, equality as
-     * k=v, sets as "k in (a,b)", existence as k / !k; "&lt;none&gt;" when empty (metav1.FormatLabelSelector).
+     * k=v, sets as "k in (a,b)", existence as k / !k; empty when it has no requirements.
      */
-    static String selector(JsonNode selector) {
+    static String selectorString(JsonNode selector) {
         record Requirement(String key, String text) {
         }
         List<Requirement> requirements = new ArrayList<>();
@@ -286,7 +392,7 @@ public final class Printers {
             requirements.add(new Requirement(key, text));
         }
         requirements.sort(java.util.Comparator.comparing(Requirement::key));
-        return requirements.isEmpty() ? "<none>" : String.join(",", requirements.stream().map(Requirement::text).toList());
+        return String.join(",", requirements.stream().map(Requirement::text).toList());
     }
 
     private static String jobStatus(JsonNode job) {

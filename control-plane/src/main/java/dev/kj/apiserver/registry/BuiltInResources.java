@@ -37,14 +37,15 @@ public final class BuiltInResources {
                                 "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
                                 "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
                                 "reportingComponent", "type"))
-                        .withStrategy(new EventStrategy(eventTtl)),
+                        .withStrategy(new EventStrategy(eventTtl)).withPrinter(Printers.EVENT),
                 ResourceDescription.of("", "v1", "LimitRange", "limitranges", true, "limitranges", List.of("limits")),
                 ResourceDescription.of("", "v1", "Namespace", "namespaces", false, "namespaces", List.of("ns"))
                         .withNameRule(NameRule.DNS1123_LABEL)
                         .withSelectableFields(List.of("status.phase"))
                         .withStrategy(new NamespaceStrategy()).withPrinter(Printers.NAMESPACE),
                 ResourceDescription.of("", "v1", "Node", "nodes", false, "minions", List.of("no"))
-                        .withSelectableFields(List.of("spec.unschedulable")).withStatusSubresource(),
+                        .withSelectableFields(List.of("spec.unschedulable")).withStatusSubresource()
+                        .withPrinter(Printers.NODE),
                 ResourceDescription.of("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true,
                         "persistentvolumeclaims", List.of("pvc")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "PersistentVolume", "persistentvolumes", false, "persistentvolumes",

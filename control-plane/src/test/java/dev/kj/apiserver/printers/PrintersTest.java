@@ -51,4 +51,35 @@ class PrintersTest {
                    "conditions":[{"type":"Suspended","status":"True"}]}}"""), now);
         assertEquals(List.of("j", "Suspended", "1/1 of 3", "2m", "60m", "c", "i", "x=y"), cells);
     }
+
+    @Test
+    void nodeCells() throws Exception {
+        Instant now = Instant.parse("2026-01-01T00:00:30Z");
+        List<Object> cells = Printers.NODE.cells().of(JSON.readTree("""
+                {"metadata":{"name":"n1","creationTimestamp":"2026-01-01T00:00:00Z",
+                   "labels":{"node-role.kubernetes.io/worker":"","node-role.kubernetes.io/control-plane":"","kubernetes.io/role":"edge"}},
+                 "spec":{"unschedulable":true},
+                 "status":{"conditions":[{"type":"MemoryPressure","status":"False"},{"type":"Ready","status":"False"}],
+                   "addresses":[{"type":"Hostname","address":"n1"},{"type":"InternalIP","address":"10.0.0.1"}],
+                   "nodeInfo":{"kubeletVersion":"v1.33.0","osImage":"Debian"}}}"""), now);
+        assertEquals(List.of("n1", "NotReady,SchedulingDisabled", "control-plane,edge,worker", "30s", "v1.33.0", "10.0.0.1",
+                "<none>", "Debian", "<unknown>", "<unknown>"), cells);
+        assertEquals("Unknown", Printers.NODE.cells().of(JSON.readTree("{\"metadata\":{\"name\":\"n2\"}}"), now).get(1));
+    }
+
+    @Test
+    void eventCells() throws Exception {
+        Instant now = Instant.parse("2026-01-01T00:10:00Z");
+        List<Object> cells = Printers.EVENT.cells().of(JSON.readTree("""
+                {"metadata":{"name":"web.1"},"type":"Normal","reason":"Scaled","message":" scaled up \\n",
+                 "involvedObject":{"kind":"Deployment","name":"web","fieldPath":"spec"},
+                 "source":{"component":"deployment-controller"},"reportingInstance":"cp-1",
+                 "firstTimestamp":"2026-01-01T00:00:00Z","lastTimestamp":"2026-01-01T00:09:00Z","count":3}"""), now);
+        assertEquals(List.of("60s", "Normal", "Scaled", "deployment/web", "spec", "deployment-controller, cp-1", "scaled up",
+                "10m", 3L, "web.1"), cells);
+        List<Object> series = Printers.EVENT.cells().of(JSON.readTree("""
+                {"metadata":{"name":"e"},"eventTime":"2026-01-01T00:05:00.000000Z","involvedObject":{"kind":"Node"},
+                 "series":{"count":7,"lastObservedTime":"2026-01-01T00:08:00.123456Z"}}"""), now);
+        assertEquals(List.of("119s", "", "", "node", "", "", "", "5m", 7L, "e"), series);
+    }
 }
