@@ -186,6 +186,60 @@ class HttpApiTest {
         assertEquals(401, denied.statusCode());
     }
 
+    @Test
+    void aggregatedDiscoveryByContentNegotiation() throws Exception {
+        String v2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+        String v2beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+        // kubectl 1.30+: protobuf first (not served, skipped), then v2 JSON
+        HttpResponse<String> apis = admin.send(accept("/apis", "application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;"
+                + "v=v2;as=APIGroupDiscoveryList," + v2 + "," + v2beta1 + ",application/json"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, apis.statusCode());
+        assertEquals(v2, apis.headers().firstValue("content-type").orElseThrow());
+        JsonNode list = JSON.readTree(apis.body());
+        assertEquals("APIGroupDiscoveryList", list.path("kind").asText());
+        assertEquals("apidiscovery.k8s.io/v2", list.path("apiVersion").asText());
+        JsonNode apps = null;
+        for (JsonNode item : list.path("items")) {
+            if (item.path("metadata").path("name").asText().equals("apps")) {
+                apps = item;
+            }
+        }
+        JsonNode deployments = null;
+        for (JsonNode resource : apps.path("versions").get(0).path("resources")) {
+            if (resource.path("resource").asText().equals("deployments")) {
+                deployments = resource;
+            }
+        }
+        assertEquals("v1", apps.path("versions").get(0).path("version").asText());
+        assertEquals("Current", apps.path("versions").get(0).path("freshness").asText());
+        assertEquals("{\"resource\":\"deployments\",\"responseKind\":{\"group\":\"\",\"version\":\"\",\"kind\":\"Deployment\"},"
+                + "\"scope\":\"Namespaced\",\"singularResource\":\"deployment\",\"verbs\":[\"create\",\"delete\","
+                + "\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"],\"shortNames\":[\"deploy\"],"
+                + "\"categories\":[\"all\"],\"subresources\":[{\"subresource\":\"scale\",\"responseKind\":{\"group\":"
+                + "\"autoscaling\",\"version\":\"v1\",\"kind\":\"Scale\"},\"verbs\":[\"get\",\"patch\",\"update\"]},"
+                + "{\"subresource\":\"status\",\"responseKind\":{\"group\":\"\",\"version\":\"\",\"kind\":\"Deployment\"},"
+                + "\"verbs\":[\"get\",\"patch\",\"update\"]}]}", JSON.writeValueAsString(deployments));
+
+        // kubectl 1.27-1.29: v2beta1 first; /api holds the core group, unnamed
+        HttpResponse<String> api = admin.send(accept("/api", v2beta1 + "," + v2 + ",application/json"),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(v2beta1, api.headers().firstValue("content-type").orElseThrow());
+        JsonNode core = JSON.readTree(api.body());
+        assertEquals("apidiscovery.k8s.io/v2beta1", core.path("apiVersion").asText());
+        assertEquals(1, core.path("items").size());
+        assertTrue(core.path("items").get(0).path("metadata").path("name").isMissingNode());
+        List<String> coreResources = new java.util.ArrayList<>();
+        core.path("items").get(0).path("versions").get(0).path("resources").forEach(r -> coreResources.add(r.path("resource").asText()));
+        assertTrue(coreResources.containsAll(List.of("configmaps", "namespaces", "nodes")), coreResources.toString());
+
+        // plain JSON stays legacy discovery; asking only for an unknown variant is 406
+        HttpResponse<String> legacy = admin.send(accept("/apis", "application/json"), HttpResponse.BodyHandlers.ofString());
+        assertEquals("application/json", legacy.headers().firstValue("content-type").orElseThrow());
+        assertEquals("APIGroupList", JSON.readTree(legacy.body()).path("kind").asText());
+        assertEquals(406, admin.send(accept("/apis", "application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
     private static final String KUBECTL_GET_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,"
             + "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 

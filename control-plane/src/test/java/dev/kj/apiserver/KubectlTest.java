@@ -243,7 +243,11 @@ class KubectlTest {
         JsonNode versions = JSON.readTree(kubectl.run("version", "-o", "json").ok().stdout());
         assertEquals(VersionInfo.GIT_VERSION, versions.path("serverVersion").path("gitVersion").asText());
 
-        String resources = kubectl.run("api-resources").ok().stdout();
+        Kubectl.Result discovered = kubectl.run("api-resources", "-v=6").ok();
+        String resources = discovered.stdout();
+        // aggregated discovery: /api and /apis answer everything, no per-group-version fetches
+        assertTrue(discovered.stderr().contains("/apis?timeout=") && !discovered.stderr().contains("/apis/apps/v1"),
+                discovered.stderr());
         assertTrue(resources.lines().anyMatch(l -> l.matches("configmaps\\s+cm\\s+v1\\s+true\\s+ConfigMap")), resources);
         assertTrue(resources.lines().anyMatch(l -> l.matches("namespaces\\s+ns\\s+v1\\s+false\\s+Namespace")), resources);
         assertTrue(resources.lines().anyMatch(l -> l.matches("leases\\s+coordination.k8s.io/v1\\s+true\\s+Lease")), resources);

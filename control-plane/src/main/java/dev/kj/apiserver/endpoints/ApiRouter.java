@@ -129,11 +129,15 @@ public final class ApiRouter {
             if (!get) {
                 throw StatusException.pathNotFound();
             }
-            if (core && segments.size() == 1) {
-                return ok(discovery.apiVersions(serverAddress.get()));
-            }
-            if (!core && segments.size() == 1) {
-                return ok(discovery.groupList());
+            if (segments.size() == 1) {
+                // kubectl 1.27+ asks for aggregated discovery first; the Content-Type names what it got
+                Optional<String> aggregated = Negotiation.transformation(request, "APIGroupDiscoveryList",
+                        "apidiscovery.k8s.io", java.util.Set.of("v2", "v2beta1"), true);
+                if (aggregated.isPresent()) {
+                    return respond(200, Discovery.aggregatedContentType(aggregated.get()),
+                            discovery.aggregated(core, aggregated.get()));
+                }
+                return ok(core ? discovery.apiVersions(serverAddress.get()) : discovery.groupList());
             }
             return ok(discovery.group(segments.get(1)).orElseThrow(StatusException::pathNotFound));
         }
@@ -280,38 +284,9 @@ public final class ApiRouter {
                 Instant.now());
     }
 
-    /**
-     * The Table version (v1 or v1beta1) when the first Accept entry this endpoint can serve asks for
-     * {@code as=Table;g=meta.k8s.io}; empty for plain objects. Entries asking for another
-     * transformation, or a Table where none can be made, are skipped as upstream's negotiation does,
-     * and 406 when nothing is left.
-     */
+    /** The Table version (v1 or v1beta1) the client asks for, empty for plain objects. */
     private static Optional<String> tableVersion(ApiRequest request, boolean tableAllowed) {
-        String accept = request.header("accept").trim();
-        if (accept.isEmpty()) {
-            return Optional.empty();
-        }
-        for (String range : accept.split(",")) {
-            String[] parts = range.split(";");
-            Map<String, String> params = new java.util.HashMap<>();
-            for (int i = 1; i < parts.length; i++) {
-                String[] kv = parts[i].split("=", 2);
-                if (kv.length == 2) {
-                    params.put(kv[0].trim(), kv[1].trim());
-                }
-            }
-            if (!params.containsKey("as")) {
-                return Optional.empty();
-            }
-            String type = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
-            String version = params.getOrDefault("v", "");
-            if (tableAllowed && params.get("as").equals("Table") && "meta.k8s.io".equals(params.get("g"))
-                    && (version.equals("v1") || version.equals("v1beta1"))
-                    && (type.equals(JSON_TYPE) || type.equals(YAML_TYPE))) {
-                return Optional.of(version);
-            }
-        }
-        throw StatusException.notAcceptable("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
+        return Negotiation.transformation(request, "Table", "meta.k8s.io", java.util.Set.of("v1", "v1beta1"), tableAllowed);
     }
 
     private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options) {
@@ -450,8 +425,12 @@ public final class ApiRouter {
     }
 
     private ApiResponse respond(int code, ObjectNode body) {
+        return respond(code, JSON_TYPE, body);
+    }
+
+    private ApiResponse respond(int code, String contentType, ObjectNode body) {
         try {
-            return new ApiResponse.Full(code, JSON_TYPE, json.writeValueAsBytes(body));
+            return new ApiResponse.Full(code, contentType, json.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
