@@ -186,6 +186,156 @@ class HttpApiTest {
         assertEquals(401, denied.statusCode());
     }
 
+    @Test
+    void aggregatedDiscoveryByContentNegotiation() throws Exception {
+        String v2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+        String v2beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+        // kubectl 1.30+: protobuf first (not served, skipped), then v2 JSON
+        HttpResponse<String> apis = admin.send(accept("/apis", "application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;"
+                + "v=v2;as=APIGroupDiscoveryList," + v2 + "," + v2beta1 + ",application/json"), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, apis.statusCode());
+        assertEquals(v2, apis.headers().firstValue("content-type").orElseThrow());
+        JsonNode list = JSON.readTree(apis.body());
+        assertEquals("APIGroupDiscoveryList", list.path("kind").asText());
+        assertEquals("apidiscovery.k8s.io/v2", list.path("apiVersion").asText());
+        JsonNode apps = null;
+        for (JsonNode item : list.path("items")) {
+            if (item.path("metadata").path("name").asText().equals("apps")) {
+                apps = item;
+            }
+        }
+        JsonNode deployments = null;
+        for (JsonNode resource : apps.path("versions").get(0).path("resources")) {
+            if (resource.path("resource").asText().equals("deployments")) {
+                deployments = resource;
+            }
+        }
+        assertEquals("v1", apps.path("versions").get(0).path("version").asText());
+        assertEquals("Current", apps.path("versions").get(0).path("freshness").asText());
+        assertEquals("{\"resource\":\"deployments\",\"responseKind\":{\"group\":\"\",\"version\":\"\",\"kind\":\"Deployment\"},"
+                + "\"scope\":\"Namespaced\",\"singularResource\":\"deployment\",\"verbs\":[\"create\",\"delete\","
+                + "\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"],\"shortNames\":[\"deploy\"],"
+                + "\"categories\":[\"all\"],\"subresources\":[{\"subresource\":\"scale\",\"responseKind\":{\"group\":"
+                + "\"autoscaling\",\"version\":\"v1\",\"kind\":\"Scale\"},\"verbs\":[\"get\",\"patch\",\"update\"]},"
+                + "{\"subresource\":\"status\",\"responseKind\":{\"group\":\"\",\"version\":\"\",\"kind\":\"Deployment\"},"
+                + "\"verbs\":[\"get\",\"patch\",\"update\"]}]}", JSON.writeValueAsString(deployments));
+
+        // kubectl 1.27-1.29: v2beta1 first; /api holds the core group, unnamed
+        HttpResponse<String> api = admin.send(accept("/api", v2beta1 + "," + v2 + ",application/json"),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(v2beta1, api.headers().firstValue("content-type").orElseThrow());
+        JsonNode core = JSON.readTree(api.body());
+        assertEquals("apidiscovery.k8s.io/v2beta1", core.path("apiVersion").asText());
+        assertEquals(1, core.path("items").size());
+        assertTrue(core.path("items").get(0).path("metadata").path("name").isMissingNode());
+        List<String> coreResources = new java.util.ArrayList<>();
+        core.path("items").get(0).path("versions").get(0).path("resources").forEach(r -> coreResources.add(r.path("resource").asText()));
+        assertTrue(coreResources.containsAll(List.of("configmaps", "namespaces", "nodes")), coreResources.toString());
+
+        // plain JSON stays legacy discovery; asking only for an unknown variant is 406
+        HttpResponse<String> legacy = admin.send(accept("/apis", "application/json"), HttpResponse.BodyHandlers.ofString());
+        assertEquals("application/json", legacy.headers().firstValue("content-type").orElseThrow());
+        assertEquals("APIGroupList", JSON.readTree(legacy.body()).path("kind").asText());
+        assertEquals(406, admin.send(accept("/apis", "application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    private static final String KUBECTL_GET_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,"
+            + "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+    @Test
+    void tablesForGetListAndWatch() throws Exception {
+        assertEquals(201, admin.send(post("/api/v1/namespaces/default/configmaps",
+                "{\"metadata\":{\"name\":\"tabled\",\"labels\":{\"t\":\"1\"}},\"data\":{\"a\":\"1\",\"b\":\"2\"}}"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> list = admin.send(accept("/api/v1/namespaces/default/configmaps?labelSelector=t%3D1",
+                KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, list.statusCode());
+        JsonNode table = JSON.readTree(list.body());
+        assertEquals("Table", table.path("kind").asText());
+        assertEquals("meta.k8s.io/v1", table.path("apiVersion").asText());
+        assertTrue(table.path("metadata").path("resourceVersion").asLong() > 0);
+        assertEquals(List.of("Name/string/name/0", "Data/string//0", "Age/string//0"), columns(table));
+        JsonNode row = table.path("rows").get(0);
+        assertEquals(1, table.path("rows").size());
+        assertEquals("tabled", row.path("cells").get(0).asText());
+        assertEquals(2, row.path("cells").get(1).asInt());
+        assertTrue(row.path("cells").get(2).asText().matches("\\d+s"), row.toString());
+        assertEquals("PartialObjectMetadata", row.path("object").path("kind").asText());
+        assertEquals("meta.k8s.io/v1", row.path("object").path("apiVersion").asText());
+        assertEquals("1", row.path("object").path("metadata").path("labels").path("t").asText());
+        assertTrue(row.path("object").path("data").isMissingNode());
+
+        // v1beta1 first, the full object, a single get
+        JsonNode one = JSON.readTree(admin.send(accept("/api/v1/namespaces/default/configmaps/tabled?includeObject=Object",
+                "application/json;as=Table;v=v1beta1;g=meta.k8s.io"), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals("meta.k8s.io/v1beta1", one.path("apiVersion").asText());
+        assertEquals("ConfigMap", one.path("rows").get(0).path("object").path("kind").asText());
+        assertEquals("2", one.path("rows").get(0).path("object").path("data").path("b").asText());
+        JsonNode none = JSON.readTree(admin.send(accept("/api/v1/namespaces/default/configmaps/tabled?includeObject=None",
+                KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofString()).body());
+        assertTrue(none.path("rows").get(0).path("object").isMissingNode());
+
+        // a kind without a printer: upstream's default convertor
+        JsonNode limits = JSON.readTree(admin.send(accept("/api/v1/limitranges", KUBECTL_GET_ACCEPT),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(List.of("Name/string/name/0", "Created At/date//0"), columns(limits));
+
+        // deployments: wide columns have priority 1, the selector printed as labels.Selector
+        assertEquals(201, admin.send(post("/apis/apps/v1/namespaces/default/deployments", """
+                {"metadata":{"name":"tabled"},"spec":{"replicas":3,"selector":{"matchLabels":{"b":"2","a":"1"}},
+                 "template":{"metadata":{"labels":{"a":"1","b":"2"}},"spec":{"containers":[
+                   {"name":"one","image":"nginx"},{"name":"two","image":"busybox"}]}}}}"""),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        JsonNode deployment = JSON.readTree(admin.send(accept("/apis/apps/v1/namespaces/default/deployments/tabled",
+                KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(List.of("Name/string/name/0", "Ready/string//0", "Up-to-date/string//0", "Available/string//0",
+                "Age/string//0", "Containers/string//1", "Images/string//1", "Selector/string//1"), columns(deployment));
+        JsonNode cells = deployment.path("rows").get(0).path("cells");
+        assertEquals("0/3", cells.get(1).asText());
+        assertEquals(0, cells.get(2).asInt());
+        assertEquals("one,two", cells.get(5).asText());
+        assertEquals("nginx,busybox", cells.get(6).asText());
+        assertEquals("a=1,b=2", cells.get(7).asText());
+
+        // a Table can't answer a create: plain JSON when the client allows it, else 406
+        HttpResponse<String> created = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))
+                .header("Content-Type", "application/json").header("Accept", KUBECTL_GET_ACCEPT)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"name\":\"plain\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode());
+        assertEquals("ConfigMap", JSON.readTree(created.body()).path("kind").asText());
+        HttpResponse<String> refused = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))
+                .header("Content-Type", "application/json").header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"name\":\"refused\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(406, refused.statusCode());
+        assertEquals("NotAcceptable", JSON.readTree(refused.body()).path("reason").asText());
+
+        // watch: each event's object is a one-row Table
+        HttpResponse<InputStream> watch = admin.send(accept("/api/v1/namespaces/default/configmaps?watch=true"
+                + "&labelSelector=t%3D1&timeoutSeconds=5", KUBECTL_GET_ACCEPT), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(watch.body(), StandardCharsets.UTF_8))) {
+            JsonNode event = JSON.readTree(lines.readLine());
+            assertEquals("ADDED", event.path("type").asText());
+            assertEquals("Table", event.path("object").path("kind").asText());
+            assertEquals("tabled", event.path("object").path("rows").get(0).path("cells").get(0).asText());
+        }
+    }
+
+    private static List<String> columns(JsonNode table) {
+        List<String> columns = new java.util.ArrayList<>();
+        for (JsonNode c : table.path("columnDefinitions")) {
+            columns.add(c.path("name").asText() + "/" + c.path("type").asText() + "/" + c.path("format").asText()
+                    + "/" + c.path("priority").asInt());
+        }
+        return columns;
+    }
+
+    private HttpRequest accept(String path, String accept) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).timeout(Duration.ofSeconds(30)).build();
+    }
+
     private HttpRequest get(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build();
     }

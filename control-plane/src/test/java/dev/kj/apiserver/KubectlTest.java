@@ -165,6 +165,75 @@ class KubectlTest {
         kubectl.run("delete", "namespace", ns).ok();
     }
 
+    /** Server-side Table columns as kubectl prints them (one kubectl version: the columns are the server's). */
+    @org.junit.jupiter.api.Test
+    void tableColumns() throws Exception {
+        Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
+        Path manifest = dir.resolve("tables.yaml");
+        java.nio.file.Files.writeString(manifest, """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: tables}
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: beta, namespace: tables, labels: {tier: api, table-test: "yes"}}
+                data: {a: "1", b: "2"}
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: alpha, namespace: tables, labels: {tier: web, table-test: "yes"}}
+                data: {a: "1"}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: creds, namespace: tables}
+                data: {user: YWRtaW4=}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, namespace: tables}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers: [{name: web, image: nginx}, {name: log, image: busybox}]
+                """);
+        kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok();
+
+        assertEquals(List.of(List.of("NAME", "DATA", "AGE"), List.of("alpha", "1", "<age>"), List.of("beta", "2", "<age>")),
+                table(kubectl.run("get", "cm", "-n", "tables", "-l", "table-test").ok().stdout()));
+        assertEquals(List.of(List.of("NAMESPACE", "NAME", "DATA", "AGE"), List.of("tables", "alpha", "1", "<age>"),
+                        List.of("tables", "beta", "2", "<age>")),
+                table(kubectl.run("get", "cm", "-A", "-l", "table-test").ok().stdout()));
+        assertEquals(List.of(List.of("NAME", "DATA", "AGE", "LABELS"), List.of("alpha", "1", "<age>", "table-test=yes,tier=web"),
+                        List.of("beta", "2", "<age>", "table-test=yes,tier=api")),
+                table(kubectl.run("get", "cm", "-n", "tables", "-l", "table-test", "--show-labels").ok().stdout()));
+        assertEquals(List.of(List.of("NAME", "DATA", "AGE", "TIER"), List.of("alpha", "1", "<age>", "web"),
+                        List.of("beta", "2", "<age>", "api")),
+                table(kubectl.run("get", "cm", "-n", "tables", "-l", "table-test", "-L", "tier").ok().stdout()));
+        // --sort-by asks for includeObject=Object and sorts on the full objects
+        assertEquals(List.of(List.of("NAME", "DATA", "AGE"), List.of("beta", "2", "<age>"), List.of("alpha", "1", "<age>")),
+                table(kubectl.run("get", "cm", "-n", "tables", "-l", "table-test", "--sort-by=.metadata.labels.tier")
+                        .ok().stdout()));
+        assertEquals(List.of(List.of("NAME", "TYPE", "DATA", "AGE"), List.of("creds", "Opaque", "1", "<age>")),
+                table(kubectl.run("get", "secrets", "-n", "tables").ok().stdout()));
+        assertEquals(List.of(List.of("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), List.of("web", "0/2", "0", "0", "<age>")),
+                table(kubectl.run("get", "deploy", "-n", "tables").ok().stdout()));
+        assertEquals(List.of(List.of("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"),
+                        List.of("web", "0/2", "0", "0", "<age>", "web,log", "nginx,busybox", "app=web")),
+                table(kubectl.run("get", "deploy", "-n", "tables", "-o", "wide").ok().stdout()));
+        kubectl.run("delete", "namespace", "tables").ok();
+    }
+
+    /** kubectl's column output split on runs of spaces, AGE cells (e.g. 3s, 2m5s) replaced by {@code <age>}. */
+    private static List<List<String>> table(String output) {
+        return output.lines().map(line -> java.util.Arrays.stream(line.trim().split("\\s{2,}"))
+                .map(cell -> cell.matches("\\d+[smhdy](\\d+[smhd])?") ? "<age>" : cell).toList()).toList();
+    }
+
     @ParameterizedTest(name = "kubectl {0}")
     @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
     void configMapLifecycle(String version) throws Exception {
@@ -174,7 +243,11 @@ class KubectlTest {
         JsonNode versions = JSON.readTree(kubectl.run("version", "-o", "json").ok().stdout());
         assertEquals(VersionInfo.GIT_VERSION, versions.path("serverVersion").path("gitVersion").asText());
 
-        String resources = kubectl.run("api-resources").ok().stdout();
+        Kubectl.Result discovered = kubectl.run("api-resources", "-v=6").ok();
+        String resources = discovered.stdout();
+        // aggregated discovery: /api and /apis answer everything, no per-group-version fetches
+        assertTrue(discovered.stderr().contains("/apis?timeout=") && !discovered.stderr().contains("/apis/apps/v1"),
+                discovered.stderr());
         assertTrue(resources.lines().anyMatch(l -> l.matches("configmaps\\s+cm\\s+v1\\s+true\\s+ConfigMap")), resources);
         assertTrue(resources.lines().anyMatch(l -> l.matches("namespaces\\s+ns\\s+v1\\s+false\\s+Namespace")), resources);
         assertTrue(resources.lines().anyMatch(l -> l.matches("leases\\s+coordination.k8s.io/v1\\s+true\\s+Lease")), resources);

@@ -12,8 +12,9 @@ import java.util.Optional;
 
 /**
  * Legacy (unaggregated) discovery documents built from the catalog: /api, /apis, /apis/&lt;group&gt;
- * and the APIResourceList of each group version. kubectl reads the Content-Type and falls back to
- * these when it gets plain application/json; aggregated discovery is not served yet.
+ * and the APIResourceList of each group version; and aggregated discovery (apidiscovery.k8s.io
+ * APIGroupDiscoveryList, v2 and v2beta1), every group version's resources in one answer to /api or
+ * /apis. kubectl reads the Content-Type to tell which it got.
  */
 public final class Discovery {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -128,5 +129,90 @@ public final class Discovery {
         preferred.put("groupVersion", name + "/" + versions.getFirst());
         preferred.put("version", versions.getFirst());
         return group;
+    }
+
+    /** The Content-Type of an aggregated discovery answer in {@code version} (v2 or v2beta1). */
+    public static String aggregatedContentType(String version) {
+        return "application/json;g=apidiscovery.k8s.io;v=" + version + ";as=APIGroupDiscoveryList";
+    }
+
+    /**
+     * The APIGroupDiscoveryList of /api (the core group, named "") or /apis (every named group):
+     * each version's resources with scope, verbs, short names, categories and subresources.
+     */
+    public ObjectNode aggregated(boolean core, String version) {
+        ObjectNode list = JSON.objectNode();
+        list.put("kind", "APIGroupDiscoveryList");
+        list.put("apiVersion", "apidiscovery.k8s.io/" + version);
+        list.putObject("metadata");
+        ArrayNode items = list.putArray("items");
+        for (Map.Entry<String, List<String>> group : catalog.groupVersions().entrySet()) {
+            if (group.getKey().isEmpty() != core) {
+                continue;
+            }
+            ObjectNode item = items.addObject();
+            ObjectNode metadata = item.putObject("metadata");
+            if (!core) {
+                metadata.put("name", group.getKey());
+            }
+            ArrayNode versions = item.putArray("versions");
+            for (String groupVersion : group.getValue()) {
+                ObjectNode v = versions.addObject();
+                v.put("version", groupVersion);
+                ArrayNode resources = v.putArray("resources");
+                for (ResourceDescription r : catalog.inGroupVersion(group.getKey(), groupVersion)) {
+                    resources.add(aggregatedResource(r));
+                }
+                v.put("freshness", "Current");
+            }
+        }
+        return list;
+    }
+
+    private static ObjectNode aggregatedResource(ResourceDescription r) {
+        ObjectNode resource = JSON.objectNode();
+        resource.put("resource", r.plural());
+        // empty group and version: the resource's own group version, as upstream
+        resource.set("responseKind", kind("", "", r.kind()));
+        resource.put("scope", r.namespaced() ? "Namespaced" : "Cluster");
+        resource.put("singularResource", r.singular());
+        ArrayNode verbs = resource.putArray("verbs");
+        for (Verb verb : Verb.values()) {
+            if (r.verbs().contains(verb)) {
+                verbs.add(verb.discoveryName());
+            }
+        }
+        if (!r.shortNames().isEmpty()) {
+            ArrayNode shortNames = resource.putArray("shortNames");
+            r.shortNames().forEach(shortNames::add);
+        }
+        if (!r.categories().isEmpty()) {
+            ArrayNode categories = resource.putArray("categories");
+            r.categories().forEach(categories::add);
+        }
+        if (r.scaleSubresource() || r.statusSubresource()) {
+            ArrayNode subresources = resource.putArray("subresources");
+            if (r.scaleSubresource()) {
+                ObjectNode scale = subresources.addObject();
+                scale.put("subresource", "scale");
+                scale.set("responseKind", kind("autoscaling", "v1", "Scale"));
+                scale.putArray("verbs").add("get").add("patch").add("update");
+            }
+            if (r.statusSubresource()) {
+                ObjectNode status = subresources.addObject();
+                status.put("subresource", "status");
+                status.set("responseKind", kind("", "", r.kind()));
+                status.putArray("verbs").add("get").add("patch").add("update");
+            }
+        }
+        return resource;
+    }
+
+    private static ObjectNode kind(String group, String version, String kind) {
+        ObjectNode node = JSON.objectNode();
+        node.put("group", group);
+        node.put("version", version);
+        node.put("kind", kind);
+        return node;
     }
 }

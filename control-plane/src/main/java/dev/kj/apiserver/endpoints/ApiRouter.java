@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.printers.Tables;
 import dev.kj.apiserver.protobuf.ProtobufBodies;
 import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.GenericStore;
@@ -18,6 +19,7 @@ import dev.kj.apiserver.selection.FieldSelector;
 import dev.kj.apiserver.selection.LabelSelector;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,7 @@ public final class ApiRouter {
     private final ScheduledExecutorService timers;
     private final Supplier<String> serverAddress;
     private final ProtobufBodies protobuf;
+    private final Tables tables;
     /**
      * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
      * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
@@ -62,6 +65,7 @@ public final class ApiRouter {
         this.timers = timers;
         this.serverAddress = serverAddress;
         this.protobuf = new ProtobufBodies(json);
+        this.tables = new Tables(json);
     }
 
     public ApiResponse handle(ApiRequest request) {
@@ -125,11 +129,15 @@ public final class ApiRouter {
             if (!get) {
                 throw StatusException.pathNotFound();
             }
-            if (core && segments.size() == 1) {
-                return ok(discovery.apiVersions(serverAddress.get()));
-            }
-            if (!core && segments.size() == 1) {
-                return ok(discovery.groupList());
+            if (segments.size() == 1) {
+                // kubectl 1.27+ asks for aggregated discovery first; the Content-Type names what it got
+                Optional<String> aggregated = Negotiation.transformation(request, "APIGroupDiscoveryList",
+                        "apidiscovery.k8s.io", java.util.Set.of("v2", "v2beta1"), true);
+                if (aggregated.isPresent()) {
+                    return respond(200, Discovery.aggregatedContentType(aggregated.get()),
+                            discovery.aggregated(core, aggregated.get()));
+                }
+                return ok(core ? discovery.apiVersions(serverAddress.get()) : discovery.groupList());
             }
             return ok(discovery.group(segments.get(1)).orElseThrow(StatusException::pathNotFound));
         }
@@ -165,6 +173,12 @@ public final class ApiRouter {
         }
         GenericStore store = stores.get(resource);
         boolean dryRun = dryRun(request);
+        // only get, list and watch of the resource itself render as Tables, as upstream
+        boolean readsResource = tail.size() < 3 && (request.method().equals("GET") || request.method().equals("HEAD"));
+        Optional<String> tableVersion = tableVersion(request, readsResource);
+        if (tableVersion.isPresent()) {
+            return table(request, resource, store, namespace, name, tableVersion.get());
+        }
         if (tail.size() == 3 && tail.get(2).equals("scale") && resource.scaleSubresource()) {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
@@ -238,7 +252,49 @@ public final class ApiRouter {
         };
     }
 
+    /** get, list or watch answered as meta.k8s.io Tables. */
+    private ApiResponse table(ApiRequest request, ResourceDescription resource, GenericStore store, String namespace,
+                              String name, String version) {
+        Tables.Include include = Tables.Include.parse(request.param("includeObject", ""));
+        if (include == null) {
+            throw StatusException.badRequest("includeObject: Unsupported value: \"" + request.param("includeObject", "")
+                    + "\": supported values: \"None\", \"Metadata\", \"Object\"");
+        }
+        if (name != null) {
+            allow(resource, Verb.GET, "get");
+            return ok(asTable(resource, store.get(namespace, name), include, version));
+        }
+        ListOptions options = listOptions(request, store);
+        if (isTrue(request.param("watch", "false"))) {
+            allow(resource, Verb.WATCH, "watch");
+            // each event's object becomes a one-row Table; ERROR events keep their Status
+            return watch(request, store, namespace, options, event -> {
+                if (!event.path("type").asText().equals("ERROR")) {
+                    event.set("object", asTable(resource, event.path("object"), include, version));
+                }
+                return event;
+            });
+        }
+        allow(resource, Verb.LIST, "list");
+        return ok(asTable(resource, store.list(namespace, options), include, version));
+    }
+
+    private ObjectNode asTable(ResourceDescription resource, JsonNode objectOrList, Tables.Include include, String version) {
+        return tables.table(resource.printer(), resource.apiVersion(), resource.kind(), objectOrList, include, version,
+                Instant.now());
+    }
+
+    /** The Table version (v1 or v1beta1) the client asks for, empty for plain objects. */
+    private static Optional<String> tableVersion(ApiRequest request, boolean tableAllowed) {
+        return Negotiation.transformation(request, "Table", "meta.k8s.io", java.util.Set.of("v1", "v1beta1"), tableAllowed);
+    }
+
     private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options) {
+        return watch(request, store, namespace, options, event -> event);
+    }
+
+    private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options,
+                              java.util.function.UnaryOperator<ObjectNode> transform) {
         long timeout = parseLong(request.param("timeoutSeconds", ""), DEFAULT_WATCH_SECONDS);
         return new ApiResponse.Stream(JSON_TYPE, sink -> {
             AtomicBoolean ended = new AtomicBoolean();
@@ -246,7 +302,7 @@ public final class ApiRouter {
                 if (ended.get()) {
                     return;
                 }
-                sink.send(line(event.toJson()));
+                sink.send(line(transform.apply(event.toJson())));
                 if (event instanceof WatchEvent.Error && ended.compareAndSet(false, true)) {
                     sink.end();
                 }
@@ -369,8 +425,12 @@ public final class ApiRouter {
     }
 
     private ApiResponse respond(int code, ObjectNode body) {
+        return respond(code, JSON_TYPE, body);
+    }
+
+    private ApiResponse respond(int code, String contentType, ObjectNode body) {
         try {
-            return new ApiResponse.Full(code, JSON_TYPE, json.writeValueAsBytes(body));
+            return new ApiResponse.Full(code, contentType, json.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

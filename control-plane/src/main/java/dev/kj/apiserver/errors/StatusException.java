@@ -102,6 +102,11 @@ public final class StatusException extends RuntimeException {
                 "the body of the request was in an unknown format - accepted media types include: " + accepted, null);
     }
 
+    /** No Accept media type the endpoint can produce (e.g. a Table asked of a create). */
+    public static StatusException notAcceptable(String accepted) {
+        return new StatusException(406, "NotAcceptable", "only the following media types are accepted: " + accepted, null);
+    }
+
     public static StatusException resourceExpired(String message) {
         return new StatusException(410, "Expired", message, null);
     }

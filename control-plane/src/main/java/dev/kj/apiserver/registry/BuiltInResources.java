@@ -3,6 +3,7 @@ package dev.kj.apiserver.registry;
 import dev.kj.apiserver.registry.core.event.EventStrategy;
 import dev.kj.apiserver.registry.core.namespace.NamespaceStrategy;
 import dev.kj.apiserver.registry.core.secret.SecretStrategy;
+import dev.kj.apiserver.printers.Printers;
 import java.util.List;
 
 /**
@@ -29,52 +30,53 @@ public final class BuiltInResources {
         List<String> all = List.of("all");
         return new ResourceCatalog(List.of(
                 // core/v1
-                ResourceDescription.of("", "v1", "ConfigMap", "configmaps", true, "configmaps", List.of("cm")),
+                ResourceDescription.of("", "v1", "ConfigMap", "configmaps", true, "configmaps", List.of("cm")).withPrinter(Printers.CONFIG_MAP),
                 ResourceDescription.of("", "v1", "Endpoints", "endpoints", true, "services/endpoints", List.of("ep")),
                 ResourceDescription.of("", "v1", "Event", "events", true, "events", List.of("ev"))
                         .withSelectableFields(List.of("involvedObject.kind", "involvedObject.namespace",
                                 "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
                                 "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
                                 "reportingComponent", "type"))
-                        .withStrategy(new EventStrategy(eventTtl)),
+                        .withStrategy(new EventStrategy(eventTtl)).withPrinter(Printers.EVENT),
                 ResourceDescription.of("", "v1", "LimitRange", "limitranges", true, "limitranges", List.of("limits")),
                 ResourceDescription.of("", "v1", "Namespace", "namespaces", false, "namespaces", List.of("ns"))
                         .withNameRule(NameRule.DNS1123_LABEL)
                         .withSelectableFields(List.of("status.phase"))
-                        .withStrategy(new NamespaceStrategy()),
+                        .withStrategy(new NamespaceStrategy()).withPrinter(Printers.NAMESPACE),
                 ResourceDescription.of("", "v1", "Node", "nodes", false, "minions", List.of("no"))
-                        .withSelectableFields(List.of("spec.unschedulable")).withStatusSubresource(),
+                        .withSelectableFields(List.of("spec.unschedulable")).withStatusSubresource()
+                        .withPrinter(Printers.NODE),
                 ResourceDescription.of("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true,
                         "persistentvolumeclaims", List.of("pvc")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "PersistentVolume", "persistentvolumes", false, "persistentvolumes",
                         List.of("pv")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "PodTemplate", "podtemplates", true, "podtemplates", List.of()),
                 ResourceDescription.of("", "v1", "ReplicationController", "replicationcontrollers", true, "controllers",
-                        List.of("rc")).withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        List.of("rc")).withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.REPLICATION_CONTROLLER),
                 ResourceDescription.of("", "v1", "ResourceQuota", "resourcequotas", true, "resourcequotas",
                         List.of("quota")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "Secret", "secrets", true, "secrets", List.of())
                         .withSelectableFields(List.of("type"))
-                        .withStrategy(new SecretStrategy()),
-                ResourceDescription.of("", "v1", "ServiceAccount", "serviceaccounts", true, "serviceaccounts", List.of("sa")),
+                        .withStrategy(new SecretStrategy()).withPrinter(Printers.SECRET),
+                ResourceDescription.of("", "v1", "ServiceAccount", "serviceaccounts", true, "serviceaccounts", List.of("sa")).withPrinter(Printers.SERVICE_ACCOUNT),
                 // apps/v1
                 ResourceDescription.of("apps", "v1", "ControllerRevision", "controllerrevisions", true,
                         "controllerrevisions", List.of()),
                 ResourceDescription.of("apps", "v1", "DaemonSet", "daemonsets", true, "daemonsets", List.of("ds"))
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.DAEMON_SET),
                 ResourceDescription.of("apps", "v1", "Deployment", "deployments", true, "deployments", List.of("deploy"))
-                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.DEPLOYMENT),
                 ResourceDescription.of("apps", "v1", "ReplicaSet", "replicasets", true, "replicasets", List.of("rs"))
-                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.REPLICA_SET),
                 ResourceDescription.of("apps", "v1", "StatefulSet", "statefulsets", true, "statefulsets", List.of("sts"))
-                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.STATEFUL_SET),
                 // batch/v1
                 ResourceDescription.of("batch", "v1", "CronJob", "cronjobs", true, "cronjobs", List.of("cj"))
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.CRON_JOB),
                 ResourceDescription.of("batch", "v1", "Job", "jobs", true, "jobs", List.of())
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
+                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.JOB),
                 // coordination.k8s.io/v1
-                ResourceDescription.of("coordination.k8s.io", "v1", "Lease", "leases", true, "leases", List.of()),
+                ResourceDescription.of("coordination.k8s.io", "v1", "Lease", "leases", true, "leases", List.of()).withPrinter(Printers.LEASE),
                 // discovery.k8s.io/v1
                 ResourceDescription.of("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true,
                         "endpointslices", List.of()),
@@ -93,16 +95,16 @@ public final class BuiltInResources {
                         "poddisruptionbudgets", List.of("pdb")).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE),
                 // rbac.authorization.k8s.io/v1: stored and served; enforcing them is issue #6
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
-                        false, "clusterrolebindings", List.of()).withNameRule(NameRule.PATH_SEGMENT),
+                        false, "clusterrolebindings", List.of()).withNameRule(NameRule.PATH_SEGMENT).withPrinter(Printers.ROLE_BINDING),
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false,
                         "clusterroles", List.of()).withNameRule(NameRule.PATH_SEGMENT),
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true,
-                        "rolebindings", List.of()).withNameRule(NameRule.PATH_SEGMENT),
+                        "rolebindings", List.of()).withNameRule(NameRule.PATH_SEGMENT).withPrinter(Printers.ROLE_BINDING),
                 ResourceDescription.of("rbac.authorization.k8s.io", "v1", "Role", "roles", true, "roles", List.of())
                         .withNameRule(NameRule.PATH_SEGMENT),
                 // scheduling.k8s.io/v1
                 ResourceDescription.of("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false,
-                        "priorityclasses", List.of("pc")),
+                        "priorityclasses", List.of("pc")).withPrinter(Printers.PRIORITY_CLASS),
                 // storage.k8s.io/v1
                 ResourceDescription.of("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, "csidrivers", List.of()),
                 ResourceDescription.of("storage.k8s.io", "v1", "CSINode", "csinodes", false, "csinodes", List.of()),

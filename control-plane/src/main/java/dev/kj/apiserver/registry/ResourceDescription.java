@@ -1,5 +1,6 @@
 package dev.kj.apiserver.registry;
 
+import dev.kj.apiserver.printers.Printer;
 import java.util.List;
 import java.util.Set;
 
@@ -11,6 +12,8 @@ import java.util.Set;
  * @param storagePrefix    the part after {@code /registry/} (e.g. {@code minions} for nodes)
  * @param selectableFields field selector fields beyond metadata.name (and metadata.namespace for
  *                         namespaced resources), as dotted paths into the object
+ * @param printer          the columns of meta.k8s.io Table answers (upstream's printers; the default
+ *                         convertor's Name and Created At when a kind has none)
  * @param subresources     status (then writes to the resource keep the stored status, as upstream's
  *                         strategies) and scale
  */
@@ -28,7 +31,8 @@ public record ResourceDescription(
         NameRule nameRule,
         List<String> selectableFields,
         Set<Subresource> subresources,
-        Strategy strategy) {
+        Strategy strategy,
+        Printer printer) {
 
     public ResourceDescription {
         shortNames = List.copyOf(shortNames);
@@ -51,27 +55,32 @@ public record ResourceDescription(
                                          String storagePrefix, List<String> shortNames) {
         return new ResourceDescription(group, version, kind, plural, kind.toLowerCase(java.util.Locale.ROOT),
                 namespaced, shortNames, List.of(), Verb.ALL, storagePrefix, NameRule.DNS1123_SUBDOMAIN, List.of(),
-                Set.of(), Strategy.NONE);
+                Set.of(), Strategy.NONE, Printer.DEFAULT);
     }
 
     public ResourceDescription withStrategy(Strategy newStrategy) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, subresources, newStrategy);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, newStrategy, printer);
     }
 
     public ResourceDescription withSelectableFields(List<String> fields) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, fields, subresources, strategy);
+                verbs, storagePrefix, nameRule, fields, subresources, strategy, printer);
     }
 
     public ResourceDescription withNameRule(NameRule rule) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, rule, selectableFields, subresources, strategy);
+                verbs, storagePrefix, rule, selectableFields, subresources, strategy, printer);
     }
 
     public ResourceDescription withCategories(List<String> newCategories) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, newCategories,
-                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, printer);
+    }
+
+    public ResourceDescription withPrinter(Printer newPrinter) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, newPrinter);
     }
 
     /** Status is written only through the status subresource. */
@@ -88,7 +97,7 @@ public record ResourceDescription(
         java.util.Set<Subresource> more = new java.util.HashSet<>(subresources);
         more.add(subresource);
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, more, strategy);
+                verbs, storagePrefix, nameRule, selectableFields, more, strategy, printer);
     }
 
     /** {@code v1} for the core group, else {@code group/version}. */

@@ -1,0 +1,30 @@
+package dev.kj.apiserver.printers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * How one kind is shown as table rows: its columns and a function from an object to its cells
+ * (strings, numbers or booleans, in column order). Ages are computed at request time, as
+ * upstream's printers do, so {@code now} is passed in.
+ */
+public record Printer(List<Column> columns, Cells cells) {
+    public Printer {
+        columns = List.copyOf(columns);
+    }
+
+    @FunctionalInterface
+    public interface Cells {
+        List<Object> of(JsonNode object, Instant now);
+    }
+
+    /**
+     * Upstream's default table convertor, for kinds without a printer: the name and the creation
+     * timestamp as an RFC 3339 "date" cell (clients turn that into AGE).
+     */
+    public static final Printer DEFAULT = new Printer(
+            List.of(Column.objectName(), new Column("Created At", "date", "", Column.CREATION_DOC, 0)),
+            (object, now) -> List.of(object.path("metadata").path("name").asText(),
+                    object.path("metadata").path("creationTimestamp").asText()));
+}
