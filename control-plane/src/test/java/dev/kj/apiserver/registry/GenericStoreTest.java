@@ -142,6 +142,28 @@ class GenericStoreTest {
     }
 
     @Test
+    void secretStringDataIsMergedIntoDataAndNeverStored() {
+        ResourceDescription secretsDescription = BuiltInResources.catalog().find("", "v1", "secrets").orElseThrow();
+        GenericStore secrets = new GenericStore(secretsDescription, storage, JSON, CLOCK,
+                name -> GenericStore.NamespaceState.ACTIVE);
+        ObjectNode created = secrets.create("default", object("{\"metadata\":{\"name\":\"s\"},"
+                + "\"data\":{\"keep\":\"a2VlcA==\",\"both\":\"b2xk\"},\"stringData\":{\"both\":\"new\",\"text\":\"h\u00e9\"}}"),
+                false);
+        assertEquals("Opaque", created.path("type").asText());
+        assertFalse(created.has("stringData"));
+        assertEquals("a2VlcA==", created.path("data").path("keep").asText());
+        assertEquals("bmV3", created.path("data").path("both").asText(), "stringData wins over data");
+        assertEquals("aMOp", created.path("data").path("text").asText(), "UTF-8, then base64");
+        ObjectNode update = secrets.get("default", "s").deepCopy();
+        update.putObject("stringData").put("added", "x");
+        ObjectNode updated = secrets.update("default", "s", update, false);
+        assertEquals("eA==", updated.path("data").path("added").asText());
+        assertFalse(updated.has("stringData"));
+        assertFalse(new String(storage.get("/registry/secrets/default/s").orElseThrow().value(),
+                java.nio.charset.StandardCharsets.UTF_8).contains("stringData"));
+    }
+
+    @Test
     void generateNameAddsFiveCharacters() {
         ObjectNode created = configMaps.create("default", object("{\"metadata\":{\"generateName\":\"job-\"}}"), false);
         assertTrue(created.path("metadata").path("name").asText().matches("job-[bcdfghjklmnpqrstvwxz2456789]{5}"));
