@@ -80,20 +80,7 @@ public final class Discovery {
             resource.put("singularName", r.singular());
             resource.put("namespaced", r.namespaced());
             resource.put("kind", r.kind());
-            ArrayNode verbs = resource.putArray("verbs");
-            for (Verb verb : Verb.values()) { // declared alphabetically, as upstream sorts them
-                if (r.verbs().contains(verb)) {
-                    verbs.add(verb.discoveryName());
-                }
-            }
-            if (!r.shortNames().isEmpty()) {
-                ArrayNode shortNames = resource.putArray("shortNames");
-                r.shortNames().forEach(shortNames::add);
-            }
-            if (!r.categories().isEmpty()) {
-                ArrayNode categories = resource.putArray("categories");
-                r.categories().forEach(categories::add);
-            }
+            putVerbsAndNames(resource, r);
             if (r.statusSubresource()) {
                 ObjectNode status = array.addObject();
                 status.put("name", r.plural() + "/status");
@@ -169,15 +156,10 @@ public final class Discovery {
         return list;
     }
 
-    private static ObjectNode aggregatedResource(ResourceDescription r) {
-        ObjectNode resource = JSON.objectNode();
-        resource.put("resource", r.plural());
-        // empty group and version: the resource's own group version, as upstream
-        resource.set("responseKind", kind("", "", r.kind()));
-        resource.put("scope", r.namespaced() ? "Namespaced" : "Cluster");
-        resource.put("singularResource", r.singular());
+    /** Verbs, short names and categories: the same fields in legacy and aggregated discovery. */
+    private static void putVerbsAndNames(ObjectNode resource, ResourceDescription r) {
         ArrayNode verbs = resource.putArray("verbs");
-        for (Verb verb : Verb.values()) {
+        for (Verb verb : Verb.values()) { // declared alphabetically, as upstream sorts them
             if (r.verbs().contains(verb)) {
                 verbs.add(verb.discoveryName());
             }
@@ -190,6 +172,16 @@ public final class Discovery {
             ArrayNode categories = resource.putArray("categories");
             r.categories().forEach(categories::add);
         }
+    }
+
+    private static ObjectNode aggregatedResource(ResourceDescription r) {
+        ObjectNode resource = JSON.objectNode();
+        resource.put("resource", r.plural());
+        // empty group and version: the resource's own group version, as upstream
+        resource.set("responseKind", kind("", "", r.kind()));
+        resource.put("scope", r.namespaced() ? "Namespaced" : "Cluster");
+        resource.put("singularResource", r.singular());
+        putVerbsAndNames(resource, r);
         if (r.scaleSubresource() || r.statusSubresource()) {
             ArrayNode subresources = resource.putArray("subresources");
             if (r.scaleSubresource()) {
