@@ -9,6 +9,7 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.kj.apiserver.errors.StatusException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,29 +41,22 @@ public final class ProtobufBodies {
      */
     public ObjectNode decode(byte[] body, String endpointApiVersion, String endpointKind) {
         Message envelope = envelope(body, endpointKind);
-        String apiVersion = text(envelope, "typeMeta", "apiVersion");
-        String kind = text(envelope, "typeMeta", "kind");
-        if (kind.isEmpty()) {
-            kind = endpointKind;
-        }
-        if (version(apiVersion).isEmpty()) {
-            apiVersion = endpointApiVersion;
-        }
+        Message typeMeta = (Message) envelope.getField(schema.envelope().findFieldByName("typeMeta"));
+        String sentKind = text(typeMeta, "kind");
+        String sentApiVersion = text(typeMeta, "apiVersion");
+        String kind = sentKind.isEmpty() ? endpointKind : sentKind;
+        String apiVersion = version(sentApiVersion).isEmpty() ? endpointApiVersion : sentApiVersion;
         String cannotHandle = kind + " in version \"" + version(apiVersion) + "\" cannot be handled as a " + endpointKind + ": ";
-        String named = kind;
-        String namedVersion = apiVersion;
         Descriptor type = schema.kind(apiVersion, kind).orElseThrow(() -> StatusException.badRequest(cannotHandle
-                + "no kind \"" + named + "\" is registered for version \"" + namedVersion + "\""));
-        ByteString raw = (ByteString) envelope.getField(envelope.getDescriptorForType().findFieldByName("raw"));
+                + "no kind \"" + kind + "\" is registered for version \"" + apiVersion + "\""));
+        ByteString raw = (ByteString) envelope.getField(schema.envelope().findFieldByName("raw"));
         try {
             ObjectNode object = JsonNodeFactory.instance.objectNode();
             object.put("kind", kind);
             object.put("apiVersion", apiVersion);
             object.setAll(converter.object(DynamicMessage.parseFrom(type, raw)));
             return object;
-        } catch (InvalidProtocolBufferException e) {
-            throw StatusException.badRequest(cannotHandle + e.getMessage());
-        } catch (WireJson.WireException e) {
+        } catch (InvalidProtocolBufferException | WireJson.WireException e) {
             throw StatusException.badRequest(cannotHandle + e.getMessage());
         }
     }
@@ -101,13 +95,12 @@ public final class ProtobufBodies {
             return "<empty>";
         }
         byte[] head = Arrays.copyOf(body, Math.min(body.length, 30));
-        String text = body[0] == '{' ? new String(head, java.nio.charset.StandardCharsets.UTF_8) : HexFormat.of().formatHex(head);
+        String text = body[0] == '{' ? new String(head, StandardCharsets.UTF_8) : HexFormat.of().formatHex(head);
         return body.length > 30 ? text + " ..." : text;
     }
 
-    private static String text(Message message, String field, String inner) {
-        Message typeMeta = (Message) message.getField(message.getDescriptorForType().findFieldByName(field));
-        return (String) typeMeta.getField(typeMeta.getDescriptorForType().findFieldByName(inner));
+    private static String text(Message message, String field) {
+        return (String) message.getField(message.getDescriptorForType().findFieldByName(field));
     }
 
     /** The version part of an apiVersion ("v1" of "apps/v1"). */
