@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.registry.BuiltInResources;
 import dev.kj.apiserver.testing.Wire;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -303,6 +304,13 @@ class ProtobufBodiesTest {
                 "v1/Binding", "v1/ConfigMap", "v1/Endpoints", "v1/Event", "v1/LimitRange", "v1/Namespace", "v1/Node",
                 "v1/PersistentVolume", "v1/PersistentVolumeClaim", "v1/Pod", "v1/PodTemplate", "v1/ReplicationController",
                 "v1/ResourceQuota", "v1/Secret", "v1/Service", "v1/ServiceAccount"), BODIES.kinds());
+    }
+
+    @Test
+    void everyServedKindHasAMessage() {
+        List<String> missing = BuiltInResources.catalog().resources().stream()
+                .map(r -> r.apiVersion() + "/" + r.kind()).filter(kind -> !BODIES.kinds().contains(kind)).toList();
+        assertEquals(List.of(), missing);
     }
 
     @Test
