@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kj.apiserver.testing.Wire;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -321,6 +322,60 @@ class HttpApiTest {
             assertEquals("Table", event.path("object").path("kind").asText());
             assertEquals("tabled", event.path("object").path("rows").get(0).path("cells").get(0).asText());
         }
+    }
+
+    /** What kubectl 1.32+ typed clients send: protobuf creates, scale updates and delete options. */
+    @Test
+    void protobufBodies() throws Exception {
+        String deployments = "/apis/apps/v1/namespaces/default/deployments";
+        java.util.function.Supplier<Wire> spec = () -> Wire.message().varint(1, 2)
+                .message(2, Wire.message().entry(1, "app", "pb"))
+                .message(3, Wire.message().message(1, Wire.message().entry(11, "app", "pb"))
+                        .message(2, Wire.message().message(2, Wire.message().string(1, "c").string(2, "nginx"))));
+        HttpResponse<String> created = admin.send(protobuf("POST", deployments, Wire.body("apps/v1", "Deployment",
+                Wire.message().message(1, Wire.message().string(1, "pb")).message(2, spec.get()))), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode stored = JSON.readTree(admin.send(get(deployments + "/pb"), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals("{\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"pb\"}},\"template\":{\"metadata\":"
+                + "{\"creationTimestamp\":null,\"labels\":{\"app\":\"pb\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
+                + "\"image\":\"nginx\",\"resources\":{}}]}},\"strategy\":{}}", stored.path("spec").toString());
+
+        // a field kj's definitions lack: refused, and nothing stored
+        HttpResponse<String> unknown = admin.send(protobuf("POST", deployments, Wire.body("apps/v1", "Deployment",
+                Wire.message().message(1, Wire.message().string(1, "pb-new")).message(2, spec.get().varint(99, 1)))),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, unknown.statusCode());
+        JsonNode status = JSON.readTree(unknown.body());
+        assertEquals("BadRequest", status.path("reason").asText());
+        assertEquals("Deployment in version \"v1\" cannot be handled as a Deployment: spec: field number 99 of "
+                + "apps.v1.DeploymentSpec is not one kj knows (it decodes Kubernetes v1.33's fields), so the object "
+                + "cannot be stored whole", status.path("message").asText());
+        assertEquals(404, admin.send(get(deployments + "/pb-new"), HttpResponse.BodyHandlers.ofString()).statusCode());
+
+        // the scale subresource takes an autoscaling/v1 Scale
+        HttpResponse<String> scaled = admin.send(protobuf("PUT", deployments + "/pb/scale", Wire.body("autoscaling/v1",
+                "Scale", Wire.message().message(1, Wire.message().string(1, "pb").string(3, "default"))
+                        .message(2, Wire.message().varint(1, 5)))), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scaled.statusCode(), scaled.body());
+        assertEquals(5, JSON.readTree(admin.send(get(deployments + "/pb"), HttpResponse.BodyHandlers.ofString()).body())
+                .path("spec").path("replicas").asInt());
+
+        // DeleteOptions as typed clients send them, tagged with the client's group version
+        HttpResponse<String> wrongUid = admin.send(protobuf("DELETE", deployments + "/pb", Wire.body("apps/v1",
+                "DeleteOptions", Wire.message().message(2, Wire.message().string(1, "not-the-uid")))),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(409, wrongUid.statusCode(), wrongUid.body());
+        String uid = stored.path("metadata").path("uid").asText();
+        HttpResponse<String> deleted = admin.send(protobuf("DELETE", deployments + "/pb", Wire.body("apps/v1",
+                "DeleteOptions", Wire.message().message(2, Wire.message().string(1, uid)))), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        assertEquals(404, admin.send(get(deployments + "/pb"), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    private HttpRequest protobuf(String method, String path, byte[] body) {
+        return HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/vnd.kubernetes.protobuf")
+                .header("Accept", "application/vnd.kubernetes.protobuf,application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build();
     }
 
     private static List<String> columns(JsonNode table) {

@@ -79,43 +79,6 @@ class KubectlTest {
         assertEquals("", kubectl.run("get", "deployments", "-A", "-o", "name").ok().stdout().strip());
     }
 
-    /** kubectl 1.32+ sends these as protobuf; older ones as JSON: both must store the same objects. */
-    @ParameterizedTest(name = "kubectl {0}")
-    @ValueSource(strings = {"1.31", "kubectl"})
-    void createRbacObjectsAndPriorityClasses(String version) throws Exception {
-        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
-        String suffix = version.replace(".", "");
-        kubectl.run("create", "role", "reader-" + suffix, "--verb=get,list", "--resource=configmaps",
-                "--resource-name=a").ok();
-        kubectl.run("create", "rolebinding", "reader-" + suffix, "--role=reader-" + suffix, "--user=alice",
-                "--serviceaccount=default:bot").ok();
-        kubectl.run("create", "clusterrole", "watcher-" + suffix, "--aggregation-rule=team=a").ok();
-        kubectl.run("create", "clusterrolebinding", "watcher-" + suffix, "--clusterrole=watcher-" + suffix,
-                "--group=devs").ok();
-        kubectl.run("create", "priorityclass", "high-" + suffix, "--value=1000", "--description=important").ok();
-
-        JsonNode role = JSON.readTree(kubectl.run("get", "role", "reader-" + suffix, "-o", "json").ok().stdout());
-        assertEquals("[{\"apiGroups\":[\"\"],\"resourceNames\":[\"a\"],\"resources\":[\"configmaps\"],"
-                + "\"verbs\":[\"get\",\"list\"]}]", sorted(role.path("rules")));
-        JsonNode binding = JSON.readTree(kubectl.run("get", "rolebinding", "reader-" + suffix, "-o", "json").ok().stdout());
-        assertEquals("{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"reader-" + suffix + "\"}",
-                sorted(binding.path("roleRef")));
-        assertEquals("[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"User\",\"name\":\"alice\"},"
-                + "{\"kind\":\"ServiceAccount\",\"name\":\"bot\",\"namespace\":\"default\"}]", sorted(binding.path("subjects")));
-        JsonNode clusterRole = JSON.readTree(kubectl.run("get", "clusterrole", "watcher-" + suffix, "-o", "json").ok().stdout());
-        assertEquals("{\"clusterRoleSelectors\":[{\"matchLabels\":{\"team\":\"a\"}}]}", sorted(clusterRole.path("aggregationRule")));
-        JsonNode priority = JSON.readTree(kubectl.run("get", "priorityclass", "high-" + suffix, "-o", "json").ok().stdout());
-        assertEquals(1000, priority.path("value").asInt());
-        assertEquals("important", priority.path("description").asText());
-        assertEquals("PreemptLowerPriority", priority.path("preemptionPolicy").asText());
-    }
-
-    /** JSON with object keys sorted, so JSON and protobuf-decoded objects compare regardless of key order. */
-    private static String sorted(JsonNode node) throws Exception {
-        return JSON.copy().configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-                .writeValueAsString(JSON.treeToValue(node, Object.class));
-    }
-
     @ParameterizedTest(name = "kubectl {0}")
     @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
     void moreEverydayVerbs(String version) throws Exception {

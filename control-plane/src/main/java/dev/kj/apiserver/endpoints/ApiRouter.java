@@ -183,7 +183,7 @@ public final class ApiRouter {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(scale.get(namespace, name));
-                case "PUT" -> ok(scale.update(namespace, name, bodyObject(request), dryRun));
+                case "PUT" -> ok(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale"), dryRun));
                 case "PATCH" -> ok(scale.patch(namespace, name, patchType(request), body(request), dryRun));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
@@ -195,7 +195,7 @@ public final class ApiRouter {
             }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(store.get(namespace, name));
-                case "PUT" -> ok(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request), dryRun));
+                case "PUT" -> ok(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun));
                 case "PATCH" -> ok(store.patch(namespace, name, GenericStore.Part.STATUS, patchType(request), body(request), dryRun));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/status",
                         request.method().toLowerCase(java.util.Locale.ROOT));
@@ -220,14 +220,14 @@ public final class ApiRouter {
                     throw StatusException.methodNotSupported(resource.plural(), "create");
                 }
                 allow(resource, Verb.CREATE, "create");
-                yield respond(201, store.create(namespace, bodyObject(request), dryRun));
+                yield respond(201, store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun));
             }
             case "PUT" -> {
                 if (name == null) {
                     throw StatusException.methodNotSupported(resource.plural(), "update");
                 }
                 allow(resource, Verb.UPDATE, "update");
-                yield ok(store.update(namespace, name, bodyObject(request), dryRun));
+                yield ok(store.update(namespace, name, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun));
             }
             case "PATCH" -> {
                 if (name == null) {
@@ -237,7 +237,7 @@ public final class ApiRouter {
                 yield ok(store.patch(namespace, name, patchType(request), body(request), dryRun));
             }
             case "DELETE" -> {
-                DeleteOptions options = deleteOptions(request, dryRun);
+                DeleteOptions options = deleteOptions(request, resource, dryRun);
                 if (name == null) {
                     allow(resource, Verb.DELETECOLLECTION, "deletecollection");
                     yield ok(store.deleteCollection(namespace, listOptions(request, store), options));
@@ -335,11 +335,13 @@ public final class ApiRouter {
         return options;
     }
 
-    private DeleteOptions deleteOptions(ApiRequest request, boolean dryRun) {
+    private DeleteOptions deleteOptions(ApiRequest request, ResourceDescription resource, boolean dryRun) {
         if (request.body().length == 0) {
             return new DeleteOptions(null, null, dryRun);
         }
-        JsonNode body = body(request);
+        // typed clients (kubectl 1.32+ drain, debug) send DeleteOptions as protobuf
+        JsonNode body = request.header("content-type").startsWith(ProtobufBodies.MEDIA_TYPE)
+                ? protobuf.decode(request.body(), resource.apiVersion(), "DeleteOptions") : body(request);
         JsonNode preconditions = body.path("preconditions");
         boolean bodyDryRun = false;
         for (JsonNode value : body.path("dryRun")) {
@@ -370,10 +372,11 @@ public final class ApiRouter {
         };
     }
 
-    private ObjectNode bodyObject(ApiRequest request) {
+    /** A request body that must be an object; a protobuf body is decoded as the endpoint's apiVersion and kind. */
+    private ObjectNode bodyObject(ApiRequest request, String apiVersion, String kind) {
         String type = request.header("content-type");
         if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
-            return protobuf.decode(request.body());
+            return protobuf.decode(request.body(), apiVersion, kind);
         }
         if (!type.isEmpty() && !type.startsWith("application/json") && !type.startsWith("*/*")
                 && !type.startsWith(YAML_TYPE)) {

@@ -1,157 +1,110 @@
 package dev.kj.apiserver.protobuf;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.kj.apiserver.errors.StatusException;
-import dev.kj.apiserver.protobuf.wire.ConfigMap;
-import dev.kj.apiserver.protobuf.wire.Namespace;
-import dev.kj.apiserver.protobuf.wire.Secret;
-import dev.kj.apiserver.protobuf.wire.ServiceAccount;
-import dev.kj.apiserver.protobuf.wire.Unknown;
-import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Decodes {@code application/vnd.kubernetes.protobuf} request bodies into the JSON trees the
- * registry works on. kubectl 1.32 and newer send its typed objects this way (e.g. create configmap).
- * The envelope is upstream's: the bytes {@code k8s\0}, then a runtime.Unknown whose raw field is
- * the object. Only the kinds listed here are understood; others are a 415.
+ * Decodes {@code application/vnd.kubernetes.protobuf} request bodies into the JSON objects the
+ * registry works on, as upstream would store them. kubectl 1.32 and newer send its typed requests
+ * this way (e.g. {@code create deployment}). The envelope is upstream's: the bytes {@code k8s\0},
+ * then a runtime.Unknown naming the apiVersion and kind, whose raw field is the object. Every kind
+ * kj serves and the request kinds of subresources have a message ({@link WireSchema}); a body
+ * holding a field those messages lack is refused with a 400, never stored with the field dropped.
  */
 public final class ProtobufBodies {
     public static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
     private static final byte[] MAGIC = {'k', '8', 's', 0};
-    private static final String TIME = "kj.kubernetes.Time";
-    private static final String FIELDS_V1 = "kj.kubernetes.FieldsV1";
 
-    /** apiVersion/kind → message type. */
-    private static final Map<String, Descriptor> TYPES = Map.of(
-            "v1/ConfigMap", ConfigMap.getDescriptor(),
-            "v1/Secret", Secret.getDescriptor(),
-            "v1/Namespace", Namespace.getDescriptor(),
-            "v1/ServiceAccount", ServiceAccount.getDescriptor(),
-            "rbac.authorization.k8s.io/v1/Role", dev.kj.apiserver.protobuf.wire.Role.getDescriptor(),
-            "rbac.authorization.k8s.io/v1/RoleBinding", dev.kj.apiserver.protobuf.wire.RoleBinding.getDescriptor(),
-            "rbac.authorization.k8s.io/v1/ClusterRole", dev.kj.apiserver.protobuf.wire.ClusterRole.getDescriptor(),
-            "rbac.authorization.k8s.io/v1/ClusterRoleBinding",
-            dev.kj.apiserver.protobuf.wire.ClusterRoleBinding.getDescriptor(),
-            "scheduling.k8s.io/v1/PriorityClass", dev.kj.apiserver.protobuf.wire.PriorityClass.getDescriptor());
-
-    private final ObjectMapper json;
+    private final WireSchema schema;
+    private final WireJson converter;
 
     public ProtobufBodies(ObjectMapper json) {
-        this.json = json;
-    }
-
-    public ObjectNode decode(byte[] body) {
-        if (body.length < MAGIC.length || !Arrays.equals(body, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            throw StatusException.badRequest("provided object is not a protobuf message: missing the k8s\\0 prefix");
-        }
-        try {
-            Unknown envelope = Unknown.parseFrom(ByteString.copyFrom(body, MAGIC.length, body.length - MAGIC.length));
-            String apiVersion = envelope.getTypeMeta().getApiVersion();
-            String kind = envelope.getTypeMeta().getKind();
-            Descriptor type = TYPES.get(apiVersion + "/" + kind);
-            if (type == null) {
-                throw StatusException.unsupportedMediaType("application/json (protobuf is understood for "
-                        + String.join(", ", TYPES.keySet().stream().sorted().toList()) + " only)");
-            }
-            ObjectNode object = JsonNodeFactory.instance.objectNode();
-            object.put("kind", kind);
-            object.put("apiVersion", apiVersion);
-            object.setAll(toJson(DynamicMessage.parseFrom(type, envelope.getRaw())));
-            return object;
-        } catch (InvalidProtocolBufferException e) {
-            throw StatusException.badRequest("unable to decode the protobuf body: " + e.getMessage());
-        }
-    }
-
-    /** A message as upstream's JSON encoding writes the same object (unset fields left out). */
-    private ObjectNode toJson(Message message) {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
-            FieldDescriptor field = entry.getKey();
-            Object value = entry.getValue();
-            if (field.isMapField()) {
-                ObjectNode map = node.putObject(field.getName());
-                for (Object item : (List<?>) value) {
-                    Message pair = (Message) item;
-                    FieldDescriptor keyField = pair.getDescriptorForType().findFieldByName("key");
-                    FieldDescriptor valueField = pair.getDescriptorForType().findFieldByName("value");
-                    map.set(String.valueOf(pair.getField(keyField)), scalar(valueField, pair.getField(valueField)));
-                }
-            } else if (field.isRepeated()) {
-                ArrayNode array = node.putArray(field.getName());
-                for (Object item : (List<?>) value) {
-                    array.add(single(field, item));
-                }
-            } else if (!isZero(field, value)) {
-                node.set(field.getName(), single(field, value));
-            }
-        }
-        return node;
+        this.schema = WireSchema.get();
+        this.converter = new WireJson(schema, json);
     }
 
     /**
-     * Go writes every non-pointer field, so an empty string or a zero Time on the wire means "unset"
-     * (JSON leaves those out); pointer fields such as the booleans here keep their false.
+     * The body as a JSON object, kind and apiVersion first. The endpoint's own apiVersion and kind
+     * fill in what the envelope leaves out and name the expected type in errors, as upstream's
+     * decoding does; whether the kind is the right one for the endpoint is the caller's check.
      */
-    private static boolean isZero(FieldDescriptor field, Object value) {
-        if (value instanceof String text) {
-            return text.isEmpty();
+    public ObjectNode decode(byte[] body, String endpointApiVersion, String endpointKind) {
+        Message envelope = envelope(body, endpointKind);
+        Message typeMeta = (Message) envelope.getField(schema.envelope().findFieldByName("typeMeta"));
+        String sentKind = text(typeMeta, "kind");
+        String sentApiVersion = text(typeMeta, "apiVersion");
+        String kind = sentKind.isEmpty() ? endpointKind : sentKind;
+        String apiVersion = version(sentApiVersion).isEmpty() ? endpointApiVersion : sentApiVersion;
+        String cannotHandle = kind + " in version \"" + version(apiVersion) + "\" cannot be handled as a " + endpointKind + ": ";
+        Descriptor type = schema.kind(apiVersion, kind).orElseThrow(() -> StatusException.badRequest(cannotHandle
+                + "no kind \"" + kind + "\" is registered for version \"" + apiVersion + "\""));
+        ByteString raw = (ByteString) envelope.getField(schema.envelope().findFieldByName("raw"));
+        try {
+            ObjectNode object = JsonNodeFactory.instance.objectNode();
+            object.put("kind", kind);
+            object.put("apiVersion", apiVersion);
+            object.setAll(converter.object(DynamicMessage.parseFrom(type, raw)));
+            return object;
+        } catch (InvalidProtocolBufferException | WireJson.WireException e) {
+            throw StatusException.badRequest(cannotHandle + e.getMessage());
         }
-        if (value instanceof Message message && message.getDescriptorForType().getFullName().equals(TIME)) {
-            return message.getAllFields().values().stream().allMatch(v -> v instanceof Number n && n.longValue() == 0);
-        }
-        return field.getName().equals("generation") && value instanceof Long number && number == 0;
     }
 
-    private JsonNode single(FieldDescriptor field, Object value) {
-        if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-            return scalar(field, value);
-        }
-        Message message = (Message) value;
-        return switch (message.getDescriptorForType().getFullName()) {
-            case TIME -> {
-                long seconds = (Long) message.getField(message.getDescriptorForType().findFieldByName("seconds"));
-                yield JsonNodeFactory.instance.textNode(DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochSecond(seconds)));
-            }
-            case FIELDS_V1 -> {
-                ByteString raw = (ByteString) message.getField(message.getDescriptorForType().findFieldByName("Raw"));
-                try {
-                    yield json.readTree(raw.toByteArray());
-                } catch (IOException e) {
-                    throw StatusException.badRequest("managedFields: invalid fieldsV1: " + e.getMessage());
-                }
-            }
-            default -> toJson(message);
-        };
+    /** "apiVersion/Kind" of every message a body may carry. */
+    public List<String> kinds() {
+        return schema.kinds();
     }
 
-    private static JsonNode scalar(FieldDescriptor field, Object value) {
-        JsonNodeFactory nodes = JsonNodeFactory.instance;
-        return switch (field.getJavaType()) {
-            case STRING -> nodes.textNode((String) value);
-            case BOOLEAN -> nodes.booleanNode((Boolean) value);
-            case INT -> nodes.numberNode((Integer) value);
-            case LONG -> nodes.numberNode((Long) value);
-            case BYTE_STRING -> nodes.textNode(Base64.getEncoder().encodeToString(((ByteString) value).toByteArray()));
-            case FLOAT -> nodes.numberNode((Float) value);
-            case DOUBLE -> nodes.numberNode((Double) value);
-            case ENUM, MESSAGE -> throw new IllegalStateException("not a scalar: " + field.getFullName());
-        };
+    private Message envelope(byte[] body, String endpointKind) {
+        String problem;
+        if (body.length == 0) {
+            problem = "empty data";
+        } else if (body.length < MAGIC.length || !Arrays.equals(body, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            problem = "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]";
+        } else if (body.length == MAGIC.length) {
+            problem = "empty body";
+        } else {
+            try {
+                Message envelope = DynamicMessage.parseFrom(schema.envelope(),
+                        ByteString.copyFrom(body, MAGIC.length, body.length - MAGIC.length));
+                WireJson.checkKnown(envelope, "");
+                WireJson.checkKnown((Message) envelope.getField(schema.envelope().findFieldByName("typeMeta")), "typeMeta");
+                return envelope;
+            } catch (InvalidProtocolBufferException | WireJson.WireException e) {
+                problem = e.getMessage();
+            }
+        }
+        throw StatusException.badRequest("the object provided is unrecognized (must be of type " + endpointKind + "): "
+                + problem + " (" + summary(body) + ")");
+    }
+
+    /** Upstream's summarizeData: the first 30 bytes, as text when they look like JSON, else in hex. */
+    private static String summary(byte[] body) {
+        if (body.length == 0) {
+            return "<empty>";
+        }
+        byte[] head = Arrays.copyOf(body, Math.min(body.length, 30));
+        String text = body[0] == '{' ? new String(head, StandardCharsets.UTF_8) : HexFormat.of().formatHex(head);
+        return body.length > 30 ? text + " ..." : text;
+    }
+
+    private static String text(Message message, String field) {
+        return (String) message.getField(message.getDescriptorForType().findFieldByName(field));
+    }
+
+    /** The version part of an apiVersion ("v1" of "apps/v1"). */
+    private static String version(String apiVersion) {
+        return apiVersion.substring(apiVersion.indexOf('/') + 1);
     }
 }
