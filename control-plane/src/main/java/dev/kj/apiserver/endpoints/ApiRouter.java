@@ -172,7 +172,8 @@ public final class ApiRouter {
             throw StatusException.pathNotFound();
         }
         GenericStore store = stores.get(resource);
-        boolean dryRun = dryRun(request);
+        // a DELETE's dryRun is one of its DeleteOptions, validated with them
+        boolean dryRun = !request.method().equals("DELETE") && dryRun(request);
         // only get, list and watch of the resource itself render as Tables, as upstream
         boolean readsResource = tail.size() < 3 && (request.method().equals("GET") || request.method().equals("HEAD"));
         Optional<String> tableVersion = tableVersion(request, readsResource);
@@ -237,15 +238,17 @@ public final class ApiRouter {
                 yield ok(store.patch(namespace, name, patchType(request), body(request), dryRun));
             }
             case "DELETE" -> {
-                DeleteOptions options = deleteOptions(request, dryRun);
                 if (name == null) {
                     allow(resource, Verb.DELETECOLLECTION, "deletecollection");
-                    yield ok(store.deleteCollection(namespace, listOptions(request, store), options));
+                    ListOptions selection = listOptions(request, store);
+                    yield ok(store.deleteCollection(namespace, selection, deleteOptions(request)));
                 }
                 allow(resource, Verb.DELETE, "delete");
-                ObjectNode outcome = store.delete(namespace, name, options);
-                // 202 when finalizers keep the object around, as upstream
-                yield respond("Status".equals(outcome.path("kind").asText()) ? 200 : 202, outcome);
+                DeleteOptions options = deleteOptions(request);
+                GenericStore.DeleteResult outcome = store.delete(namespace, name, options);
+                // upstream answers 202 only for an object left in place after orphanDependents=false
+                boolean accepted = !outcome.deleted() && options.orphanDependents().equals(Optional.of(false));
+                yield respond(accepted ? 202 : 200, outcome.body());
             }
             default -> throw new StatusException(405, "MethodNotAllowed",
                     "the server does not allow this method on the requested resource", null);
@@ -335,19 +338,31 @@ public final class ApiRouter {
         return options;
     }
 
-    private DeleteOptions deleteOptions(ApiRequest request, boolean dryRun) {
+    /**
+     * DeleteOptions from the body when there is one (JSON, YAML or protobuf; the query is then
+     * ignored, as upstream), else from the query; validated with upstream's texts.
+     */
+    private DeleteOptions deleteOptions(ApiRequest request) {
         if (request.body().length == 0) {
-            return new DeleteOptions(null, null, dryRun);
+            return DeleteOptions.fromQuery(request.query()).validated();
         }
-        JsonNode body = body(request);
-        JsonNode preconditions = body.path("preconditions");
-        boolean bodyDryRun = false;
-        for (JsonNode value : body.path("dryRun")) {
-            bodyDryRun |= value.asText().equals("All");
+        String type = request.header("content-type");
+        JsonNode body;
+        if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
+            body = protobuf.decodeDeleteOptions(request.body());
+        } else if (type.isEmpty() || type.startsWith("application/json") || type.startsWith(YAML_TYPE)) {
+            try {
+                body = type.startsWith(YAML_TYPE) ? yaml.readTree(request.body()) : json.readTree(request.body());
+            } catch (IOException e) {
+                // the delete handler passes decoding errors on unchanged: a 500 without a reason
+                throw new StatusException(500, null, "couldn't get version/kind; json parse error: "
+                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse
+                        ? parse.getOriginalMessage() : e.getMessage()), null);
+            }
+        } else {
+            throw StatusException.unsupportedMediaType("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
         }
-        return new DeleteOptions(preconditions.path("uid").isTextual() ? preconditions.path("uid").asText() : null,
-                preconditions.path("resourceVersion").isTextual() ? preconditions.path("resourceVersion").asText() : null,
-                dryRun || bodyDryRun);
+        return DeleteOptions.fromBody(body).validated();
     }
 
     private static boolean dryRun(ApiRequest request) {

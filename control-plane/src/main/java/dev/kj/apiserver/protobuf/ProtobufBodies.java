@@ -57,11 +57,8 @@ public final class ProtobufBodies {
     }
 
     public ObjectNode decode(byte[] body) {
-        if (body.length < MAGIC.length || !Arrays.equals(body, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            throw StatusException.badRequest("provided object is not a protobuf message: missing the k8s\\0 prefix");
-        }
         try {
-            Unknown envelope = Unknown.parseFrom(ByteString.copyFrom(body, MAGIC.length, body.length - MAGIC.length));
+            Unknown envelope = envelope(body);
             String apiVersion = envelope.getTypeMeta().getApiVersion();
             String kind = envelope.getTypeMeta().getKind();
             Descriptor type = TYPES.get(apiVersion + "/" + kind);
@@ -77,6 +74,34 @@ public final class ProtobufBodies {
         } catch (InvalidProtocolBufferException e) {
             throw StatusException.badRequest("unable to decode the protobuf body: " + e.getMessage());
         }
+    }
+
+    /**
+     * A DeleteOptions body as the JSON tree {@link dev.kj.apiserver.registry.DeleteOptions#fromBody}
+     * reads. Upstream decodes DeleteOptions of any apiVersion; the kind is checked there.
+     */
+    public ObjectNode decodeDeleteOptions(byte[] body) {
+        try {
+            Unknown envelope = envelope(body);
+            ObjectNode options = JsonNodeFactory.instance.objectNode();
+            options.put("kind", envelope.getTypeMeta().getKind());
+            options.put("apiVersion", envelope.getTypeMeta().getApiVersion());
+            if (!envelope.getTypeMeta().getKind().equals("DeleteOptions")) {
+                return options;
+            }
+            options.setAll(toJson(dev.kj.apiserver.protobuf.wire.DeleteOptions.parseFrom(envelope.getRaw())));
+            options.remove("ignoreStoreReadErrorWithClusterBreakingPotential"); // behind a feature gate that is off
+            return options;
+        } catch (InvalidProtocolBufferException e) {
+            throw new StatusException(500, null, "unable to decode the protobuf body: " + e.getMessage(), null);
+        }
+    }
+
+    private static Unknown envelope(byte[] body) throws InvalidProtocolBufferException {
+        if (body.length < MAGIC.length || !Arrays.equals(body, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw StatusException.badRequest("provided object is not a protobuf message: missing the k8s\\0 prefix");
+        }
+        return Unknown.parseFrom(ByteString.copyFrom(body, MAGIC.length, body.length - MAGIC.length));
     }
 
     /** A message as upstream's JSON encoding writes the same object (unset fields left out). */
