@@ -40,9 +40,16 @@ public final class EtcdStorage implements AutoCloseable {
     private final KVGrpc.KVBlockingStub kv;
     private final WatchGrpc.WatchStub watch;
     private final dev.kj.rhino.api.etcdserverpb.LeaseGrpc.LeaseBlockingStub leases;
+    private final StorageObserver observer;
 
     public EtcdStorage(ManagedChannel channel) {
+        this(channel, StorageObserver.NONE);
+    }
+
+    /** @param observer told of every key-value request (for etcd_request_duration_seconds and friends) */
+    public EtcdStorage(ManagedChannel channel, StorageObserver observer) {
         this.channel = channel;
+        this.observer = observer;
         this.kv = KVGrpc.newBlockingStub(channel);
         this.watch = WatchGrpc.newStub(channel);
         this.leases = dev.kj.rhino.api.etcdserverpb.LeaseGrpc.newBlockingStub(channel);
@@ -50,7 +57,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** Grants a lease of {@code ttlSeconds}; keys put with it vanish when it expires. */
     public long grantLease(long ttlSeconds) {
-        return call("", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
+        return call(null, "", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
                 dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
     }
 
@@ -60,8 +67,15 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** The key's current value, if any. */
     public Optional<StoredValue> get(String key) {
-        RangeResponse response = call(key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
+        RangeResponse response = call("get", key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
         return response.getKvsList().stream().findFirst().map(EtcdStorage::stored);
+    }
+
+    /** How many keys start with {@code prefix} (a count-only range, as upstream's object count metric). */
+    public long count(String prefix) {
+        String directory = prefix.endsWith("/") ? prefix : prefix + "/";
+        return call(StorageObserver.COUNT, directory, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(directory))
+                .setRangeEnd(prefixEnd(directory)).setCountOnly(true).build())).getCount();
     }
 
     /** Creates the key; {@link StorageException.Kind#KEY_EXISTS} when it exists. Returns its revision. */
@@ -71,7 +85,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** As {@link #create(String, byte[])}, attached to {@code lease} (0: none). */
     public long create(String key, byte[] value, long lease) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call("create", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
                         .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
                 .addSuccess(put(key, value, lease))
@@ -92,7 +106,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** As {@link #update(String, byte[], long)}, attached to {@code lease} (0: none). */
     public long update(String key, byte[] value, long expectedModRevision, long lease) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call("update", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
                 .addSuccess(put(key, value, lease))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
@@ -105,7 +119,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** Deletes the key if it is still at {@code expectedModRevision}; returns its last value and the delete's revision. */
     public StorageEvent.Delete delete(String key, long expectedModRevision) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call("delete", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
                         DeleteRangeRequest.newBuilder().setKey(bytes(key)).setPrevKv(true)))
@@ -131,7 +145,7 @@ public final class EtcdStorage implements AutoCloseable {
                 .setRangeEnd(prefixEnd(prefix))
                 .setLimit(Math.max(0, limit))
                 .setRevision(Math.max(0, revision));
-        RangeResponse response = call(prefix, () -> kv().range(request.build()));
+        RangeResponse response = call("list", prefix, () -> kv().range(request.build()));
         return new ListPage(response.getKvsList().stream().map(EtcdStorage::stored).toList(),
                 response.getHeader().getRevision(), response.getMore());
     }
@@ -218,7 +232,7 @@ public final class EtcdStorage implements AutoCloseable {
      * compacts; the others learn the key's version and try again next round.
      */
     public CompactionStep claimCompaction(String key, long expectedVersion, long compactTo) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call(null, key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.VERSION)
                         .setResult(Compare.CompareResult.EQUAL).setVersion(expectedVersion))
                 .addSuccess(put(key, Long.toString(compactTo).getBytes(StandardCharsets.UTF_8)))
@@ -235,7 +249,7 @@ public final class EtcdStorage implements AutoCloseable {
     /** Drops history before {@code revision}; already compacted is fine. */
     public void compact(long revision) {
         try {
-            call("", () -> kv().compact(dev.kj.rhino.api.etcdserverpb.CompactionRequest.newBuilder()
+            call(null, "", () -> kv().compact(dev.kj.rhino.api.etcdserverpb.CompactionRequest.newBuilder()
                     .setRevision(revision).build()));
         } catch (StorageException e) {
             if (e.kind() != StorageException.Kind.COMPACTED) {
@@ -279,9 +293,14 @@ public final class EtcdStorage implements AutoCloseable {
                 : new StorageException(StorageException.Kind.KEY_NOT_FOUND, key, "key not found: " + key);
     }
 
-    private static <T> T call(String key, java.util.function.Supplier<T> rpc) {
+    /** One RPC, timed for the observer when it has an {@code operation}, with gRPC failures as StorageExceptions. */
+    private <T> T call(String operation, String key, java.util.function.Supplier<T> rpc) {
+        long start = System.nanoTime();
+        boolean failed = true;
         try {
-            return rpc.get();
+            T result = rpc.get();
+            failed = false;
+            return result;
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
             String description = String.valueOf(e.getStatus().getDescription());
@@ -290,6 +309,10 @@ public final class EtcdStorage implements AutoCloseable {
             }
             throw new StorageException(StorageException.Kind.UNAVAILABLE, key,
                     "storage request failed: " + e.getStatus(), e);
+        } finally {
+            if (operation != null) {
+                observer.observe(operation, key, System.nanoTime() - start, failed);
+            }
         }
     }
 

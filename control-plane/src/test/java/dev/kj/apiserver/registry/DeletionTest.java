@@ -14,6 +14,7 @@ import dev.kj.apiserver.selection.FieldSelector;
 import dev.kj.apiserver.selection.LabelSelector;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.apiserver.storage.Watch;
+import dev.kj.apiserver.testing.Widgets;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import java.nio.file.Path;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,31 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DeletionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant START = Instant.parse("2026-03-04T05:06:07Z");
-
-    /** Graceful like pods: the request's grace, else spec.graceSeconds (0 when unset); finished widgets go at once. */
-    static final class WidgetStrategy implements Strategy {
-        final List<DeleteOptions> asked = new CopyOnWriteArrayList<>();
-
-        @Override
-        public OptionalLong checkGracefulDelete(ObjectNode object, DeleteOptions options) {
-            asked.add(options);
-            long period = options.gracePeriodSeconds().orElse(object.path("spec").path("graceSeconds").asLong(0));
-            if (object.path("status").path("finished").asBoolean()) {
-                period = 0;
-            }
-            return OptionalLong.of(period);
-        }
-
-        @Override
-        public boolean returnsDeletedObject() {
-            return true;
-        }
-
-        @Override
-        public boolean tracksGeneration() {
-            return true;
-        }
-    }
 
     /** A clock tests move by hand. */
     static final class ManualClock extends Clock {
@@ -97,15 +72,12 @@ class DeletionTest {
         }
     }
 
-    static final ResourceDescription WIDGETS = ResourceDescription.of("test.kj.dev", "v1", "Widget", "widgets", true,
-            "widgets.test.kj.dev", List.of());
-
     @TempDir
     Path dir;
     private RhinoServer rhino;
     private EtcdStorage storage;
     private final ManualClock clock = new ManualClock(START);
-    private final WidgetStrategy strategy = new WidgetStrategy();
+    private final Widgets strategy = new Widgets();
     private GenericStore widgets;
     private GenericStore configMaps;
     private GenericStore deployments;
@@ -115,7 +87,7 @@ class DeletionTest {
         rhino = RhinoServer.start(new RhinoConfig("default", null, dir, List.of(), null, null, null, null));
         storage = new EtcdStorage(rhino.newInProcessChannel());
         GenericStore.NamespaceLookup everywhere = namespace -> GenericStore.NamespaceState.ACTIVE;
-        widgets = new GenericStore(WIDGETS.withStrategy(strategy), storage, JSON, clock, everywhere);
+        widgets = new GenericStore(Widgets.resource(strategy), storage, JSON, clock, everywhere);
         ResourceCatalog catalog = BuiltInResources.catalog();
         configMaps = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, clock, everywhere);
         deployments = new GenericStore(catalog.find("apps", "v1", "deployments").orElseThrow(), storage, JSON, clock,
@@ -190,7 +162,7 @@ class DeletionTest {
         GenericStore.DeleteResult negative = widgets.delete("ns", "negative", DeleteOptions.NONE.withGracePeriod(-5));
         assertEquals(1, negative.body().path("metadata").path("deletionGracePeriodSeconds").asLong(),
                 "a negative grace means the shortest one");
-        assertEquals(OptionalLong.of(1), strategy.asked.getLast().gracePeriodSeconds(), "the strategy sees 1 too");
+        assertEquals(OptionalLong.of(1), strategy.asked().getLast().gracePeriodSeconds(), "the strategy sees 1 too");
     }
 
     @Test
