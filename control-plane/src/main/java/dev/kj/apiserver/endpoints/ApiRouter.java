@@ -194,12 +194,13 @@ public final class ApiRouter {
             throw StatusException.unauthorized();
         }
         if (path.equals("/metrics")) {
-            // any authenticated user until RBAC (#6) limits it to those allowed "get" on the /metrics path
-            if (!get) {
-                throw new StatusException(405, "MethodNotAllowed", "the server does not allow this method on the requested"
-                        + " resource", null);
-            }
+            // any authenticated user until RBAC (#6) limits it to those allowed the /metrics path; every
+            // method is served as promhttp does, and DELETE resets, as kube-apiserver with profiling on
             instrumentation.metricsPage = true;
+            if (request.method().equals("DELETE")) {
+                metrics.reset();
+                return ApiResponse.Full.text(200, "metrics reset\n");
+            }
             return new ApiResponse.Full(200, dev.kj.apiserver.metrics.MetricsRegistry.CONTENT_TYPE,
                     metrics.scrape().getBytes(StandardCharsets.UTF_8));
         }

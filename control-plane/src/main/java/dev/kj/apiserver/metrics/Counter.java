@@ -44,6 +44,11 @@ public final class Counter implements Metric {
     }
 
     @Override
+    public void reset() {
+        series.clear();
+    }
+
+    @Override
     public void write(StringBuilder out) {
         List<Map.Entry<List<String>, LongAdder>> all = series.sorted();
         if (all.isEmpty()) {

@@ -48,6 +48,11 @@ public final class Gauge implements Metric {
     }
 
     @Override
+    public void reset() {
+        series.clear();
+    }
+
+    @Override
     public void write(StringBuilder out) {
         List<Map.Entry<List<String>, AtomicLong>> all = series.sorted();
         if (all.isEmpty()) {

@@ -80,6 +80,11 @@ public final class Histogram implements Metric {
     }
 
     @Override
+    public void reset() {
+        series.clear();
+    }
+
+    @Override
     public void write(StringBuilder out) {
         List<Map.Entry<List<String>, Buckets>> all = series.sorted();
         if (all.isEmpty()) {

@@ -21,6 +21,10 @@ public sealed interface Metric permits Counter, Gauge, Histogram, ComputedGauge 
     /** Appends this family's lines (nothing when it has no series, as client_golang's vectors). */
     void write(StringBuilder out);
 
+    /** Forgets every series (DELETE /metrics); computed values stay. */
+    default void reset() {
+    }
+
     static String help(Stability stability, String text) {
         return stability == Stability.NONE ? text : "[" + stability + "] " + text;
     }

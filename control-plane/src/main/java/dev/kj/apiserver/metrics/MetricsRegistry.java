@@ -22,6 +22,11 @@ public final class MetricsRegistry {
         return metric;
     }
 
+    /** Drops every labelled series, as upstream's DELETE /metrics (its metrics handler "with reset"). */
+    public void reset() {
+        metrics.forEach(Metric::reset);
+    }
+
     /** The text exposition of every family that has series. */
     public String scrape() {
         StringBuilder out = new StringBuilder(16 * 1024);

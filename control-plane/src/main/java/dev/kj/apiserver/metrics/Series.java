@@ -47,6 +47,10 @@ final class Series<S> {
         return existing != null ? existing : byValues.computeIfAbsent(key, k -> create.get());
     }
 
+    void clear() {
+        byValues.clear();
+    }
+
     /** Each series as (label values sorted by label name, state), in scrape order. */
     List<Map.Entry<List<String>, S>> sorted() {
         List<Map.Entry<List<String>, S>> entries = new ArrayList<>();
