@@ -88,12 +88,11 @@ public final class ApiRouter {
                 throw new IllegalStateException(e);
             }
         }
-        if (instrumentation.labels != null) {
-            response = instrumented(response, instrumentation.labels, start);
-        }
         // promhttp compresses /metrics whatever its size; API answers only above upstream's threshold
-        return ResponseCompression.apply(request, response,
+        response = ResponseCompression.apply(request, response,
                 instrumentation.metricsPage ? 0 : ResponseCompression.API_THRESHOLD_BYTES);
+        // counted as sent, as upstream's response writer sees it: compressed sizes, compression in the latency
+        return instrumentation.labels == null ? response : instrumented(response, instrumentation.labels, start);
     }
 
     /** What the routing learnt about a request that upstream's handlers count in their metrics. */
