@@ -22,11 +22,11 @@ import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
 import dev.kj.apiserver.storage.Compactor;
+import dev.kj.apiserver.storage.EtcdEndpoints;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -152,28 +152,9 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */
     private static ManagedChannel etcdChannel(List<URI> servers, ApiServerConfig.EtcdTls tls) throws IOException {
-        URI first = servers.getFirst();
-        String scheme = String.valueOf(first.getScheme()).toLowerCase(java.util.Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || first.getHost() == null || first.getPort() < 0) {
-            throw new IllegalArgumentException("--etcd-servers: expected http://host:port or https://host:port, got " + first);
-        }
-        if (servers.size() > 1) {
-            LOG.log(System.Logger.Level.WARNING, "--etcd-servers: using only the first of {0}", servers);
-        }
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(first.getHost(), first.getPort())
-                .maxInboundMessageSize(16 * 1024 * 1024);
-        if (scheme.equals("http")) {
-            return builder.usePlaintext().build();
-        }
-        var ssl = io.grpc.netty.GrpcSslContexts.forClient();
-        if (tls.caFile() != null) {
-            ssl.trustManager(tls.caFile().toFile());
-        }
-        if (tls.certFile() != null) {
-            ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
-        }
-        return builder.sslContext(ssl.build()).build();
+        return EtcdEndpoints.channel(servers, new EtcdEndpoints.Tls(tls.caFile(), tls.certFile(), tls.keyFile()));
     }
 
     /** How often apiserver_storage_objects is refreshed (upstream's --etcd-count-metric-poll-period default). */

@@ -51,7 +51,8 @@ public final class EtcdStorage implements AutoCloseable {
         this.channel = channel;
         this.observer = observer;
         this.kv = KVGrpc.newBlockingStub(channel);
-        this.watch = WatchGrpc.newStub(channel);
+        this.watch = WatchGrpc.newStub(channel).withInterceptors(
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(REQUIRE_LEADER));
         this.leases = dev.kj.rhino.api.etcdserverpb.LeaseGrpc.newBlockingStub(channel);
     }
 
@@ -153,73 +154,144 @@ public final class EtcdStorage implements AutoCloseable {
     /**
      * Watches every key under {@code prefix} from {@code fromRevision} (inclusive) and hands each
      * event to {@code events} in order, on a gRPC thread. Ends with {@link StorageEvent.Expired}
-     * or {@link StorageEvent.Failed} unless closed first.
+     * or {@link StorageEvent.Failed} unless closed first. When the member serving it goes away or
+     * loses its leader, the watch resumes on another member from the revision after the last event
+     * delivered, as upstream's etcd client does; it fails only when no member has taken it back
+     * within {@link #RESUME_GIVE_UP}.
      */
     public Watch watch(String prefix, long fromRevision, Consumer<StorageEvent> events) {
-        AtomicBoolean closed = new AtomicBoolean();
-        ClientResponseObserver<WatchRequest, WatchResponse> observer = new ClientResponseObserver<>() {
-            private ClientCallStreamObserver<WatchRequest> requests;
+        ResumingWatch watch = new ResumingWatch(prefix, fromRevision, events);
+        watch.open();
+        return watch::close;
+    }
 
-            @Override
-            public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
-                this.requests = requestStream;
-            }
+    /** How long a broken watch keeps trying to resume before it ends with {@link StorageEvent.Failed}. */
+    static final java.time.Duration RESUME_GIVE_UP = java.time.Duration.ofSeconds(30);
 
-            @Override
-            public void onNext(WatchResponse response) {
-                if (closed.get()) {
-                    return;
+    /** etcd cancels watches carrying this when their member has no leader, so they move to one that has. */
+    private static final io.grpc.Metadata REQUIRE_LEADER = new io.grpc.Metadata();
+
+    static {
+        REQUIRE_LEADER.put(io.grpc.Metadata.Key.of("hasleader", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "true");
+    }
+
+    /** One logical watch over a succession of gRPC watch streams. */
+    private final class ResumingWatch {
+        private final String prefix;
+        private final Consumer<StorageEvent> events;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        /** The revision the next stream starts from: one past the last event delivered. */
+        private volatile long next;
+        private volatile ClientCallStreamObserver<WatchRequest> current;
+        private volatile long brokenSince;
+
+        ResumingWatch(String prefix, long fromRevision, Consumer<StorageEvent> events) {
+            this.prefix = prefix;
+            this.next = fromRevision;
+            this.events = events;
+        }
+
+        void open() {
+            ClientResponseObserver<WatchRequest, WatchResponse> observer = new ClientResponseObserver<>() {
+                private ClientCallStreamObserver<WatchRequest> requests;
+
+                @Override
+                public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+                    this.requests = requestStream;
                 }
-                if (response.getCompactRevision() != 0) {
-                    finish(new StorageEvent.Expired(fromRevision, response.getCompactRevision()));
-                    return;
-                }
-                if (response.getCanceled()) {
-                    finish(new StorageEvent.Failed(response.getCancelReason().isEmpty()
-                            ? "watch canceled by the store" : response.getCancelReason()));
-                    return;
-                }
-                for (Event event : response.getEventsList()) {
-                    if (event.getType() == Event.EventType.PUT) {
-                        KeyValue current = event.getKv();
-                        events.accept(new StorageEvent.Put(stored(current),
-                                event.hasPrevKv() && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv()) : null));
-                    } else {
-                        events.accept(new StorageEvent.Delete(stored(event.getPrevKv()), event.getKv().getModRevision()));
+
+                @Override
+                public void onNext(WatchResponse response) {
+                    if (closed.get() || requests != current) {
+                        return;
+                    }
+                    if (response.getCompactRevision() != 0) {
+                        finish(new StorageEvent.Expired(next, response.getCompactRevision()));
+                        return;
+                    }
+                    if (response.getCanceled()) {
+                        if (response.getCancelReason().contains("no leader")) {
+                            requests.cancel("moving to a member with a leader", null);
+                            resume(); // this member lost its leader: go to one that has
+                            return;
+                        }
+                        finish(new StorageEvent.Failed(response.getCancelReason().isEmpty()
+                                ? "watch canceled by the store" : response.getCancelReason()));
+                        return;
+                    }
+                    brokenSince = 0;
+                    for (Event event : response.getEventsList()) {
+                        if (event.getType() == Event.EventType.PUT) {
+                            KeyValue kv = event.getKv();
+                            events.accept(new StorageEvent.Put(stored(kv),
+                                    event.hasPrevKv() && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv()) : null));
+                        } else {
+                            events.accept(new StorageEvent.Delete(stored(event.getPrevKv()), event.getKv().getModRevision()));
+                        }
+                        next = event.getKv().getModRevision() + 1;
                     }
                 }
-            }
 
-            private void finish(StorageEvent last) {
-                if (closed.compareAndSet(false, true)) {
-                    events.accept(last);
-                    requests.cancel("watch ended", null);
+                @Override
+                public void onError(Throwable t) {
+                    if (!closed.get() && requests == current) {
+                        Status status = Status.fromThrowable(t);
+                        if (status.getCode() == Status.Code.UNAVAILABLE) {
+                            resume();
+                        } else {
+                            finish(new StorageEvent.Failed(status.toString()));
+                        }
+                    }
                 }
-            }
 
-            @Override
-            public void onError(Throwable t) {
-                if (closed.compareAndSet(false, true)) {
-                    events.accept(new StorageEvent.Failed(Status.fromThrowable(t).toString()));
+                @Override
+                public void onCompleted() {
+                    if (!closed.get() && requests == current) {
+                        resume(); // the member ended the stream (shutting down): carry on elsewhere
+                    }
                 }
-            }
+            };
+            var requests = (ClientCallStreamObserver<WatchRequest>) watch.watch(observer);
+            current = requests;
+            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
+                    .setStartRevision(next).setPrevKv(true)).build());
+        }
 
-            @Override
-            public void onCompleted() {
-                if (closed.compareAndSet(false, true)) {
-                    events.accept(new StorageEvent.Failed("watch stream closed by the store"));
-                }
+        /** Opens a new stream after a short pause (round robin then picks a live member), or gives up. */
+        private void resume() {
+            long now = System.nanoTime();
+            if (brokenSince == 0) {
+                brokenSince = now;
+            } else if (now - brokenSince > RESUME_GIVE_UP.toNanos()) {
+                finish(new StorageEvent.Failed("watch could not be resumed on any etcd member for " + RESUME_GIVE_UP));
+                return;
             }
-        };
-        var requests = (ClientCallStreamObserver<WatchRequest>) watch.watch(observer);
-        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                .setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
-                .setStartRevision(fromRevision).setPrevKv(true)).build());
-        return () -> {
+            Thread.ofVirtual().name("etcd-watch-resume").start(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!closed.get()) {
+                    open();
+                }
+            });
+        }
+
+        private void finish(StorageEvent last) {
             if (closed.compareAndSet(false, true)) {
-                requests.cancel("watch closed by the API server", null);
+                events.accept(last);
+                current.cancel("watch ended", null);
             }
-        };
+        }
+
+        void close() {
+            if (closed.compareAndSet(false, true)) {
+                current.cancel("watch closed by the API server", null);
+            }
+        }
     }
 
     /** What one step of the shared compaction protocol saw: the counter's version and the store's revision. */
@@ -293,26 +365,55 @@ public final class EtcdStorage implements AutoCloseable {
                 : new StorageException(StorageException.Kind.KEY_NOT_FOUND, key, "key not found: " + key);
     }
 
-    /** One RPC, timed for the observer when it has an {@code operation}, with gRPC failures as StorageExceptions. */
+    /**
+     * One RPC, timed for the observer when it has an {@code operation}, with gRPC failures as
+     * StorageExceptions. Reads are retried while no member can answer (one is down, or the cluster
+     * is electing a leader), as upstream's etcd client retries repeatable requests; writes only when
+     * etcd says it never took them ("no leader"), since a write cut off midway may have been applied.
+     */
     private <T> T call(String operation, String key, java.util.function.Supplier<T> rpc) {
+        boolean repeatable = operation != null && (operation.equals("get") || operation.equals("list")
+                || operation.equals(StorageObserver.COUNT));
         long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(CALL_SECONDS);
+        long pauseMillis = 50;
         boolean failed = true;
         try {
-            T result = rpc.get();
-            failed = false;
-            return result;
-        } catch (StatusRuntimeException e) {
-            Status.Code code = e.getStatus().getCode();
-            String description = String.valueOf(e.getStatus().getDescription());
-            if (code == Status.Code.OUT_OF_RANGE && description.contains("compacted")) {
-                throw new StorageException(StorageException.Kind.COMPACTED, key, description, e);
+            while (true) {
+                try {
+                    T result = rpc.get();
+                    failed = false;
+                    return result;
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    String description = String.valueOf(e.getStatus().getDescription());
+                    if (code == Status.Code.OUT_OF_RANGE && description.contains("compacted")) {
+                        throw new StorageException(StorageException.Kind.COMPACTED, key, description, e);
+                    }
+                    boolean retry = code == Status.Code.UNAVAILABLE
+                            && (repeatable || description.equals("etcdserver: no leader"))
+                            && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis) < deadline;
+                    if (!retry || !pause(pauseMillis)) {
+                        throw new StorageException(StorageException.Kind.UNAVAILABLE, key,
+                                "storage request failed: " + e.getStatus(), e);
+                    }
+                    pauseMillis = Math.min(pauseMillis * 2, 1000);
+                }
             }
-            throw new StorageException(StorageException.Kind.UNAVAILABLE, key,
-                    "storage request failed: " + e.getStatus(), e);
         } finally {
             if (operation != null) {
                 observer.observe(operation, key, System.nanoTime() - start, failed);
             }
+        }
+    }
+
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
