@@ -51,7 +51,8 @@ public final class RealEtcd implements AutoCloseable {
 
     private static RealEtcd start(List<String> tlsFlags) {
         int[] ports = freePorts(2);
-        RealEtcd started = launch("default", ports[0], ports[1], "default=http://127.0.0.1:" + ports[1], tlsFlags);
+        RealEtcd started = launch("default", ports[0], ports[1], "default=http://127.0.0.1:" + ports[1], tlsFlags,
+                !tlsFlags.isEmpty());
         started.awaitHealthyOrClose();
         return started;
     }
@@ -61,11 +62,11 @@ public final class RealEtcd implements AutoCloseable {
      * without waiting: a member answers only once a quorum has started. See {@link RealEtcdCluster}.
      */
     static RealEtcd launchMember(String name, int clientPort, int peerPort, String initialCluster) {
-        return launch(name, clientPort, peerPort, initialCluster, List.of("--initial-cluster-token", "kj-test"));
+        return launch(name, clientPort, peerPort, initialCluster, List.of("--initial-cluster-token", "kj-test"), false);
     }
 
-    private static RealEtcd launch(String name, int clientPort, int peerPort, String initialCluster, List<String> flags) {
-        boolean tls = flags.contains("--cert-file");
+    private static RealEtcd launch(String name, int clientPort, int peerPort, String initialCluster, List<String> flags,
+                                   boolean tls) {
         Path etcd = Peers.require("etcd");
         Path root;
         try {
