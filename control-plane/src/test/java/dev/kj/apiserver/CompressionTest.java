@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kj.apiserver.testing.TlsClients;
+import dev.kj.apiserver.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,15 +27,15 @@ class CompressionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BIG = "/api/v1/namespaces/default/configmaps?labelSelector=size%3Dbig";
 
-    private ApiServer server;
+    private TestServer server;
     private HttpClient admin;
     private String base;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
-        base = "https://127.0.0.1:" + server.address().getPort();
-        admin = TlsClients.client(dir.resolve("data").resolve("pki"), true);
+        server = TestServer.start(dir);
+        base = server.uri("").toString();
+        admin = server.admin();
         String payload = "x".repeat(2048);
         for (int i = 0; i < 80; i++) { // about 170 KiB listed
             HttpResponse<String> created = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps"))

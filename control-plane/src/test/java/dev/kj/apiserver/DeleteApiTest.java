@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kj.apiserver.protobuf.wire.Preconditions;
 import dev.kj.apiserver.protobuf.wire.TypeMeta;
 import dev.kj.apiserver.protobuf.wire.Unknown;
-import dev.kj.apiserver.testing.TlsClients;
+import dev.kj.apiserver.testing.TestServer;
 import dev.kj.apiserver.testing.Widgets;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -38,16 +38,15 @@ class DeleteApiTest {
     private static final String CONFIG_MAPS = "/api/v1/namespaces/default/configmaps";
 
     private final Widgets widgets = new Widgets();
-    private ApiServer server;
+    private TestServer server;
     private HttpClient admin;
     private String base;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0),
-                List.of(Widgets.resource(widgets)));
-        base = "https://127.0.0.1:" + server.address().getPort();
-        admin = TlsClients.client(dir.resolve("data").resolve("pki"), true);
+        server = TestServer.start(dir, Widgets.resource(widgets));
+        base = server.uri("").toString();
+        admin = server.admin();
     }
 
     @AfterAll

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kj.apiserver.testing.TlsClients;
+import dev.kj.apiserver.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -28,19 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ApiServer server;
+    private TestServer server;
     private HttpClient admin;
     private HttpClient anonymous;
     private String base;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("data");
-        server = ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0));
-        base = "https://127.0.0.1:" + server.address().getPort();
-        Path pki = data.resolve("pki");
-        admin = TlsClients.client(pki, true);
-        anonymous = TlsClients.client(pki, false);
+        server = TestServer.start(dir);
+        base = server.uri("").toString();
+        admin = server.admin();
+        anonymous = server.anonymous();
     }
 
     @AfterAll

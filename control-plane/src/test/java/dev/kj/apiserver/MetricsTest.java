@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kj.apiserver.testing.TlsClients;
+import dev.kj.apiserver.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -45,17 +44,17 @@ class MetricsTest {
     private static final String NOT_FOUND = "apiserver_request_total{code=\"404\",component=\"apiserver\",dry_run=\"\","
             + "group=\"apps\",resource=\"deployments\",scope=\"resource\",subresource=\"scale\",verb=\"GET\",version=\"v1\"}";
 
-    private ApiServer server;
+    private TestServer server;
     private HttpClient admin;
     private HttpClient anonymous;
     private String base;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
-        base = "https://127.0.0.1:" + server.address().getPort();
-        admin = TlsClients.client(dir.resolve("data").resolve("pki"), true);
-        anonymous = TlsClients.client(dir.resolve("data").resolve("pki"), false);
+        server = TestServer.start(dir);
+        base = server.uri("").toString();
+        admin = server.admin();
+        anonymous = server.anonymous();
     }
 
     @AfterAll

@@ -1,19 +1,12 @@
 package dev.kj.apiserver.metrics;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A value per label values that goes up and down (open watches) or is set (object counts). */
-public final class Gauge implements Metric {
-    private final String name;
-    private final String help;
-    private final Series<AtomicLong> series;
-
+public final class Gauge extends LabelledMetric<AtomicLong> {
     public Gauge(String name, Stability stability, String help, String... labelNames) {
-        this.name = name;
-        this.help = Metric.help(stability, help);
-        this.series = new Series<>(List.of(labelNames), AtomicLong::new);
+        super(name, stability, help, "gauge", AtomicLong::new, labelNames);
     }
 
     public void inc(String... labelValues) {
@@ -33,35 +26,7 @@ public final class Gauge implements Metric {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String help() {
-        return help;
-    }
-
-    @Override
-    public List<String> labelNames() {
-        return series.labelNames();
-    }
-
-    @Override
-    public void reset() {
-        series.clear();
-    }
-
-    @Override
-    public void write(StringBuilder out) {
-        List<Map.Entry<List<String>, AtomicLong>> all = series.sorted();
-        if (all.isEmpty()) {
-            return;
-        }
-        TextFormat.header(out, this, "gauge");
-        for (Map.Entry<List<String>, AtomicLong> entry : all) {
-            TextFormat.sample(out, name, series.sortedNames(), entry.getKey(), null, null,
-                    TextFormat.number(entry.getValue().get()));
-        }
+    void writeSeries(StringBuilder out, List<String> names, List<String> values, AtomicLong value) {
+        TextFormat.sample(out, name(), names, values, null, null, TextFormat.number(value.get()));
     }
 }

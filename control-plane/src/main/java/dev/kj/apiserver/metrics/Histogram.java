@@ -1,19 +1,15 @@
 package dev.kj.apiserver.metrics;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Observations counted into fixed upper bounds (cumulative when scraped), with their sum and count. */
-public final class Histogram implements Metric {
-    private final String name;
-    private final String help;
+public final class Histogram extends LabelledMetric<Histogram.Buckets> {
     private final double[] bounds;
-    private final Series<Buckets> series;
 
     /** One series' state: a striped count per bucket (the last one is +Inf) and the sum. */
-    private static final class Buckets {
+    static final class Buckets {
         final LongAdder[] counts;
         final DoubleAdder sum = new DoubleAdder();
 
@@ -26,15 +22,13 @@ public final class Histogram implements Metric {
     }
 
     public Histogram(String name, Stability stability, String help, double[] bounds, String... labelNames) {
-        this.name = name;
-        this.help = Metric.help(stability, help);
+        super(name, stability, help, "histogram", () -> new Buckets(bounds.length), labelNames);
         this.bounds = bounds.clone();
         for (int i = 1; i < this.bounds.length; i++) {
             if (this.bounds[i] <= this.bounds[i - 1]) {
                 throw new IllegalArgumentException("bucket bounds must increase: " + name);
             }
         }
-        this.series = new Series<>(List.of(labelNames), () -> new Buckets(this.bounds.length));
     }
 
     /** client_golang's ExponentialBuckets(start, factor, count). */
@@ -65,44 +59,14 @@ public final class Histogram implements Metric {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String help() {
-        return help;
-    }
-
-    @Override
-    public List<String> labelNames() {
-        return series.labelNames();
-    }
-
-    @Override
-    public void reset() {
-        series.clear();
-    }
-
-    @Override
-    public void write(StringBuilder out) {
-        List<Map.Entry<List<String>, Buckets>> all = series.sorted();
-        if (all.isEmpty()) {
-            return;
+    void writeSeries(StringBuilder out, List<String> names, List<String> values, Buckets buckets) {
+        long cumulative = 0;
+        for (int i = 0; i <= bounds.length; i++) {
+            cumulative += buckets.counts[i].sum();
+            TextFormat.sample(out, name() + "_bucket", names, values, "le",
+                    i < bounds.length ? TextFormat.number(bounds[i]) : "+Inf", TextFormat.number(cumulative));
         }
-        TextFormat.header(out, this, "histogram");
-        for (Map.Entry<List<String>, Buckets> entry : all) {
-            Buckets buckets = entry.getValue();
-            long cumulative = 0;
-            for (int i = 0; i <= bounds.length; i++) {
-                cumulative += buckets.counts[i].sum();
-                TextFormat.sample(out, name + "_bucket", series.sortedNames(), entry.getKey(), "le",
-                        i < bounds.length ? TextFormat.number(bounds[i]) : "+Inf", TextFormat.number(cumulative));
-            }
-            TextFormat.sample(out, name + "_sum", series.sortedNames(), entry.getKey(), null, null,
-                    TextFormat.number(buckets.sum.sum()));
-            TextFormat.sample(out, name + "_count", series.sortedNames(), entry.getKey(), null, null,
-                    TextFormat.number(cumulative));
-        }
+        TextFormat.sample(out, name() + "_sum", names, values, null, null, TextFormat.number(buckets.sum.sum()));
+        TextFormat.sample(out, name() + "_count", names, values, null, null, TextFormat.number(cumulative));
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
  * series. The kinds are closed: counters and gauges keyed by label values, histograms with fixed
  * buckets, and gauges computed when scraped.
  */
-public sealed interface Metric permits Counter, Gauge, Histogram, ComputedGauge {
+public sealed interface Metric permits LabelledMetric, ComputedGauge {
     /** How much upstream promises to keep a metric stable; shown in front of the help text. */
     enum Stability { ALPHA, BETA, STABLE, NONE }
 

@@ -229,15 +229,7 @@ public record DeleteOptions(OptionalLong gracePeriodSeconds, String precondition
         if (propagationPolicy.isPresent()) {
             return propagationPolicy.get().equals(ORPHAN);
         }
-        for (String finalizer : finalizers) {
-            if (finalizer.equals(GarbageCollectionPolicy.ORPHAN_FINALIZER)) {
-                return true;
-            }
-            if (finalizer.equals(GarbageCollectionPolicy.FOREGROUND_FINALIZER)) {
-                return false;
-            }
-        }
-        return resourceDefault == GarbageCollectionPolicy.ORPHAN_DEPENDENTS;
+        return orphanFinalizer(finalizers).orElse(resourceDefault == GarbageCollectionPolicy.ORPHAN_DEPENDENTS);
     }
 
     /** Whether dependents must go first (upstream's shouldDeleteDependents: the foregroundDeletion finalizer). */
@@ -248,15 +240,20 @@ public record DeleteOptions(OptionalLong gracePeriodSeconds, String precondition
         if (propagationPolicy.isPresent()) {
             return propagationPolicy.get().equals(FOREGROUND);
         }
+        return orphanFinalizer(finalizers).map(orphan -> !orphan).orElse(false);
+    }
+
+    /** What the first garbage-collection finalizer an object already has says: orphan (true), foreground (false). */
+    private static Optional<Boolean> orphanFinalizer(List<String> finalizers) {
         for (String finalizer : finalizers) {
-            if (finalizer.equals(GarbageCollectionPolicy.FOREGROUND_FINALIZER)) {
-                return true;
-            }
             if (finalizer.equals(GarbageCollectionPolicy.ORPHAN_FINALIZER)) {
-                return false;
+                return Optional.of(true);
+            }
+            if (finalizer.equals(GarbageCollectionPolicy.FOREGROUND_FINALIZER)) {
+                return Optional.of(false);
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     private static String first(Map<String, List<String>> query, String name) {

@@ -15,14 +15,12 @@ import dev.kj.apiserver.selection.LabelSelector;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.apiserver.storage.Watch;
 import dev.kj.apiserver.testing.Widgets;
+import dev.kj.rhino.testing.ManualClock;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -43,34 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DeletionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant START = Instant.parse("2026-03-04T05:06:07Z");
-
-    /** A clock tests move by hand. */
-    static final class ManualClock extends Clock {
-        private volatile Instant now;
-
-        ManualClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @TempDir
     Path dir;
