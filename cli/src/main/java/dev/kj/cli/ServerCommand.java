@@ -38,8 +38,9 @@ final class ServerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--etcd-servers", split = ",", paramLabel = "URL",
-            description = "A real etcd's client URL (http://host:port, or https://host:port with the --etcd-* TLS files)"
-                    + " to store state in instead of the embedded Rhino.")
+            description = "The client URLs of a real etcd cluster's members, comma-separated (http://host:port, or"
+                    + " https://host:port with the --etcd-* TLS files), to store state in instead of the embedded Rhino;"
+                    + " requests are balanced over them and go on while a member is down.")
     List<URI> etcdServers = List.of();
 
     @Option(names = "--etcd-cafile", paramLabel = "FILE", description = "CA bundle that signed the etcd servers' certificates.")

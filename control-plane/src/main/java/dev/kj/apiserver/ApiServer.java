@@ -6,7 +6,14 @@ import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.endpoints.ApiRouter;
 import dev.kj.apiserver.endpoints.HealthChecks;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.http.HttpsServer;
+import dev.kj.apiserver.metrics.ApiMetrics;
+import dev.kj.apiserver.metrics.Gauge;
+import dev.kj.apiserver.metrics.Metric;
+import dev.kj.apiserver.metrics.MetricsRegistry;
+import dev.kj.apiserver.metrics.ProcessMetrics;
+import dev.kj.apiserver.metrics.StorageMetrics;
 import dev.kj.apiserver.pki.ClusterPki;
 import dev.kj.apiserver.pki.Kubeconfig;
 import dev.kj.apiserver.registry.BuiltInResources;
@@ -15,11 +22,11 @@ import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
 import dev.kj.apiserver.storage.Compactor;
+import dev.kj.apiserver.storage.EtcdEndpoints;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -32,6 +39,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -62,9 +70,24 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public static ApiServer start(ApiServerConfig config) throws IOException {
+        return start(config, List.of());
+    }
+
+    /**
+     * @param moreResources served besides the built-in ones (tests register resources of their own
+     *                      to exercise generic machinery such as graceful deletion)
+     */
+    public static ApiServer start(ApiServerConfig config, List<ResourceDescription> moreResources) throws IOException {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
         ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"));
+        List<ResourceDescription> served = new java.util.ArrayList<>(BuiltInResources.catalog(config.eventTtl()).resources());
+        served.addAll(moreResources);
+        ResourceCatalog catalog = new ResourceCatalog(served);
+        MetricsRegistry metrics = new MetricsRegistry();
+        Map<String, String> resourceByPrefix = new LinkedHashMap<>();
+        catalog.resources().forEach(r -> resourceByPrefix.put(r.keyPrefix(), r.qualifiedResource()));
+        StorageMetrics storageMetrics = new StorageMetrics(metrics, resourceByPrefix);
         RhinoServer rhino = null;
         ManagedChannel channel;
         if (config.etcdServers().isEmpty()) {
@@ -74,12 +97,11 @@ public final class ApiServer implements AutoCloseable {
         } else {
             channel = etcdChannel(config.etcdServers(), config.etcdTls());
         }
-        EtcdStorage storage = new EtcdStorage(channel);
+        EtcdStorage storage = new EtcdStorage(channel, storageMetrics);
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
         try {
             ObjectMapper json = new ObjectMapper();
-            ResourceCatalog catalog = BuiltInResources.catalog(config.eventTtl());
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
             NamespaceContents contents = new NamespaceContents(() -> stores.values().stream()
@@ -91,6 +113,9 @@ public final class ApiServer implements AutoCloseable {
                 stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
                         resource == namespaces ? contents : GenericStore.DeleteHook.NONE));
             }
+            ApiMetrics apiMetrics = new ApiMetrics(metrics);
+            ProcessMetrics.register(metrics);
+            registerBuildInfo(metrics);
             AtomicBoolean bootstrapped = new AtomicBoolean();
             Map<String, BooleanSupplier> live = new LinkedHashMap<>();
             live.put("ping", () -> true);
@@ -101,8 +126,9 @@ public final class ApiServer implements AutoCloseable {
             HealthChecks health = new HealthChecks(live, Map.of("poststarthook/bootstrap-namespaces", bootstrapped::get));
             InetSocketAddress[] bound = new InetSocketAddress[1];
             ApiRouter router = new ApiRouter(stores, new Discovery(catalog), health, json, timers,
-                    () -> bound[0].getHostString() + ":" + bound[0].getPort());
+                    () -> bound[0].getHostString() + ":" + bound[0].getPort(), metrics, apiMetrics);
             createSystemNamespaces(stores.get(namespaces), json);
+            countObjects(timers, storage, catalog, storageMetrics);
             if (!config.compactionInterval().isZero()) {
                 new Compactor(storage).start(timers, config.compactionInterval()); // stops with the timers
             }
@@ -126,28 +152,52 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */
     private static ManagedChannel etcdChannel(List<URI> servers, ApiServerConfig.EtcdTls tls) throws IOException {
-        URI first = servers.getFirst();
-        String scheme = String.valueOf(first.getScheme()).toLowerCase(java.util.Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || first.getHost() == null || first.getPort() < 0) {
-            throw new IllegalArgumentException("--etcd-servers: expected http://host:port or https://host:port, got " + first);
-        }
-        if (servers.size() > 1) {
-            LOG.log(System.Logger.Level.WARNING, "--etcd-servers: using only the first of {0}", servers);
-        }
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(first.getHost(), first.getPort())
-                .maxInboundMessageSize(16 * 1024 * 1024);
-        if (scheme.equals("http")) {
-            return builder.usePlaintext().build();
-        }
-        var ssl = io.grpc.netty.GrpcSslContexts.forClient();
-        if (tls.caFile() != null) {
-            ssl.trustManager(tls.caFile().toFile());
-        }
-        if (tls.certFile() != null) {
-            ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
-        }
-        return builder.sslContext(ssl.build()).build();
+        return EtcdEndpoints.channel(servers, new EtcdEndpoints.Tls(tls.caFile(), tls.certFile(), tls.keyFile()));
+    }
+
+    /** How often apiserver_storage_objects is refreshed (upstream's --etcd-count-metric-poll-period default). */
+    private static final java.time.Duration COUNT_PERIOD = java.time.Duration.ofMinutes(1);
+
+    /**
+     * Counts every resource's keys now and every minute, off the timer thread (a slow store must not
+     * delay watch timeouts); a round still running when the next is due is not doubled.
+     */
+    private static void countObjects(ScheduledExecutorService timers, EtcdStorage storage, ResourceCatalog catalog,
+                                     StorageMetrics metrics) {
+        AtomicBoolean counting = new AtomicBoolean();
+        timers.scheduleWithFixedDelay(() -> {
+            if (!counting.compareAndSet(false, true)) {
+                return;
+            }
+            Thread.ofVirtual().name("apiserver-object-count").start(() -> {
+                try {
+                    for (ResourceDescription resource : catalog.resources()) {
+                        long count;
+                        try {
+                            count = storage.count(resource.keyPrefix());
+                        } catch (RuntimeException e) {
+                            count = -1;
+                        }
+                        metrics.objectCount(resource.qualifiedResource(), count);
+                    }
+                } finally {
+                    counting.set(false);
+                }
+            });
+        }, 0, COUNT_PERIOD.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static void registerBuildInfo(MetricsRegistry metrics) {
+        var info = VersionInfo.json();
+        metrics.register(new Gauge("kubernetes_build_info", Metric.Stability.ALPHA, "A metric with a constant '1' value"
+                + " labeled by major, minor, git version, git commit, git tree state, build date, Go version, and compiler"
+                + " from which Kubernetes was built, and platform on which it is running.", "major", "minor",
+                "git_version", "git_commit", "git_tree_state", "build_date", "go_version", "compiler", "platform"))
+                .set(1, info.path("major").asText(), info.path("minor").asText(), info.path("gitVersion").asText(),
+                        info.path("gitCommit").asText(), info.path("gitTreeState").asText(), info.path("buildDate").asText(),
+                        info.path("goVersion").asText(), info.path("compiler").asText(), info.path("platform").asText());
     }
 
     private static void createSystemNamespaces(GenericStore namespaces, ObjectMapper json) {

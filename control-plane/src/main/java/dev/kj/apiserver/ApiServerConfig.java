@@ -9,7 +9,7 @@ import java.util.List;
  * What {@code kj server} needs to start the API server.
  *
  * @param dataDir     PKI, kubeconfig and (without etcd servers) the embedded Rhino's SQLite file
- * @param etcdServers a real etcd's client URLs ({@code http://host:port}); empty: embedded Rhino
+ * @param etcdServers the client URLs of a real etcd cluster's members ({@code http://host:port}), all used; empty: embedded Rhino
  * @param bindAddress the address to listen on
  * @param securePort  the HTTPS port; 0 picks a free one
  * @param compactionInterval how often to compact etcd's history (upstream's --etcd-compaction-interval);

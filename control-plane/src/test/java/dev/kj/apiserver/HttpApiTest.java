@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kj.apiserver.testing.TestServer;
 import dev.kj.apiserver.testing.Wire;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -14,20 +15,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,19 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ApiServer server;
+    private TestServer server;
     private HttpClient admin;
     private HttpClient anonymous;
     private String base;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        Path data = dir.resolve("data");
-        server = ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0));
-        base = "https://127.0.0.1:" + server.address().getPort();
-        Path pki = data.resolve("pki");
-        admin = client(pki, true);
-        anonymous = client(pki, false);
+        server = TestServer.start(dir);
+        base = server.uri("").toString();
+        admin = server.admin();
+        anonymous = server.anonymous();
     }
 
     @AfterAll
@@ -398,33 +386,5 @@ class HttpApiTest {
     private HttpRequest post(String path, String body) {
         return HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
-
-    /** A client trusting the cluster CA, presenting the admin certificate when asked. */
-    private static HttpClient client(Path pki, boolean withAdminCertificate) throws Exception {
-        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(pki.resolve("ca.crt"))) {
-            trust.setCertificateEntry("ca", x509.generateCertificate(in));
-        }
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trust);
-        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        if (withAdminCertificate) {
-            String pem = Files.readString(pki.resolve("admin.key")).replaceAll("-----[A-Z ]+-----|\\s", "");
-            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
-            Certificate cert;
-            try (InputStream in = Files.newInputStream(pki.resolve("admin.crt"))) {
-                cert = x509.generateCertificate(in);
-            }
-            keys.setKeyEntry("admin", key, new char[0], new Certificate[] {cert});
-        }
-        keyManagers.init(keys, new char[0]);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build();
     }
 }

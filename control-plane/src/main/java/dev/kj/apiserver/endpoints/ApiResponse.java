@@ -8,7 +8,12 @@ public sealed interface ApiResponse {
 
     String contentType();
 
-    record Full(int status, String contentType, byte[] body) implements ApiResponse {
+    /** @param contentEncoding "gzip" when {@code body} is compressed, else null */
+    record Full(int status, String contentType, byte[] body, String contentEncoding) implements ApiResponse {
+        public Full(int status, String contentType, byte[] body) {
+            this(status, contentType, body, null);
+        }
+
         public static Full text(int status, String text) {
             return new Full(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.metrics.ApiMetrics;
 import dev.kj.apiserver.printers.Tables;
 import dev.kj.apiserver.protobuf.ProtobufBodies;
 import dev.kj.apiserver.registry.DeleteOptions;
@@ -48,6 +49,8 @@ public final class ApiRouter {
     private final Supplier<String> serverAddress;
     private final ProtobufBodies protobuf;
     private final Tables tables;
+    private final dev.kj.apiserver.metrics.MetricsRegistry metrics;
+    private final ApiMetrics apiMetrics;
     /**
      * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
      * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
@@ -56,9 +59,15 @@ public final class ApiRouter {
             .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .build();
 
+    /**
+     * @param metrics served on /metrics; {@code apiMetrics} (registered in it) counts the requests
+     */
     public ApiRouter(Map<ResourceDescription, GenericStore> stores, Discovery discovery, HealthChecks health,
-                     ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress) {
+                     ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress,
+                     dev.kj.apiserver.metrics.MetricsRegistry metrics, ApiMetrics apiMetrics) {
         this.stores = Map.copyOf(stores);
+        this.metrics = metrics;
+        this.apiMetrics = apiMetrics;
         this.discovery = discovery;
         this.health = health;
         this.json = json;
@@ -69,15 +78,75 @@ public final class ApiRouter {
     }
 
     public ApiResponse handle(ApiRequest request) {
-        ApiResponse response = answer(request);
+        long start = System.nanoTime();
+        Instrumentation instrumentation = new Instrumentation();
+        ApiResponse response = answer(request, instrumentation);
         if (response instanceof ApiResponse.Full full && full.contentType().equals(JSON_TYPE) && wantsYaml(request)) {
             try {
-                return new ApiResponse.Full(full.status(), YAML_TYPE, yaml.writeValueAsBytes(json.readTree(full.body())));
+                response = new ApiResponse.Full(full.status(), YAML_TYPE, yaml.writeValueAsBytes(json.readTree(full.body())));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         }
-        return response;
+        // promhttp compresses /metrics whatever its size; API answers only above upstream's threshold
+        response = ResponseCompression.apply(request, response,
+                instrumentation.metricsPage ? 0 : ResponseCompression.API_THRESHOLD_BYTES);
+        // counted as sent, as upstream's response writer sees it: compressed sizes, compression in the latency
+        return instrumentation.labels == null ? response : instrumented(response, instrumentation.labels, start);
+    }
+
+    /** What the routing learnt about a request that upstream's handlers count in their metrics. */
+    private static final class Instrumentation {
+        ApiMetrics.Labels labels;
+        boolean metricsPage;
+    }
+
+    /**
+     * Counts a full answer now; a stream (watch) counts as long-running while open and as a request
+     * when it ends, as upstream's handlers record it after serving.
+     */
+    private ApiResponse instrumented(ApiResponse response, ApiMetrics.Labels labels, long start) {
+        return switch (response) {
+            case ApiResponse.Full full -> {
+                apiMetrics.request(labels, full.status(), System.nanoTime() - start, full.body().length);
+                yield full;
+            }
+            case ApiResponse.Stream stream -> new ApiResponse.Stream(stream.contentType(), sink -> {
+                apiMetrics.longRunningStarted(labels);
+                AtomicBoolean finished = new AtomicBoolean();
+                Runnable finish = () -> {
+                    if (finished.compareAndSet(false, true)) {
+                        apiMetrics.longRunningEnded(labels);
+                        apiMetrics.request(labels, 200, System.nanoTime() - start, 0);
+                    }
+                };
+                AutoCloseable producer;
+                try {
+                    producer = stream.source().start(new ApiResponse.StreamSink() {
+                        @Override
+                        public void send(byte[] chunk) {
+                            sink.send(chunk);
+                        }
+
+                        @Override
+                        public void end() {
+                            finish.run();
+                            sink.end();
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    finish.run();
+                    throw e;
+                }
+                return () -> {
+                    try {
+                        producer.close();
+                    } finally {
+                        finish.run();
+                    }
+                };
+            });
+        };
     }
 
     /** YAML when the client's first media type we can serve is application/yaml (watches stay JSON). */
@@ -94,9 +163,9 @@ public final class ApiRouter {
         return false;
     }
 
-    private ApiResponse answer(ApiRequest request) {
+    private ApiResponse answer(ApiRequest request, Instrumentation instrumentation) {
         try {
-            return route(request);
+            return route(request, instrumentation);
         } catch (StatusException e) {
             return status(e);
         } catch (RuntimeException e) {
@@ -106,12 +175,15 @@ public final class ApiRouter {
         }
     }
 
-    private ApiResponse route(ApiRequest request) {
+    private ApiResponse route(ApiRequest request, Instrumentation instrumentation) {
         String path = request.path().length() > 1 && request.path().endsWith("/")
                 ? request.path().substring(0, request.path().length() - 1) : request.path();
         List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
         boolean get = request.method().equals("GET") || request.method().equals("HEAD");
         if (get && segments.size() >= 1 && List.of("healthz", "livez", "readyz").contains(segments.getFirst())) {
+            if (segments.size() == 1) { // upstream instruments the root checks only, with no component
+                instrumentation.labels = new ApiMetrics.Labels("GET", dryRunLabel(request), "", "", "", path, "", "");
+            }
             return health.answer(segments.getFirst(), request.query().containsKey("verbose"));
         }
         if (get && path.equals("/version")) {
@@ -119,6 +191,17 @@ public final class ApiRouter {
         }
         if (request.user().isEmpty()) {
             throw StatusException.unauthorized();
+        }
+        if (path.equals("/metrics")) {
+            // any authenticated user until RBAC (#6) limits it to those allowed the /metrics path; every
+            // method is served as promhttp does, and DELETE resets, as kube-apiserver with profiling on
+            instrumentation.metricsPage = true;
+            if (request.method().equals("DELETE")) {
+                metrics.reset();
+                return ApiResponse.Full.text(200, "metrics reset\n");
+            }
+            return new ApiResponse.Full(200, dev.kj.apiserver.metrics.MetricsRegistry.CONTENT_TYPE,
+                    metrics.scrape().getBytes(StandardCharsets.UTF_8));
         }
         if (segments.isEmpty() || !(segments.getFirst().equals("api") || segments.getFirst().equals("apis"))) {
             throw StatusException.pathNotFound();
@@ -134,6 +217,8 @@ public final class ApiRouter {
                 Optional<String> aggregated = Negotiation.transformation(request, "APIGroupDiscoveryList",
                         "apidiscovery.k8s.io", java.util.Set.of("v2", "v2beta1"), true);
                 if (aggregated.isPresent()) {
+                    instrumentation.labels = new ApiMetrics.Labels("GET", dryRunLabel(request), "", "", "", path, "",
+                            ApiMetrics.COMPONENT);
                     return respond(200, Discovery.aggregatedContentType(aggregated.get()),
                             discovery.aggregated(core, aggregated.get()));
                 }
@@ -150,11 +235,12 @@ public final class ApiRouter {
             }
             return ok(discovery.resourceList(group, version).orElseThrow(StatusException::pathNotFound));
         }
-        return resource(request, group, version, rest);
+        return resource(request, group, version, rest, instrumentation);
     }
 
     /** {@code <plural>[/<name>]} or {@code namespaces/<ns>/<plural>[/<name>]}. */
-    private ApiResponse resource(ApiRequest request, String group, String version, List<String> rest) {
+    private ApiResponse resource(ApiRequest request, String group, String version, List<String> rest,
+                                 Instrumentation instrumentation) {
         boolean inNamespace = rest.getFirst().equals("namespaces") && rest.size() >= 3;
         String namespace = inNamespace ? rest.get(1) : null;
         List<String> tail = inNamespace ? rest.subList(2, rest.size()) : rest;
@@ -172,7 +258,13 @@ public final class ApiRouter {
             throw StatusException.pathNotFound();
         }
         GenericStore store = stores.get(resource);
-        boolean dryRun = dryRun(request);
+        String subresource = tail.size() == 3 ? tail.get(2) : "";
+        if (subresource.isEmpty() || (subresource.equals("status") && resource.statusSubresource())
+                || (subresource.equals("scale") && resource.scaleSubresource())) {
+            instrumentation.labels = labels(request, resource, subresource, namespace, name);
+        }
+        // a DELETE's dryRun is one of its DeleteOptions, validated with them
+        boolean dryRun = !request.method().equals("DELETE") && dryRun(request);
         // only get, list and watch of the resource itself render as Tables, as upstream
         boolean readsResource = tail.size() < 3 && (request.method().equals("GET") || request.method().equals("HEAD"));
         Optional<String> tableVersion = tableVersion(request, readsResource);
@@ -237,15 +329,17 @@ public final class ApiRouter {
                 yield ok(store.patch(namespace, name, patchType(request), body(request), dryRun));
             }
             case "DELETE" -> {
-                DeleteOptions options = deleteOptions(request, resource, dryRun);
                 if (name == null) {
                     allow(resource, Verb.DELETECOLLECTION, "deletecollection");
-                    yield ok(store.deleteCollection(namespace, listOptions(request, store), options));
+                    ListOptions selection = listOptions(request, store);
+                    yield ok(store.deleteCollection(namespace, selection, deleteOptions(request, resource)));
                 }
                 allow(resource, Verb.DELETE, "delete");
-                ObjectNode outcome = store.delete(namespace, name, options);
-                // 202 when finalizers keep the object around, as upstream
-                yield respond("Status".equals(outcome.path("kind").asText()) ? 200 : 202, outcome);
+                DeleteOptions options = deleteOptions(request, resource);
+                GenericStore.DeleteResult outcome = store.delete(namespace, name, options);
+                // upstream answers 202 only for an object left in place after orphanDependents=false
+                boolean accepted = !outcome.deleted() && options.orphanDependents().equals(Optional.of(false));
+                yield respond(accepted ? 202 : 200, outcome.body());
             }
             default -> throw new StatusException(405, "MethodNotAllowed",
                     "the server does not allow this method on the requested resource", null);
@@ -302,7 +396,10 @@ public final class ApiRouter {
                 if (ended.get()) {
                     return;
                 }
-                sink.send(line(transform.apply(event.toJson())));
+                byte[] line = line(transform.apply(event.toJson()));
+                apiMetrics.watchEvent(store.resource().group(), store.resource().version(), store.resource().kind(),
+                        line.length);
+                sink.send(line);
                 if (event instanceof WatchEvent.Error && ended.compareAndSet(false, true)) {
                     sink.end();
                 }
@@ -321,6 +418,36 @@ public final class ApiRouter {
         });
     }
 
+    /** The labels upstream's installer and MonitorRequest give a request to a served resource. */
+    private static ApiMetrics.Labels labels(ApiRequest request, ResourceDescription resource, String subresource,
+                                            String namespace, String name) {
+        String method = request.method().equals("HEAD") ? "GET" : request.method();
+        String scope = name != null || method.equals("POST") ? "resource" : namespace != null ? "namespace" : "cluster";
+        String verb = switch (method) {
+            case "GET" -> {
+                String watch = request.param("watch", "").toLowerCase(java.util.Locale.ROOT);
+                if (request.query().containsKey("watch") && !watch.equals("0") && !watch.equals("false")) {
+                    yield "WATCH";
+                }
+                yield scope.equals("resource") ? "GET" : "LIST";
+            }
+            case "PATCH" -> request.header("content-type").equals("application/apply-patch+yaml") ? "APPLY" : "PATCH";
+            case "POST", "PUT", "DELETE" -> method;
+            default -> "other";
+        };
+        return new ApiMetrics.Labels(verb, dryRunLabel(request), resource.group(), resource.version(), resource.plural(),
+                subresource, scope, ApiMetrics.COMPONENT);
+    }
+
+    /** The query's dryRun values, sorted and deduplicated; "invalid" when one is not All (upstream's cleanDryRun). */
+    private static String dryRunLabel(ApiRequest request) {
+        List<String> values = request.query().getOrDefault("dryRun", List.of());
+        if (values.stream().anyMatch(value -> !value.equals("All"))) {
+            return "invalid";
+        }
+        return String.join(",", new java.util.TreeSet<>(values));
+    }
+
     private ListOptions listOptions(ApiRequest request, GenericStore store) {
         LabelSelector labels = LabelSelector.parse(request.param("labelSelector", ""));
         FieldSelector fields = FieldSelector.parse(request.param("fieldSelector", ""));
@@ -335,21 +462,32 @@ public final class ApiRouter {
         return options;
     }
 
-    private DeleteOptions deleteOptions(ApiRequest request, ResourceDescription resource, boolean dryRun) {
+    /**
+     * DeleteOptions from the body when there is one (JSON, YAML or protobuf; the query is then
+     * ignored, as upstream), else from the query; validated with upstream's texts.
+     */
+    private DeleteOptions deleteOptions(ApiRequest request, ResourceDescription resource) {
         if (request.body().length == 0) {
-            return new DeleteOptions(null, null, dryRun);
+            return DeleteOptions.fromQuery(request.query()).validated();
         }
-        // typed clients (kubectl 1.32+ drain, debug) send DeleteOptions as protobuf
-        JsonNode body = request.header("content-type").startsWith(ProtobufBodies.MEDIA_TYPE)
-                ? protobuf.decode(request.body(), resource.apiVersion(), "DeleteOptions") : body(request);
-        JsonNode preconditions = body.path("preconditions");
-        boolean bodyDryRun = false;
-        for (JsonNode value : body.path("dryRun")) {
-            bodyDryRun |= value.asText().equals("All");
+        String type = request.header("content-type");
+        JsonNode body;
+        if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
+            // typed clients (kubectl 1.32+ drain, debug) send DeleteOptions as protobuf
+            body = protobuf.decode(request.body(), resource.apiVersion(), "DeleteOptions");
+        } else if (type.isEmpty() || type.startsWith("application/json") || type.startsWith(YAML_TYPE)) {
+            try {
+                body = type.startsWith(YAML_TYPE) ? yaml.readTree(request.body()) : json.readTree(request.body());
+            } catch (IOException e) {
+                // the delete handler passes decoding errors on unchanged: a 500 without a reason
+                throw new StatusException(500, null, "couldn't get version/kind; json parse error: "
+                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse
+                        ? parse.getOriginalMessage() : e.getMessage()), null);
+            }
+        } else {
+            throw StatusException.unsupportedMediaType("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
         }
-        return new DeleteOptions(preconditions.path("uid").isTextual() ? preconditions.path("uid").asText() : null,
-                preconditions.path("resourceVersion").isTextual() ? preconditions.path("resourceVersion").asText() : null,
-                dryRun || bodyDryRun);
+        return DeleteOptions.fromBody(body).validated();
     }
 
     private static boolean dryRun(ApiRequest request) {

@@ -128,7 +128,7 @@ public final class StatusException extends RuntimeException {
         return status("Failure", code, reason, getMessage(), details);
     }
 
-    /** A metav1.Status; {@code Success} statuses (e.g. after a delete) use it too. */
+    /** A metav1.Status; {@code Success} statuses (e.g. after a delete) use it too. A code of 0 is left out, as Go's omitempty does. */
     public static ObjectNode status(String outcome, int code, String reason, String message, Details details) {
         JsonNodeFactory json = JsonNodeFactory.instance;
         ObjectNode status = json.objectNode();
@@ -158,7 +158,9 @@ public final class StatusException extends RuntimeException {
                 }
             }
         }
-        status.put("code", code);
+        if (code != 0) {
+            status.put("code", code);
+        }
         return status;
     }
 

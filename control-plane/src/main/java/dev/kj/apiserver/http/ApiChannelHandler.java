@@ -92,6 +92,10 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
                 HttpResponseStatus.valueOf(full.status()),
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(full.body()));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, full.contentType());
+        if (full.contentEncoding() != null) {
+            response.headers().set(HttpHeaderNames.CONTENT_ENCODING, full.contentEncoding());
+            response.headers().add(HttpHeaderNames.VARY, "Accept-Encoding");
+        }
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.body().length);
         response.headers().set("X-Content-Type-Options", "nosniff");
         HttpUtil.setKeepAlive(response, keepAlive);

@@ -47,18 +47,19 @@ public final class BuiltInResources {
                         .withSelectableFields(List.of("spec.unschedulable")).withStatusSubresource()
                         .withPrinter(Printers.NODE),
                 ResourceDescription.of("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true,
-                        "persistentvolumeclaims", List.of("pvc")).withStatusSubresource(),
+                        "persistentvolumeclaims", List.of("pvc")).withStatusSubresource().withStrategy(Strategy.RETURNS_DELETED_OBJECT),
                 ResourceDescription.of("", "v1", "PersistentVolume", "persistentvolumes", false, "persistentvolumes",
-                        List.of("pv")).withStatusSubresource(),
+                        List.of("pv")).withStatusSubresource().withStrategy(Strategy.RETURNS_DELETED_OBJECT),
                 ResourceDescription.of("", "v1", "PodTemplate", "podtemplates", true, "podtemplates", List.of()),
                 ResourceDescription.of("", "v1", "ReplicationController", "replicationcontrollers", true, "controllers",
-                        List.of("rc")).withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.REPLICATION_CONTROLLER),
+                        List.of("rc")).withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.ORPHANING).withPrinter(Printers.REPLICATION_CONTROLLER),
                 ResourceDescription.of("", "v1", "ResourceQuota", "resourcequotas", true, "resourcequotas",
                         List.of("quota")).withStatusSubresource(),
                 ResourceDescription.of("", "v1", "Secret", "secrets", true, "secrets", List.of())
                         .withSelectableFields(List.of("type"))
                         .withStrategy(new SecretStrategy()).withPrinter(Printers.SECRET),
-                ResourceDescription.of("", "v1", "ServiceAccount", "serviceaccounts", true, "serviceaccounts", List.of("sa")).withPrinter(Printers.SERVICE_ACCOUNT),
+                ResourceDescription.of("", "v1", "ServiceAccount", "serviceaccounts", true, "serviceaccounts", List.of("sa"))
+                        .withStrategy(Strategy.RETURNS_DELETED_OBJECT).withPrinter(Printers.SERVICE_ACCOUNT),
                 // apps/v1
                 ResourceDescription.of("apps", "v1", "ControllerRevision", "controllerrevisions", true,
                         "controllerrevisions", List.of()),
@@ -74,7 +75,7 @@ public final class BuiltInResources {
                 ResourceDescription.of("batch", "v1", "CronJob", "cronjobs", true, "cronjobs", List.of("cj"))
                         .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.CRON_JOB),
                 ResourceDescription.of("batch", "v1", "Job", "jobs", true, "jobs", List.of())
-                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.JOB),
+                        .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.ORPHANING).withPrinter(Printers.JOB),
                 // coordination.k8s.io/v1
                 ResourceDescription.of("coordination.k8s.io", "v1", "Lease", "leases", true, "leases", List.of()).withPrinter(Printers.LEASE),
                 // discovery.k8s.io/v1

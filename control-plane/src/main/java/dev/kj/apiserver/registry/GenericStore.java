@@ -277,73 +277,63 @@ public final class GenericStore {
         }
         validate(object);
         meta.put("resourceVersion", Long.toString(current.modRevision()));
-        if (object.equals(old)) {
-            return old; // a no-op update is not written, so watchers see nothing (as upstream)
-        }
-        if (dryRun) {
-            return object;
-        }
         try {
+            if (finishesDeletion(object, old)) {
+                // the last finalizer is gone from an object being deleted: it is deleted instead of
+                // stored, so watchers see only the deletion (upstream's deleteWithoutFinalizers)
+                if (!dryRun) {
+                    remove(current.key(), current.modRevision(), old);
+                }
+                return object;
+            }
+            if (object.equals(old)) {
+                return old; // a no-op update is not written, so watchers see nothing (as upstream)
+            }
+            if (dryRun) {
+                return object;
+            }
             long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
             meta.put("resourceVersion", Long.toString(revision));
-            if (meta.hasNonNull("deletionTimestamp") && !hasFinalizers(object)) {
-                // the last finalizer is gone from an object being deleted: finish the deletion
-                storage.delete(current.key(), revision);
-            }
             return object;
         } catch (StorageException e) {
             throw translate(e, name);
         }
     }
 
+    /**
+     * Upstream's ShouldDeleteDuringUpdate: no finalizers left on an object whose deletion was asked
+     * for and whose grace period (if any) is over; a graceful deletion still running keeps it.
+     */
+    private static boolean finishesDeletion(ObjectNode object, ObjectNode old) {
+        JsonNode oldMeta = old.path("metadata");
+        return !hasFinalizers(object) && oldMeta.hasNonNull("deletionTimestamp")
+                && oldMeta.path("deletionGracePeriodSeconds").asLong(0) == 0;
+    }
+
     // ---- delete ----
 
     /**
-     * Deletes the object, or, when finalizers hold it, marks it with deletionTimestamp and returns it.
-     * Returns a Success status for an object actually removed.
+     * What a delete did: the answer's body (the object, or a Success Status for resources that do
+     * not return deleted objects) and whether the object is gone, rather than marked for deletion
+     * (graceful deletion pending, or finalizers holding it).
      */
-    public ObjectNode delete(String namespace, String name, DeleteOptions options) {
+    public record DeleteResult(ObjectNode body, boolean deleted) {
+    }
+
+    /**
+     * Deletes the object (upstream's Store.Delete): preconditions; graceful deletion for resources
+     * whose strategy opts in (deletionTimestamp = now + grace, deleted once the grace is 0 or a
+     * later delete shortens it to 0); finalizers keep an object, marked with deletionTimestamp,
+     * until updates remove them all. Options must have been {@link DeleteOptions#validated()}.
+     */
+    public DeleteResult delete(String namespace, String name, DeleteOptions options) {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
-            ObjectNode object = decode(current);
-            ObjectNode meta = metadata(object);
-            String uid = meta.path("uid").asText();
-            if (options.preconditionUid() != null && !options.preconditionUid().equals(uid)) {
-                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
-                        "Precondition failed: UID in precondition: " + options.preconditionUid()
-                                + ", UID in object meta: " + uid);
-            }
-            String version = Long.toString(current.modRevision());
-            if (options.preconditionResourceVersion() != null && !options.preconditionResourceVersion().equals(version)) {
-                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
-                        "Precondition failed: ResourceVersion in precondition: " + options.preconditionResourceVersion()
-                                + ", ResourceVersion in object meta: " + version);
-            }
             try {
-                if (hasFinalizers(object)) {
-                    if (meta.hasNonNull("deletionTimestamp") || options.dryRun()) {
-                        return object;
-                    }
-                    meta.put("deletionTimestamp", now());
-                    meta.put("deletionGracePeriodSeconds", 0);
-                    meta.remove("resourceVersion");
-                    long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
-                    meta.put("resourceVersion", Long.toString(revision));
-                    return object;
-                }
-                if (!options.dryRun()) {
-                    deleteHook.beforeDelete(object);
-                    try {
-                        storage.delete(current.key(), current.modRevision());
-                    } finally {
-                        deleteHook.afterDelete(object);
-                    }
-                }
-                return StatusException.status("Success", 200, null, null,
-                        new StatusException.Details(name, resource.group(), resource.plural(), uid, List.of()));
+                return delete(current, decode(current), options);
             } catch (StorageException e) {
-                boolean unconditional = options.preconditionResourceVersion() == null;
-                if (e.kind() == StorageException.Kind.CONFLICT && unconditional && attempt < UNCONDITIONAL_RETRIES) {
+                // changed or removed meanwhile: decide again on what is there now (upstream's GuaranteedUpdate)
+                if (e.kind() == StorageException.Kind.CONFLICT && attempt < UNCONDITIONAL_RETRIES) {
                     continue;
                 }
                 throw translate(e, name);
@@ -351,23 +341,171 @@ public final class GenericStore {
         }
     }
 
-    /** Deletes every object the options select, returning the list of what was deleted. */
+    private DeleteResult delete(StoredValue current, ObjectNode existing, DeleteOptions options) {
+        checkDeletePreconditions(existing, options);
+        ObjectNode object = existing.deepCopy();
+        Grace grace = beforeDelete(object, options);
+        if (grace == Grace.PENDING) {
+            return new DeleteResult(finalized(existing), false); // only a shorter grace period changes anything
+        }
+        boolean finalizers = hasFinalizers(object);
+        if (grace == Grace.IMMEDIATE && !finalizers) {
+            return new DeleteResult(finalized(options.isDryRun() ? existing
+                    : remove(current.key(), current.modRevision(), existing)), true);
+        }
+        if (grace == Grace.IMMEDIATE) {
+            markAsDeleting(object);
+        }
+        ObjectNode meta = metadata(object);
+        long revision = current.modRevision();
+        if (!object.equals(existing) && !options.isDryRun()) { // as upstream, an unchanged object is not written
+            revision = storage.update(current.key(), encode(object), revision, lease());
+            meta.put("resourceVersion", Long.toString(revision));
+        }
+        if (finalizers || meta.path("deletionGracePeriodSeconds").asLong(0) > 0) {
+            return new DeleteResult(object, false);
+        }
+        if (options.isDryRun()) {
+            return new DeleteResult(object, true);
+        }
+        // a grace period of 0: watchers saw the deletionTimestamp; now the object goes
+        try {
+            return new DeleteResult(finalized(remove(current.key(), revision, object)), true);
+        } catch (StorageException e) {
+            if (e.kind() == StorageException.Kind.KEY_NOT_FOUND) {
+                return new DeleteResult(finalized(object), true); // someone else finished it: fine (kubernetes#19403)
+            }
+            throw e;
+        }
+    }
+
+    /** Where a delete stands after upstream's BeforeDelete. */
+    private enum Grace {
+        /** No graceful deletion: delete now, or mark for finalizers. */
+        IMMEDIATE,
+        /** deletionTimestamp and deletionGracePeriodSeconds were set or shortened on the object. */
+        GRACEFUL,
+        /** A graceful deletion with at most this grace is already under way. */
+        PENDING
+    }
+
+    /** Upstream's rest.BeforeDelete, graceful part: sets deletionTimestamp and the grace on {@code object}. */
+    private Grace beforeDelete(ObjectNode object, DeleteOptions options) {
+        ObjectNode meta = metadata(object);
+        if (options.gracePeriodSeconds().isPresent() && options.gracePeriodSeconds().getAsLong() < 0) {
+            options = options.withGracePeriod(1); // negative means the shortest grace, as upstream
+        }
+        if (meta.hasNonNull("deletionTimestamp")) {
+            long stored = meta.path("deletionGracePeriodSeconds").asLong(0);
+            if (stored < 0) {
+                stored = 1;
+            }
+            if (stored == 0) {
+                return Grace.IMMEDIATE; // also finishes a deletion whose final step failed before
+            }
+            if (options.gracePeriodSeconds().isEmpty() || options.gracePeriodSeconds().getAsLong() >= stored) {
+                return Grace.PENDING; // a grace period may only be shortened
+            }
+            long period = options.gracePeriodSeconds().getAsLong();
+            java.time.Instant now = clock.instant();
+            java.time.Instant deadline = java.time.Instant.parse(meta.get("deletionTimestamp").asText())
+                    .minusSeconds(stored).plusSeconds(period);
+            if (deadline.isBefore(now)) {
+                deadline = now;
+                if (period != 0) {
+                    period = 1; // the grace has run out, but someone else still does the final delete
+                }
+            }
+            meta.put("deletionTimestamp", timestamp(deadline));
+            meta.put("deletionGracePeriodSeconds", period);
+            return Grace.GRACEFUL;
+        }
+        java.util.OptionalLong grace = resource.strategy().checkGracefulDelete(object, options);
+        if (grace.isEmpty()) {
+            return Grace.IMMEDIATE;
+        }
+        meta.put("deletionTimestamp", timestamp(clock.instant().plusSeconds(grace.getAsLong())));
+        meta.put("deletionGracePeriodSeconds", grace.getAsLong());
+        if (meta.path("generation").asLong(0) > 0) {
+            meta.put("generation", meta.path("generation").asLong() + 1); // controllers see the deletion begin
+        }
+        return Grace.GRACEFUL;
+    }
+
+    /** Upstream's markAsDeleting: finalizers will finish the deletion; no grace is left. */
+    private void markAsDeleting(ObjectNode object) {
+        ObjectNode meta = metadata(object);
+        java.time.Instant now = clock.instant();
+        if (!meta.hasNonNull("deletionTimestamp")) {
+            if (meta.path("generation").asLong(0) > 0) {
+                meta.put("generation", meta.path("generation").asLong() + 1);
+            }
+            meta.put("deletionTimestamp", timestamp(now));
+        } else if (java.time.Instant.parse(meta.get("deletionTimestamp").asText()).isAfter(now)) {
+            meta.put("deletionTimestamp", timestamp(now));
+        }
+        meta.put("deletionGracePeriodSeconds", 0);
+    }
+
+    /** The checks upstream's BeforeDelete makes first, with its texts (the resource named by its Kind). */
+    private void checkDeletePreconditions(ObjectNode object, DeleteOptions options) {
+        ObjectNode meta = metadata(object);
+        String name = meta.path("name").asText();
+        String kindResource = resource.group().isEmpty() ? resource.kind() : resource.kind() + "." + resource.group();
+        String uid = meta.path("uid").asText();
+        if (options.preconditionUid() != null && !options.preconditionUid().equals(uid)) {
+            throw StatusException.conflict(kindResource, resource.group(), resource.kind(), name,
+                    "the UID in the precondition (" + options.preconditionUid() + ") does not match the UID in record ("
+                            + uid + "). The object might have been deleted and then recreated");
+        }
+        String version = meta.path("resourceVersion").asText();
+        if (options.preconditionResourceVersion() != null && !options.preconditionResourceVersion().equals(version)) {
+            throw StatusException.conflict(kindResource, resource.group(), resource.kind(), name,
+                    "the ResourceVersion in the precondition (" + options.preconditionResourceVersion()
+                            + ") does not match the ResourceVersion in record (" + version
+                            + "). The object might have been modified");
+        }
+    }
+
+    /** Removes the stored object if it is still at {@code revision}; returns its last state. */
+    private ObjectNode remove(String key, long revision, ObjectNode object) {
+        deleteHook.beforeDelete(object);
+        try {
+            return decode(storage.delete(key, revision).previous());
+        } finally {
+            deleteHook.afterDelete(object);
+        }
+    }
+
+    /** The answer for a deleted object: the object itself, or upstream's Success Status (without a code). */
+    private ObjectNode finalized(ObjectNode object) {
+        if (resource.strategy().returnsDeletedObject()) {
+            return object;
+        }
+        JsonNode meta = object.path("metadata");
+        return StatusException.status("Success", 0, null, null, new StatusException.Details(meta.path("name").asText(),
+                resource.group(), resource.plural(), meta.path("uid").asText(), List.of()));
+    }
+
+    /**
+     * Deletes every object the selection picks (one page when it has a limit), each with the same
+     * options; objects already gone are skipped. Returns the list as it was read, as upstream does.
+     */
     public ObjectNode deleteCollection(String namespace, ListOptions selection, DeleteOptions options) {
-        ObjectNode list = list(namespace, new ListOptions(selection.labels(), selection.fields(), "", "", 0, ""));
-        ArrayNode deleted = json.createArrayNode();
+        ListOptions pages = selection.limit() > 0 ? selection
+                : new ListOptions(selection.labels(), selection.fields(), "", "", 0, "");
+        ObjectNode list = list(namespace, pages);
         for (JsonNode item : list.path("items")) {
             String itemNamespace = item.path("metadata").path("namespace").asText(null);
             String name = item.path("metadata").path("name").asText();
             try {
-                ObjectNode outcome = delete(itemNamespace, name, options);
-                deleted.add("Status".equals(outcome.path("kind").asText()) ? item : outcome);
+                delete(itemNamespace, name, options);
             } catch (StatusException e) {
                 if (e.code() != 404) { // gone meanwhile: nothing left to do
                     throw e;
                 }
             }
         }
-        list.set("items", deleted);
         return list;
     }
 
@@ -670,7 +808,12 @@ public final class GenericStore {
     }
 
     private String now() {
-        return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        return timestamp(clock.instant());
+    }
+
+    /** metav1.Time on the wire: RFC 3339 in UTC, whole seconds. */
+    private static String timestamp(java.time.Instant instant) {
+        return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
     }
 
     private String randomSuffix() {

@@ -33,7 +33,39 @@ public interface Strategy {
         return java.time.Duration.ZERO;
     }
 
+    /**
+     * Graceful deletion (upstream's RESTGracefulDeleteStrategy.CheckGracefulDelete): empty for the
+     * resources that go at once (the default); otherwise the grace period, in seconds, to give this
+     * object, usually {@code options.gracePeriodSeconds()} or a default from the object. The store
+     * then sets deletionTimestamp = now + grace and deletionGracePeriodSeconds, and deletes at once
+     * when the grace is 0.
+     */
+    default java.util.OptionalLong checkGracefulDelete(ObjectNode object, DeleteOptions options) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /** What a delete that does not say does to dependents (upstream's DefaultGarbageCollectionPolicy). */
+    default GarbageCollectionPolicy defaultGarbageCollectionPolicy() {
+        return GarbageCollectionPolicy.DELETE_DEPENDENTS;
+    }
+
+    /**
+     * Whether a delete answers with the deleted object rather than a Success Status (upstream's
+     * Store.ReturnDeletedObject: pods, persistent volumes and claims, service accounts).
+     */
+    default boolean returnsDeletedObject() {
+        return false;
+    }
+
     /** For resources with nothing of their own (ConfigMap's upstream strategy is nearly empty, too). */
     Strategy NONE = new Strategy() {
+    };
+
+    /** Nothing of their own, but a delete answers with the deleted object. */
+    Strategy RETURNS_DELETED_OBJECT = new Strategy() {
+        @Override
+        public boolean returnsDeletedObject() {
+            return true;
+        }
     };
 }

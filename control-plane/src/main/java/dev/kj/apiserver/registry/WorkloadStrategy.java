@@ -6,9 +6,19 @@ package dev.kj.apiserver.registry;
  * observedGeneration.
  */
 public final class WorkloadStrategy implements Strategy {
-    public static final WorkloadStrategy INSTANCE = new WorkloadStrategy();
+    public static final WorkloadStrategy INSTANCE = new WorkloadStrategy(GarbageCollectionPolicy.DELETE_DEPENDENTS);
+    /** Replication controllers (v1) and jobs (batch/v1) keep their pods by default, for backwards compatibility. */
+    public static final WorkloadStrategy ORPHANING = new WorkloadStrategy(GarbageCollectionPolicy.ORPHAN_DEPENDENTS);
 
-    private WorkloadStrategy() {
+    private final GarbageCollectionPolicy garbageCollection;
+
+    private WorkloadStrategy(GarbageCollectionPolicy garbageCollection) {
+        this.garbageCollection = garbageCollection;
+    }
+
+    @Override
+    public GarbageCollectionPolicy defaultGarbageCollectionPolicy() {
+        return garbageCollection;
     }
 
     @Override

@@ -40,17 +40,25 @@ public final class EtcdStorage implements AutoCloseable {
     private final KVGrpc.KVBlockingStub kv;
     private final WatchGrpc.WatchStub watch;
     private final dev.kj.rhino.api.etcdserverpb.LeaseGrpc.LeaseBlockingStub leases;
+    private final StorageObserver observer;
 
     public EtcdStorage(ManagedChannel channel) {
+        this(channel, StorageObserver.NONE);
+    }
+
+    /** @param observer told of every key-value request (for etcd_request_duration_seconds and friends) */
+    public EtcdStorage(ManagedChannel channel, StorageObserver observer) {
         this.channel = channel;
+        this.observer = observer;
         this.kv = KVGrpc.newBlockingStub(channel);
-        this.watch = WatchGrpc.newStub(channel);
+        this.watch = WatchGrpc.newStub(channel).withInterceptors(
+                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(REQUIRE_LEADER));
         this.leases = dev.kj.rhino.api.etcdserverpb.LeaseGrpc.newBlockingStub(channel);
     }
 
     /** Grants a lease of {@code ttlSeconds}; keys put with it vanish when it expires. */
     public long grantLease(long ttlSeconds) {
-        return call("", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
+        return call(null, "", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
                 dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
     }
 
@@ -60,8 +68,15 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** The key's current value, if any. */
     public Optional<StoredValue> get(String key) {
-        RangeResponse response = call(key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
+        RangeResponse response = call("get", key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
         return response.getKvsList().stream().findFirst().map(EtcdStorage::stored);
+    }
+
+    /** How many keys start with {@code prefix} (a count-only range, as upstream's object count metric). */
+    public long count(String prefix) {
+        String directory = prefix.endsWith("/") ? prefix : prefix + "/";
+        return call(StorageObserver.COUNT, directory, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(directory))
+                .setRangeEnd(prefixEnd(directory)).setCountOnly(true).build())).getCount();
     }
 
     /** Creates the key; {@link StorageException.Kind#KEY_EXISTS} when it exists. Returns its revision. */
@@ -71,7 +86,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** As {@link #create(String, byte[])}, attached to {@code lease} (0: none). */
     public long create(String key, byte[] value, long lease) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call("create", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
                         .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
                 .addSuccess(put(key, value, lease))
@@ -92,7 +107,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** As {@link #update(String, byte[], long)}, attached to {@code lease} (0: none). */
     public long update(String key, byte[] value, long expectedModRevision, long lease) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call("update", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
                 .addSuccess(put(key, value, lease))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
@@ -105,7 +120,7 @@ public final class EtcdStorage implements AutoCloseable {
 
     /** Deletes the key if it is still at {@code expectedModRevision}; returns its last value and the delete's revision. */
     public StorageEvent.Delete delete(String key, long expectedModRevision) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call("delete", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(
                         DeleteRangeRequest.newBuilder().setKey(bytes(key)).setPrevKv(true)))
@@ -131,7 +146,7 @@ public final class EtcdStorage implements AutoCloseable {
                 .setRangeEnd(prefixEnd(prefix))
                 .setLimit(Math.max(0, limit))
                 .setRevision(Math.max(0, revision));
-        RangeResponse response = call(prefix, () -> kv().range(request.build()));
+        RangeResponse response = call("list", prefix, () -> kv().range(request.build()));
         return new ListPage(response.getKvsList().stream().map(EtcdStorage::stored).toList(),
                 response.getHeader().getRevision(), response.getMore());
     }
@@ -139,73 +154,144 @@ public final class EtcdStorage implements AutoCloseable {
     /**
      * Watches every key under {@code prefix} from {@code fromRevision} (inclusive) and hands each
      * event to {@code events} in order, on a gRPC thread. Ends with {@link StorageEvent.Expired}
-     * or {@link StorageEvent.Failed} unless closed first.
+     * or {@link StorageEvent.Failed} unless closed first. When the member serving it goes away or
+     * loses its leader, the watch resumes on another member from the revision after the last event
+     * delivered, as upstream's etcd client does; it fails only when no member has taken it back
+     * within {@link #RESUME_GIVE_UP}.
      */
     public Watch watch(String prefix, long fromRevision, Consumer<StorageEvent> events) {
-        AtomicBoolean closed = new AtomicBoolean();
-        ClientResponseObserver<WatchRequest, WatchResponse> observer = new ClientResponseObserver<>() {
-            private ClientCallStreamObserver<WatchRequest> requests;
+        ResumingWatch watch = new ResumingWatch(prefix, fromRevision, events);
+        watch.open();
+        return watch::close;
+    }
 
-            @Override
-            public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
-                this.requests = requestStream;
-            }
+    /** How long a broken watch keeps trying to resume before it ends with {@link StorageEvent.Failed}. */
+    static final java.time.Duration RESUME_GIVE_UP = java.time.Duration.ofSeconds(30);
 
-            @Override
-            public void onNext(WatchResponse response) {
-                if (closed.get()) {
-                    return;
+    /** etcd cancels watches carrying this when their member has no leader, so they move to one that has. */
+    private static final io.grpc.Metadata REQUIRE_LEADER = new io.grpc.Metadata();
+
+    static {
+        REQUIRE_LEADER.put(io.grpc.Metadata.Key.of("hasleader", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "true");
+    }
+
+    /** One logical watch over a succession of gRPC watch streams. */
+    private final class ResumingWatch {
+        private final String prefix;
+        private final Consumer<StorageEvent> events;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        /** The revision the next stream starts from: one past the last event delivered. */
+        private volatile long next;
+        private volatile ClientCallStreamObserver<WatchRequest> current;
+        private volatile long brokenSince;
+
+        ResumingWatch(String prefix, long fromRevision, Consumer<StorageEvent> events) {
+            this.prefix = prefix;
+            this.next = fromRevision;
+            this.events = events;
+        }
+
+        void open() {
+            ClientResponseObserver<WatchRequest, WatchResponse> observer = new ClientResponseObserver<>() {
+                private ClientCallStreamObserver<WatchRequest> requests;
+
+                @Override
+                public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+                    this.requests = requestStream;
                 }
-                if (response.getCompactRevision() != 0) {
-                    finish(new StorageEvent.Expired(fromRevision, response.getCompactRevision()));
-                    return;
-                }
-                if (response.getCanceled()) {
-                    finish(new StorageEvent.Failed(response.getCancelReason().isEmpty()
-                            ? "watch canceled by the store" : response.getCancelReason()));
-                    return;
-                }
-                for (Event event : response.getEventsList()) {
-                    if (event.getType() == Event.EventType.PUT) {
-                        KeyValue current = event.getKv();
-                        events.accept(new StorageEvent.Put(stored(current),
-                                event.hasPrevKv() && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv()) : null));
-                    } else {
-                        events.accept(new StorageEvent.Delete(stored(event.getPrevKv()), event.getKv().getModRevision()));
+
+                @Override
+                public void onNext(WatchResponse response) {
+                    if (closed.get() || requests != current) {
+                        return;
+                    }
+                    if (response.getCompactRevision() != 0) {
+                        finish(new StorageEvent.Expired(next, response.getCompactRevision()));
+                        return;
+                    }
+                    if (response.getCanceled()) {
+                        if (response.getCancelReason().contains("no leader")) {
+                            requests.cancel("moving to a member with a leader", null);
+                            resume(); // this member lost its leader: go to one that has
+                            return;
+                        }
+                        finish(new StorageEvent.Failed(response.getCancelReason().isEmpty()
+                                ? "watch canceled by the store" : response.getCancelReason()));
+                        return;
+                    }
+                    brokenSince = 0;
+                    for (Event event : response.getEventsList()) {
+                        if (event.getType() == Event.EventType.PUT) {
+                            KeyValue kv = event.getKv();
+                            events.accept(new StorageEvent.Put(stored(kv),
+                                    event.hasPrevKv() && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv()) : null));
+                        } else {
+                            events.accept(new StorageEvent.Delete(stored(event.getPrevKv()), event.getKv().getModRevision()));
+                        }
+                        next = event.getKv().getModRevision() + 1;
                     }
                 }
-            }
 
-            private void finish(StorageEvent last) {
-                if (closed.compareAndSet(false, true)) {
-                    events.accept(last);
-                    requests.cancel("watch ended", null);
+                @Override
+                public void onError(Throwable t) {
+                    if (!closed.get() && requests == current) {
+                        Status status = Status.fromThrowable(t);
+                        if (status.getCode() == Status.Code.UNAVAILABLE) {
+                            resume();
+                        } else {
+                            finish(new StorageEvent.Failed(status.toString()));
+                        }
+                    }
                 }
-            }
 
-            @Override
-            public void onError(Throwable t) {
-                if (closed.compareAndSet(false, true)) {
-                    events.accept(new StorageEvent.Failed(Status.fromThrowable(t).toString()));
+                @Override
+                public void onCompleted() {
+                    if (!closed.get() && requests == current) {
+                        resume(); // the member ended the stream (shutting down): carry on elsewhere
+                    }
                 }
-            }
+            };
+            var requests = (ClientCallStreamObserver<WatchRequest>) watch.watch(observer);
+            current = requests;
+            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
+                    .setStartRevision(next).setPrevKv(true)).build());
+        }
 
-            @Override
-            public void onCompleted() {
-                if (closed.compareAndSet(false, true)) {
-                    events.accept(new StorageEvent.Failed("watch stream closed by the store"));
-                }
+        /** Opens a new stream after a short pause (round robin then picks a live member), or gives up. */
+        private void resume() {
+            long now = System.nanoTime();
+            if (brokenSince == 0) {
+                brokenSince = now;
+            } else if (now - brokenSince > RESUME_GIVE_UP.toNanos()) {
+                finish(new StorageEvent.Failed("watch could not be resumed on any etcd member for " + RESUME_GIVE_UP));
+                return;
             }
-        };
-        var requests = (ClientCallStreamObserver<WatchRequest>) watch.watch(observer);
-        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                .setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
-                .setStartRevision(fromRevision).setPrevKv(true)).build());
-        return () -> {
+            Thread.ofVirtual().name("etcd-watch-resume").start(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!closed.get()) {
+                    open();
+                }
+            });
+        }
+
+        private void finish(StorageEvent last) {
             if (closed.compareAndSet(false, true)) {
-                requests.cancel("watch closed by the API server", null);
+                events.accept(last);
+                current.cancel("watch ended", null);
             }
-        };
+        }
+
+        void close() {
+            if (closed.compareAndSet(false, true)) {
+                current.cancel("watch closed by the API server", null);
+            }
+        }
     }
 
     /** What one step of the shared compaction protocol saw: the counter's version and the store's revision. */
@@ -218,7 +304,7 @@ public final class EtcdStorage implements AutoCloseable {
      * compacts; the others learn the key's version and try again next round.
      */
     public CompactionStep claimCompaction(String key, long expectedVersion, long compactTo) {
-        TxnResponse response = call(key, () -> kv().txn(TxnRequest.newBuilder()
+        TxnResponse response = call(null, key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.VERSION)
                         .setResult(Compare.CompareResult.EQUAL).setVersion(expectedVersion))
                 .addSuccess(put(key, Long.toString(compactTo).getBytes(StandardCharsets.UTF_8)))
@@ -235,7 +321,7 @@ public final class EtcdStorage implements AutoCloseable {
     /** Drops history before {@code revision}; already compacted is fine. */
     public void compact(long revision) {
         try {
-            call("", () -> kv().compact(dev.kj.rhino.api.etcdserverpb.CompactionRequest.newBuilder()
+            call(null, "", () -> kv().compact(dev.kj.rhino.api.etcdserverpb.CompactionRequest.newBuilder()
                     .setRevision(revision).build()));
         } catch (StorageException e) {
             if (e.kind() != StorageException.Kind.COMPACTED) {
@@ -279,17 +365,55 @@ public final class EtcdStorage implements AutoCloseable {
                 : new StorageException(StorageException.Kind.KEY_NOT_FOUND, key, "key not found: " + key);
     }
 
-    private static <T> T call(String key, java.util.function.Supplier<T> rpc) {
+    /**
+     * One RPC, timed for the observer when it has an {@code operation}, with gRPC failures as
+     * StorageExceptions. Reads are retried while no member can answer (one is down, or the cluster
+     * is electing a leader), as upstream's etcd client retries repeatable requests; writes only when
+     * etcd says it never took them ("no leader"), since a write cut off midway may have been applied.
+     */
+    private <T> T call(String operation, String key, java.util.function.Supplier<T> rpc) {
+        boolean repeatable = operation != null && (operation.equals("get") || operation.equals("list")
+                || operation.equals(StorageObserver.COUNT));
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(CALL_SECONDS);
+        long pauseMillis = 50;
+        boolean failed = true;
         try {
-            return rpc.get();
-        } catch (StatusRuntimeException e) {
-            Status.Code code = e.getStatus().getCode();
-            String description = String.valueOf(e.getStatus().getDescription());
-            if (code == Status.Code.OUT_OF_RANGE && description.contains("compacted")) {
-                throw new StorageException(StorageException.Kind.COMPACTED, key, description, e);
+            while (true) {
+                try {
+                    T result = rpc.get();
+                    failed = false;
+                    return result;
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    String description = String.valueOf(e.getStatus().getDescription());
+                    if (code == Status.Code.OUT_OF_RANGE && description.contains("compacted")) {
+                        throw new StorageException(StorageException.Kind.COMPACTED, key, description, e);
+                    }
+                    boolean retry = code == Status.Code.UNAVAILABLE
+                            && (repeatable || description.equals("etcdserver: no leader"))
+                            && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMillis) < deadline;
+                    if (!retry || !pause(pauseMillis)) {
+                        throw new StorageException(StorageException.Kind.UNAVAILABLE, key,
+                                "storage request failed: " + e.getStatus(), e);
+                    }
+                    pauseMillis = Math.min(pauseMillis * 2, 1000);
+                }
             }
-            throw new StorageException(StorageException.Kind.UNAVAILABLE, key,
-                    "storage request failed: " + e.getStatus(), e);
+        } finally {
+            if (operation != null) {
+                observer.observe(operation, key, System.nanoTime() - start, failed);
+            }
+        }
+    }
+
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

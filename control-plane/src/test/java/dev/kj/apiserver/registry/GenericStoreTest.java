@@ -239,9 +239,12 @@ class GenericStoreTest {
     @Test
     void finalizersHoldADeletedObjectUntilTheyAreRemoved() {
         configMaps.create("default", object("{\"metadata\":{\"name\":\"held\",\"finalizers\":[\"example.com/x\"]}}"), false);
-        ObjectNode marked = configMaps.delete("default", "held", DeleteOptions.NONE);
+        GenericStore.DeleteResult outcome = configMaps.delete("default", "held", DeleteOptions.NONE);
+        assertFalse(outcome.deleted());
+        ObjectNode marked = outcome.body();
         assertEquals("ConfigMap", marked.path("kind").asText());
         assertEquals("2026-01-02T03:04:05Z", marked.path("metadata").path("deletionTimestamp").asText());
+        assertEquals(0, marked.path("metadata").path("deletionGracePeriodSeconds").asInt(-1));
         ObjectNode released = configMaps.get("default", "held");
         ((ObjectNode) released.path("metadata")).putArray("finalizers");
         configMaps.update("default", "held", released, false);
@@ -252,12 +255,22 @@ class GenericStoreTest {
     void deletePreconditionsAreChecked() {
         configMaps.create("default", object("{\"metadata\":{\"name\":\"a\"}}"), false);
         StatusException conflict = assertThrows(StatusException.class,
-                () -> configMaps.delete("default", "a", new DeleteOptions("other-uid", null, false)));
+                () -> configMaps.delete("default", "a", DeleteOptions.preconditions("other-uid", null)));
         assertEquals(409, conflict.code());
-        assertTrue(conflict.getMessage().contains("Precondition failed: UID in precondition: other-uid"));
-        ObjectNode status = configMaps.delete("default", "a", DeleteOptions.NONE);
-        assertEquals("Success", status.path("status").asText());
-        assertEquals("a", status.path("details").path("name").asText());
+        String uid = configMaps.get("default", "a").path("metadata").path("uid").asText();
+        assertEquals("Operation cannot be fulfilled on ConfigMap \"a\": the UID in the precondition (other-uid) does"
+                + " not match the UID in record (" + uid + "). The object might have been deleted and then recreated",
+                conflict.getMessage());
+        assertEquals("{\"name\":\"a\",\"kind\":\"ConfigMap\"}", conflict.toStatus().path("details").toString());
+        StatusException stale = assertThrows(StatusException.class,
+                () -> configMaps.delete("default", "a", DeleteOptions.preconditions(null, "1")));
+        assertTrue(stale.getMessage().endsWith("the ResourceVersion in the precondition (1) does not match the"
+                + " ResourceVersion in record (" + configMaps.get("default", "a").path("metadata").path("resourceVersion")
+                .asText() + "). The object might have been modified"), stale.getMessage());
+        GenericStore.DeleteResult outcome = configMaps.delete("default", "a", DeleteOptions.preconditions(uid, null));
+        assertTrue(outcome.deleted());
+        assertEquals("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"details\":"
+                + "{\"name\":\"a\",\"kind\":\"configmaps\",\"uid\":\"" + uid + "\"}}", outcome.body().toString());
     }
 
     @Test

@@ -50,7 +50,23 @@ public final class RealEtcd implements AutoCloseable {
     }
 
     private static RealEtcd start(List<String> tlsFlags) {
-        boolean tls = !tlsFlags.isEmpty();
+        int[] ports = freePorts(2);
+        RealEtcd started = launch("default", ports[0], ports[1], "default=http://127.0.0.1:" + ports[1], tlsFlags,
+                !tlsFlags.isEmpty());
+        started.awaitHealthyOrClose();
+        return started;
+    }
+
+    /**
+     * Starts one member of a cluster ({@code --initial-cluster} names every member's peer URL)
+     * without waiting: a member answers only once a quorum has started. See {@link RealEtcdCluster}.
+     */
+    static RealEtcd launchMember(String name, int clientPort, int peerPort, String initialCluster) {
+        return launch(name, clientPort, peerPort, initialCluster, List.of("--initial-cluster-token", "kj-test"), false);
+    }
+
+    private static RealEtcd launch(String name, int clientPort, int peerPort, String initialCluster, List<String> flags,
+                                   boolean tls) {
         Path etcd = Peers.require("etcd");
         Path root;
         try {
@@ -58,17 +74,17 @@ public final class RealEtcd implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        int[] ports = freePorts(2);
-        String client = (tls ? "https" : "http") + "://127.0.0.1:" + ports[0];
-        String peer = "http://127.0.0.1:" + ports[1];
+        String client = (tls ? "https" : "http") + "://127.0.0.1:" + clientPort;
+        String peer = "http://127.0.0.1:" + peerPort;
         List<String> command = new java.util.ArrayList<>(List.of(etcd.toString(),
+                "--name", name,
                 "--data-dir", root.resolve("data").toString(),
                 "--listen-client-urls", client,
                 "--advertise-client-urls", client,
                 "--listen-peer-urls", peer,
                 "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "default=" + peer));
-        command.addAll(tlsFlags);
+                "--initial-cluster", initialCluster));
+        command.addAll(flags);
         Process process;
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -79,15 +95,42 @@ public final class RealEtcd implements AutoCloseable {
             TempDirs.deleteRecursively(root);
             throw new UncheckedIOException("could not start " + etcd, e);
         }
-        RealEtcd started = new RealEtcd(process, root, ports[0], ports[1], tls);
+        return new RealEtcd(process, root, clientPort, peerPort, tls);
+    }
+
+    /** Waits for the member to serve (for https: to say so in its log); closes it and fails if it does not. */
+    void awaitHealthyOrClose() {
         try {
-            started.awaitHealthy();
+            if (tls) {
+                awaitLogged("ready to serve client requests");
+            } else {
+                awaitHealthy();
+            }
         } catch (RuntimeException | Error e) {
-            String log = started.log();
-            started.close();
+            String log = log();
+            close();
             throw new IllegalStateException("etcd did not become healthy: " + e.getMessage() + "\n" + log, e);
         }
-        return started;
+    }
+
+    /** Whether the process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The member's Prometheus metrics (plain http members only). */
+    public String metrics() {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(clientUrl() + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code 127.0.0.1:port}, the form etcdctl's {@code --endpoints} takes. */
@@ -118,10 +161,6 @@ public final class RealEtcd implements AutoCloseable {
     }
 
     private void awaitHealthy() {
-        if (tls) {
-            awaitLogged("ready to serve client requests");
-            return;
-        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
                 .timeout(Duration.ofSeconds(1)).build();
