@@ -96,13 +96,7 @@ public final class ResourceClient<T> {
         Map<String, List<String>> query = new LinkedHashMap<>();
         query.put("watch", List.of("true"));
         query.putAll(options.query());
-        Transport.Response response = open("GET", resource.path(namespace, null), query, codec.accept(false), null, null);
-        try {
-            return new Watch<>(response, codec);
-        } catch (IOException e) {
-            closeQuietly(response);
-            throw new UncheckedIOException(e);
-        }
+        return new Watch<>(open("GET", resource.path(namespace, null), query, codec.accept(false), null, null), codec);
     }
 
     public T create(String namespace, T object) {
@@ -194,13 +188,5 @@ public final class ResourceClient<T> {
             Thread.currentThread().interrupt();
         }
         return new UncheckedIOException(e);
-    }
-
-    private static void closeQuietly(Transport.Response response) {
-        try {
-            response.close();
-        } catch (IOException ignored) {
-            // nothing more to release
-        }
     }
 }

@@ -16,15 +16,14 @@ import java.util.Map;
  */
 public final class Watch<T> implements AutoCloseable {
     private final Transport.Response response;
-    private final MappingIterator<JsonNode> values;
     private final ObjectCodec<T> codec;
+    /** Made at the first read: the parser reads ahead to detect the encoding, which would block here. */
+    private MappingIterator<JsonNode> values;
     private volatile boolean closed;
 
-    Watch(Transport.Response response, ObjectCodec<T> codec) throws IOException {
+    Watch(Transport.Response response, ObjectCodec<T> codec) {
         this.response = response;
         this.codec = codec;
-        // events are concatenated JSON objects (kj and upstream put a newline after each)
-        this.values = Json.TREES.readerFor(JsonNode.class).readValues(response.body());
     }
 
     /**
@@ -35,6 +34,10 @@ public final class Watch<T> implements AutoCloseable {
      */
     public WatchEvent<T> next() {
         try {
+            if (values == null && !closed) {
+                // events are concatenated JSON objects (kj and upstream put a newline after each)
+                values = Json.TREES.readerFor(JsonNode.class).readValues(response.body());
+            }
             if (closed || !values.hasNextValue()) {
                 return null;
             }
