@@ -32,7 +32,7 @@ public final class BucketRateLimiter<T> implements RateLimiter<T> {
         if (tokens >= 0) {
             return Duration.ZERO;
         }
-        return Duration.ofNanos((long) Math.ceil(-tokens / perSecond * 1e9));
+        return Duration.ofNanos((long) Math.ceil(-tokens * 1e9 / perSecond));
     }
 
     @Override
