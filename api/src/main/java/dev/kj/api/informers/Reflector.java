@@ -1,7 +1,6 @@
 package dev.kj.api.informers;
 
 import dev.kj.api.client.ApiException;
-import dev.kj.api.client.ListOptions;
 import dev.kj.api.client.ObjectList;
 import dev.kj.api.client.ResourceClient;
 import dev.kj.api.client.Watch;

@@ -3,10 +3,9 @@ package dev.kj.api.objects;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PartialObjectMetadata;
-import java.util.Map;
 
 /** metav1.PartialObjectMetadata, asked for with Accept and read from any object's metadata. */
-final class MetadataCodec implements ObjectCodec<PartialObjectMetadata> {
+final class MetadataCodec extends ModelCodec<PartialObjectMetadata> {
     static final MetadataCodec INSTANCE = new MetadataCodec();
     private static final String OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
     private static final String LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
@@ -28,37 +27,6 @@ final class MetadataCodec implements ObjectCodec<PartialObjectMetadata> {
         partial.setMetadata(tree.path("metadata").isObject()
                 ? Json.TYPED.readValue(Json.write(tree.path("metadata")), ObjectMeta.class) : new ObjectMeta());
         return partial;
-    }
-
-    @Override
-    public byte[] write(PartialObjectMetadata object) {
-        return Json.TYPED.writeValueAsBytes(object);
-    }
-
-    @Override
-    public String namespace(PartialObjectMetadata object) {
-        return object.getMetadata().getNamespace();
-    }
-
-    @Override
-    public String name(PartialObjectMetadata object) {
-        return object.getMetadata().getName();
-    }
-
-    @Override
-    public String uid(PartialObjectMetadata object) {
-        return object.getMetadata().getUid();
-    }
-
-    @Override
-    public String resourceVersion(PartialObjectMetadata object) {
-        return object.getMetadata().getResourceVersion();
-    }
-
-    @Override
-    public Map<String, String> labels(PartialObjectMetadata object) {
-        Map<String, String> labels = object.getMetadata().getLabels();
-        return labels == null ? Map.of() : labels;
     }
 
     @Override

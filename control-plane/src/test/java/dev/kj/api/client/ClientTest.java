@@ -13,12 +13,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.Resources;
 import dev.kj.api.objects.Json;
 import dev.kj.apiserver.ApiServer;
-import dev.kj.apiserver.ApiServerConfig;
-import dev.kj.apiserver.authn.User;
+import dev.kj.api.testing.TestCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PartialObjectMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -47,44 +45,35 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientTest {
+    private TestCluster cluster;
     private ApiServer server;
-    private ApiClient https;
     private ApiClient inProcess;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
-        https = ApiClient.fromKubeconfig(server.kubeconfig());
-        inProcess = new ApiClient(server.inProcessTransport(new User("system:kube-controller-manager", List.of())));
+        cluster = TestCluster.start(dir);
+        server = cluster.server;
+        inProcess = cluster.inProcess;
     }
 
     @AfterAll
     void stop() {
-        for (AutoCloseable closeable : new AutoCloseable[] {https, inProcess, server}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     Stream<String> transports() {
-        return Stream.of("https", "in-process");
+        return TestCluster.transports();
     }
 
     private ApiClient client(String transport) {
-        return transport.equals("https") ? https : inProcess;
+        return cluster.client(transport);
     }
 
     /** A fresh namespace per test and transport. */
-    private String namespace(ApiClient client, String test, String transport) {
-        String name = (test + "-" + transport).toLowerCase();
-        client.typed(Resources.NAMESPACES, io.fabric8.kubernetes.api.model.Namespace.class)
-                .create(null, new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build());
-        return name;
+    private static String namespace(ApiClient client, String test, String transport) {
+        return TestCluster.namespace(client, test + "-" + transport);
     }
 
     private static ConfigMap configMap(String name, Map<String, String> labels, Map<String, String> data) {

@@ -22,6 +22,7 @@ import dev.kj.api.client.ResourceClient;
 import dev.kj.api.client.Transport;
 import dev.kj.api.client.Watch;
 import dev.kj.api.client.WatchEvent;
+import dev.kj.api.testing.TestCluster;
 import dev.kj.apiserver.ApiServer;
 import dev.kj.apiserver.ApiServerConfig;
 import dev.kj.apiserver.authn.User;
@@ -53,6 +54,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CompactionTest {
     private RealEtcd etcd;
     private Etcdctl etcdctl;
+    private TestCluster cluster;
     private ApiServer server;
     private ApiClient inProcess;
 
@@ -60,15 +62,17 @@ class CompactionTest {
     void start(@TempDir Path dir) throws Exception {
         etcd = RealEtcd.start();
         etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(Map.of("ETCDCTL_API", "3"));
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()), "127.0.0.1", 0,
-                Duration.ZERO, null, null));
-        inProcess = new ApiClient(server.inProcessTransport(new User("test", List.of())));
+        // compaction only when the test asks for it
+        cluster = TestCluster.on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()),
+                "127.0.0.1", 0, Duration.ZERO, null, null)));
+        server = cluster.server;
+        inProcess = cluster.inProcess;
     }
 
     @AfterAll
     void stop() {
-        if (server != null) {
-            server.close();
+        if (cluster != null) {
+            cluster.close();
         }
         if (etcd != null) {
             etcd.close();
@@ -139,7 +143,7 @@ class CompactionTest {
     }
 
     Stream<String> transports() {
-        return Stream.of("https", "in-process");
+        return TestCluster.transports();
     }
 
     /**
@@ -150,7 +154,8 @@ class CompactionTest {
     @ParameterizedTest
     @MethodSource("transports")
     void anInformerRelistsAfterCompactionAndReportsTombstones(String transportName) throws Exception {
-        Transport base = transportName.equals("https") ? ApiClient.fromKubeconfig(server.kubeconfig()).transport()
+        // its own transport, so the test's partition cuts only the informer
+        Transport base = transportName.equals(TestCluster.HTTPS) ? ApiClient.fromKubeconfig(server.kubeconfig()).transport()
                 : server.inProcessTransport(new User("test", List.of()));
         FlakyTransport transport = new FlakyTransport(base);
         String ns = namespace(inProcess, "partition-" + transportName);

@@ -14,11 +14,10 @@ import dev.kj.api.client.PatchType;
 import dev.kj.api.client.ResourceClient;
 import dev.kj.api.objects.Keys;
 import dev.kj.apiserver.ApiServer;
-import dev.kj.apiserver.ApiServerConfig;
+import dev.kj.api.testing.TestCluster;
 import dev.kj.apiserver.authn.User;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PartialObjectMetadata;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,35 +47,34 @@ import org.junit.jupiter.params.provider.MethodSource;
 class InformerTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
+    private TestCluster cluster;
     private ApiServer server;
-    private ApiClient https;
     private ApiClient inProcess;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
-        https = ApiClient.fromKubeconfig(server.kubeconfig());
-        inProcess = new ApiClient(server.inProcessTransport(new User("system:kube-controller-manager", List.of())));
+        cluster = TestCluster.start(dir);
+        server = cluster.server;
+        inProcess = cluster.inProcess;
     }
 
     @AfterAll
     void stop() {
-        https.close();
-        server.close();
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     Stream<String> transports() {
-        return Stream.of("https", "in-process");
+        return TestCluster.transports();
     }
 
     private ApiClient client(String transport) {
-        return transport.equals("https") ? https : inProcess;
+        return cluster.client(transport);
     }
 
     static String namespace(ApiClient client, String name) {
-        client.typed(Resources.NAMESPACES, io.fabric8.kubernetes.api.model.Namespace.class)
-                .create(null, new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build());
-        return name;
+        return TestCluster.namespace(client, name);
     }
 
     static ConfigMap configMap(String name, String value) {
