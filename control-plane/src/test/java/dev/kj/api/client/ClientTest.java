@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.Resources;
 import dev.kj.api.objects.Json;
-import dev.kj.apiserver.ApiServer;
+import dev.kj.api.testing.ClusterTest;
 import dev.kj.api.testing.TestCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -30,11 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,34 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The client against the real API server, over both transports: HTTPS with the kubeconfig
  * {@code kj server} writes, and in-process to the same router with a component's identity.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClientTest {
-    private TestCluster cluster;
-    private ApiServer server;
-    private ApiClient inProcess;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        cluster = TestCluster.start(dir);
-        server = cluster.server;
-        inProcess = cluster.inProcess;
-    }
-
-    @AfterAll
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    Stream<String> transports() {
-        return TestCluster.transports();
-    }
-
-    private ApiClient client(String transport) {
-        return cluster.client(transport);
-    }
-
+class ClientTest extends ClusterTest {
     /** A fresh namespace per test and transport. */
     private static String namespace(ApiClient client, String test, String transport) {
         return TestCluster.namespace(client, test + "-" + transport);

@@ -22,6 +22,7 @@ import dev.kj.api.client.ResourceClient;
 import dev.kj.api.client.Transport;
 import dev.kj.api.client.Watch;
 import dev.kj.api.client.WatchEvent;
+import dev.kj.api.testing.ClusterTest;
 import dev.kj.api.testing.TestCluster;
 import dev.kj.apiserver.ApiServer;
 import dev.kj.apiserver.ApiServerConfig;
@@ -37,12 +38,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -50,29 +47,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  * What clients and informers do when etcd's history is compacted under them: the API server runs
  * on a real etcd, compacted with etcdctl at the moment the test chooses.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CompactionTest {
+class CompactionTest extends ClusterTest {
     private RealEtcd etcd;
     private Etcdctl etcdctl;
-    private TestCluster cluster;
-    private ApiServer server;
-    private ApiClient inProcess;
 
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
+    @Override
+    protected TestCluster startCluster(Path dir) throws IOException {
         etcd = RealEtcd.start();
         etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(Map.of("ETCDCTL_API", "3"));
         // compaction only when the test asks for it
-        cluster = TestCluster.on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()),
+        return TestCluster.on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()),
                 "127.0.0.1", 0, Duration.ZERO, null, null)));
-        server = cluster.server;
-        inProcess = cluster.inProcess;
     }
 
     @AfterAll
-    void stop() {
+    void stopEtcd() {
         if (cluster != null) {
-            cluster.close();
+            cluster.close(); // before its etcd
         }
         if (etcd != null) {
             etcd.close();
@@ -140,10 +131,6 @@ class CompactionTest {
         ObjectList<ConfigMap> all = paged.listAll(ns, ListOptions.NONE, 2);
         assertEquals(6, all.items().size());
         assertEquals("moved", all.items().getFirst().getData().get("n"), "the fallback list reads the newest state");
-    }
-
-    Stream<String> transports() {
-        return TestCluster.transports();
     }
 
     /**

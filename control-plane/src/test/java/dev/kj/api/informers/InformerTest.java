@@ -13,13 +13,12 @@ import dev.kj.api.client.ListOptions;
 import dev.kj.api.client.PatchType;
 import dev.kj.api.client.ResourceClient;
 import dev.kj.api.objects.Keys;
-import dev.kj.apiserver.ApiServer;
+import dev.kj.api.testing.ClusterTest;
 import dev.kj.api.testing.TestCluster;
 import dev.kj.apiserver.authn.User;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.PartialObjectMetadata;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,45 +32,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Informers against the real API server (embedded Rhino), over both transports. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class InformerTest {
+class InformerTest extends ClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    private TestCluster cluster;
-    private ApiServer server;
-    private ApiClient inProcess;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        cluster = TestCluster.start(dir);
-        server = cluster.server;
-        inProcess = cluster.inProcess;
-    }
-
-    @AfterAll
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    Stream<String> transports() {
-        return TestCluster.transports();
-    }
-
-    private ApiClient client(String transport) {
-        return cluster.client(transport);
-    }
 
     static String namespace(ApiClient client, String name) {
         return TestCluster.namespace(client, name);
