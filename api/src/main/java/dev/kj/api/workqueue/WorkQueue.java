@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -38,7 +37,6 @@ public final class WorkQueue<T> {
     private final Map<T, Waiting<T>> waitingByItem = new HashMap<>();
     private long sequence;
     private boolean shuttingDown;
-    private boolean draining;
 
     private record Waiting<T>(T item, long readyAt, long sequence) implements Comparable<Waiting<T>> {
         @Override
@@ -208,18 +206,16 @@ public final class WorkQueue<T> {
         lock.lock();
         try {
             shutDown();
-            draining = true;
-            long remaining = timeout.toNanos();
+            long deadline = System.nanoTime() + timeout.toNanos();
             while (!processing.isEmpty()) {
+                long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     return false;
                 }
-                remaining = changed.awaitNanos(Math.min(remaining, TimeUnit.SECONDS.toNanos(1)))
-                        + Math.max(0, remaining - TimeUnit.SECONDS.toNanos(1));
+                changed.awaitNanos(remaining);
             }
             return true;
         } finally {
-            draining = false;
             lock.unlock();
         }
     }

@@ -42,6 +42,11 @@ final class FlakyTransport implements Transport {
             }
         });
         open.add(tracked[0]);
+        if (cut) {
+            // the partition began while this request was under way: it is cut too
+            tracked[0].close();
+            throw new ConnectException("test partition: connection reset");
+        }
         return tracked[0];
     }
 
