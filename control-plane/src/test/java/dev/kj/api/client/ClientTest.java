@@ -175,8 +175,9 @@ class ClientTest extends ClusterTest {
         ApiException wrongUid = assertThrows(ApiException.class, () -> configMaps.delete(ns, "kept",
                 DeleteOptions.NONE.withPreconditions("not-the-uid", null)));
         assertTrue(wrongUid.isConflict());
-        assertEquals("Operation cannot be fulfilled on configmaps \"kept\": Precondition failed: UID in precondition: "
-                + "not-the-uid, UID in object meta: " + kept.getMetadata().getUid(), wrongUid.getMessage());
+        assertEquals("Operation cannot be fulfilled on ConfigMap \"kept\": the UID in the precondition (not-the-uid) does not"
+                + " match the UID in record (" + kept.getMetadata().getUid() + "). The object might have been deleted and then"
+                + " recreated", wrongUid.getMessage());
 
         assertTrue(configMaps.delete(ns, "kept", DeleteOptions.NONE.withDryRun(true)).isPresent());
         assertNull(configMaps.get(ns, "kept").getMetadata().getDeletionTimestamp());
