@@ -2,9 +2,12 @@ package dev.kj.apiserver;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.api.client.Transport;
+import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.endpoints.ApiRouter;
 import dev.kj.apiserver.endpoints.HealthChecks;
+import dev.kj.apiserver.endpoints.InProcessTransport;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.http.HttpsServer;
@@ -55,16 +58,18 @@ public final class ApiServer implements AutoCloseable {
     private final RhinoServer rhino;
     private final EtcdStorage storage;
     private final HttpsServer https;
+    private final ApiRouter router;
     private final ScheduledExecutorService timers;
     private final Path kubeconfig;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ApiServer(RhinoServer rhino, EtcdStorage storage, HttpsServer https, ScheduledExecutorService timers,
-                      Path kubeconfig) {
+    private ApiServer(RhinoServer rhino, EtcdStorage storage, HttpsServer https, ApiRouter router,
+                      ScheduledExecutorService timers, Path kubeconfig) {
         this.rhino = rhino;
         this.storage = storage;
         this.https = https;
+        this.router = router;
         this.timers = timers;
         this.kubeconfig = kubeconfig;
     }
@@ -141,7 +146,7 @@ public final class ApiServer implements AutoCloseable {
             Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
             LOG.log(System.Logger.Level.INFO, "API server listening on {0}, storage: {1}", bound[0],
                     config.etcdServers().isEmpty() ? "embedded rhino in " + dataDir.resolve("rhino") : config.etcdServers());
-            return new ApiServer(rhino, storage, https, timers, kubeconfig);
+            return new ApiServer(rhino, storage, https, router, timers, kubeconfig);
         } catch (IOException | RuntimeException e) {
             timers.shutdownNow();
             storage.close();
@@ -217,6 +222,15 @@ public final class ApiServer implements AutoCloseable {
     /** Where the HTTPS listener is bound. */
     public InetSocketAddress address() {
         return https.address();
+    }
+
+    /**
+     * A transport straight to this server's handler chain, for components running in this process
+     * (controllers, scheduler, kubelet in --all-in-one): requests are authenticated as {@code user}
+     * and go through the same routes and checks as over HTTPS, without TCP or TLS.
+     */
+    public Transport inProcessTransport(User user) {
+        return new InProcessTransport(router, user);
     }
 
     /** The admin kubeconfig written into the data dir. */

@@ -34,6 +34,12 @@ public sealed interface ApiResponse {
 
     /** Where a stream's chunks go; safe to call from any thread, in order. */
     interface StreamSink {
+        /**
+         * A transport whose client lets this much pile up unread cuts the stream off rather than
+         * buffer without bound; the client relists and watches again, as after any dropped watch.
+         */
+        long MAX_UNSENT_BYTES = 32L * 1024 * 1024;
+
         void send(byte[] chunk);
 
         /** Ends the response; later sends are dropped. */

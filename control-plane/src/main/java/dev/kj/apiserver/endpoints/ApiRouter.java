@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The API's routes: version and health (open to anyone), discovery, and the REST verbs on every
@@ -38,6 +39,9 @@ import java.util.function.Supplier;
 public final class ApiRouter {
     private static final String JSON_TYPE = "application/json";
     private static final String YAML_TYPE = "application/yaml";
+    private static final java.util.Set<String> META_VERSIONS = java.util.Set.of("v1", "v1beta1");
+    private static final java.util.Set<String> METADATA = java.util.Set.of(PartialMetadata.OBJECT, PartialMetadata.LIST);
+    private static final java.util.Set<String> TABLE_OR_METADATA = java.util.Set.of("Table", PartialMetadata.OBJECT, PartialMetadata.LIST);
     /** Upstream's --min-request-timeout: watches without timeoutSeconds end after this. */
     private static final long DEFAULT_WATCH_SECONDS = 1800;
 
@@ -265,18 +269,22 @@ public final class ApiRouter {
         }
         // a DELETE's dryRun is one of its DeleteOptions, validated with them
         boolean dryRun = !request.method().equals("DELETE") && dryRun(request);
-        // only get, list and watch of the resource itself render as Tables, as upstream
+        // only get, list and watch of the resource itself render as Tables, as upstream; any answer
+        // may be asked for as PartialObjectMetadata(List)
         boolean readsResource = tail.size() < 3 && (request.method().equals("GET") || request.method().equals("HEAD"));
-        Optional<String> tableVersion = tableVersion(request, readsResource);
-        if (tableVersion.isPresent()) {
-            return table(request, resource, store, namespace, name, tableVersion.get());
+        Optional<Negotiation.Target> target = Negotiation.transformation(request,
+                readsResource ? TABLE_OR_METADATA : METADATA, "meta.k8s.io", META_VERSIONS);
+        if (target.isPresent() && target.get().kind().equals("Table")) {
+            return table(request, resource, store, namespace, name, target.get().version());
         }
+        UnaryOperator<ObjectNode> shape = target.map(t -> PartialMetadata.shaper(resource, t.kind(), t.version()))
+                .orElse(UnaryOperator.identity());
         if (tail.size() == 3 && tail.get(2).equals("scale") && resource.scaleSubresource()) {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
-                case "GET", "HEAD" -> ok(scale.get(namespace, name));
-                case "PUT" -> ok(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale"), dryRun));
-                case "PATCH" -> ok(scale.patch(namespace, name, patchType(request), body(request), dryRun));
+                case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
+                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale"), dryRun)));
+                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request), body(request), dryRun)));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -286,9 +294,9 @@ public final class ApiRouter {
                 throw StatusException.pathNotFound();
             }
             return switch (request.method()) {
-                case "GET", "HEAD" -> ok(store.get(namespace, name));
-                case "PUT" -> ok(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun));
-                case "PATCH" -> ok(store.patch(namespace, name, GenericStore.Part.STATUS, patchType(request), body(request), dryRun));
+                case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
+                case "PUT" -> ok(shape.apply(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
+                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, GenericStore.Part.STATUS, patchType(request), body(request), dryRun)));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/status",
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -297,49 +305,58 @@ public final class ApiRouter {
             case "GET", "HEAD" -> {
                 if (name != null) {
                     allow(resource, Verb.GET, "get");
-                    yield ok(store.get(namespace, name));
+                    yield ok(shape.apply(store.get(namespace, name)));
                 }
                 ListOptions options = listOptions(request, store);
                 if (isTrue(request.param("watch", "false"))) {
                     allow(resource, Verb.WATCH, "watch");
-                    yield watch(request, store, namespace, options);
+                    if (target.isEmpty()) {
+                        yield watch(request, store, namespace, options);
+                    }
+                    PartialMetadata.checkWatchable(resource, target.get().kind());
+                    yield watch(request, store, namespace, options, event -> {
+                        if (!event.path("type").asText().equals("ERROR")) {
+                            event.set("object", shape.apply((ObjectNode) event.path("object")));
+                        }
+                        return event;
+                    });
                 }
                 allow(resource, Verb.LIST, "list");
-                yield ok(store.list(namespace, options));
+                yield ok(shape.apply(store.list(namespace, options)));
             }
             case "POST" -> {
                 if (name != null) {
                     throw StatusException.methodNotSupported(resource.plural(), "create");
                 }
                 allow(resource, Verb.CREATE, "create");
-                yield respond(201, store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun));
+                yield respond(201, shape.apply(store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
             }
             case "PUT" -> {
                 if (name == null) {
                     throw StatusException.methodNotSupported(resource.plural(), "update");
                 }
                 allow(resource, Verb.UPDATE, "update");
-                yield ok(store.update(namespace, name, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun));
+                yield ok(shape.apply(store.update(namespace, name, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
             }
             case "PATCH" -> {
                 if (name == null) {
                     throw StatusException.methodNotSupported(resource.plural(), "patch");
                 }
                 allow(resource, Verb.PATCH, "patch");
-                yield ok(store.patch(namespace, name, patchType(request), body(request), dryRun));
+                yield ok(shape.apply(store.patch(namespace, name, patchType(request), body(request), dryRun)));
             }
             case "DELETE" -> {
                 if (name == null) {
                     allow(resource, Verb.DELETECOLLECTION, "deletecollection");
                     ListOptions selection = listOptions(request, store);
-                    yield ok(store.deleteCollection(namespace, selection, deleteOptions(request, resource)));
+                    yield ok(shape.apply(store.deleteCollection(namespace, selection, deleteOptions(request, resource))));
                 }
                 allow(resource, Verb.DELETE, "delete");
                 DeleteOptions options = deleteOptions(request, resource);
                 GenericStore.DeleteResult outcome = store.delete(namespace, name, options);
                 // upstream answers 202 only for an object left in place after orphanDependents=false
                 boolean accepted = !outcome.deleted() && options.orphanDependents().equals(Optional.of(false));
-                yield respond(accepted ? 202 : 200, outcome.body());
+                yield respond(accepted ? 202 : 200, shape.apply(outcome.body()));
             }
             default -> throw new StatusException(405, "MethodNotAllowed",
                     "the server does not allow this method on the requested resource", null);
@@ -376,11 +393,6 @@ public final class ApiRouter {
     private ObjectNode asTable(ResourceDescription resource, JsonNode objectOrList, Tables.Include include, String version) {
         return tables.table(resource.printer(), resource.apiVersion(), resource.kind(), objectOrList, include, version,
                 Instant.now());
-    }
-
-    /** The Table version (v1 or v1beta1) the client asks for, empty for plain objects. */
-    private static Optional<String> tableVersion(ApiRequest request, boolean tableAllowed) {
-        return Negotiation.transformation(request, "Table", "meta.k8s.io", java.util.Set.of("v1", "v1beta1"), tableAllowed);
     }
 
     private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options) {

@@ -18,6 +18,10 @@ final class Negotiation {
     private Negotiation() {
     }
 
+    /** A transformation the client asked for: e.g. Table or PartialObjectMetadataList of meta.k8s.io v1. */
+    record Target(String kind, String version) {
+    }
+
     /**
      * @param as       the transformed kind this endpoint can produce (Table, APIGroupDiscoveryList)
      * @param versions its versions the endpoint serves
@@ -26,6 +30,15 @@ final class Negotiation {
      */
     static Optional<String> transformation(ApiRequest request, String as, String group, Set<String> versions,
                                            boolean allowed) {
+        return transformation(request, allowed ? Set.of(as) : Set.of(), group, versions).map(Target::version);
+    }
+
+    /**
+     * @param kinds    the transformed kinds this endpoint can produce, all of {@code group}
+     * @param versions their versions the endpoint serves
+     * @return the chosen kind and version, or empty for the plain object
+     */
+    static Optional<Target> transformation(ApiRequest request, Set<String> kinds, String group, Set<String> versions) {
         String accept = request.header("accept").trim();
         if (accept.isEmpty()) {
             return Optional.empty();
@@ -44,9 +57,9 @@ final class Negotiation {
             }
             String type = parts[0].trim().toLowerCase(Locale.ROOT);
             String version = params.getOrDefault("v", "");
-            if (allowed && params.get("as").equals(as) && group.equals(params.get("g")) && versions.contains(version)
+            if (kinds.contains(params.get("as")) && group.equals(params.get("g")) && versions.contains(version)
                     && (type.equals("application/json") || type.equals("application/yaml"))) {
-                return Optional.of(version);
+                return Optional.of(new Target(params.get("as"), version));
             }
         }
         throw StatusException.notAcceptable("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);

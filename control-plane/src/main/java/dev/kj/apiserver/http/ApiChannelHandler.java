@@ -37,12 +37,6 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * pauses while a request is handled, so responses leave in request order.
  */
 final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    /**
-     * A watcher that lets this much pile up unread is cut off rather than buffered without bound;
-     * it relists and watches again, as clients do after any dropped watch.
-     */
-    static final long MAX_UNSENT_STREAM_BYTES = 32L * 1024 * 1024;
-
     private final ApiRouter router;
 
     ApiChannelHandler(ApiRouter router) {
@@ -123,7 +117,7 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
                 if (ended.get()) {
                     return;
                 }
-                if (unsent.addAndGet(chunk.length) > MAX_UNSENT_STREAM_BYTES) {
+                if (unsent.addAndGet(chunk.length) > ApiResponse.StreamSink.MAX_UNSENT_BYTES) {
                     ended.set(true);
                     System.getLogger(ApiChannelHandler.class.getName()).log(System.Logger.Level.WARNING,
                             "closing a watch to {0}: its client stopped reading", ctx.channel().remoteAddress());

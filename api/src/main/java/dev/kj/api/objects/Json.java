@@ -1,0 +1,47 @@
+package dev.kj.api.objects;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The two JSON mappers of the module: Jackson 2 for generic trees (what the API server works on)
+ * and Jackson 3 for fabric8's model classes, whose custom (de)serializers (IntOrString, Quantity,
+ * MicroTime, ...) are Jackson 3 ones. Both are configured once and never changed.
+ */
+public final class Json {
+    private Json() {
+    }
+
+    /** Jackson 2, for {@link ObjectNode} trees. */
+    public static final ObjectMapper TREES = new ObjectMapper();
+
+    /** Jackson 3, for fabric8 model objects; unknown fields land in their additionalProperties. */
+    public static final tools.jackson.databind.json.JsonMapper TYPED = tools.jackson.databind.json.JsonMapper.builder()
+            .disable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    /** Parses a JSON object; anything else (an array, a number, nothing) is an error. */
+    public static ObjectNode readObject(byte[] json) {
+        try {
+            JsonNode node = TREES.readTree(json);
+            if (!(node instanceof ObjectNode object)) {
+                throw new UncheckedIOException(new IOException("expected a JSON object, got "
+                        + (node == null || node.isMissingNode() ? "nothing" : node.getNodeType())));
+            }
+            return object;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] write(JsonNode tree) {
+        try {
+            return TREES.writeValueAsBytes(tree);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
