@@ -107,11 +107,21 @@ public final class GenericStore {
         return decode(read(namespace, name));
     }
 
+    /** The stored object in the storage version, as strategies see it (for subresources such as binding). */
+    public ObjectNode getStored(String namespace, String name) {
+        return load(read(namespace, name));
+    }
+
     // ---- create ----
 
     public ObjectNode create(String namespace, ObjectNode body, boolean dryRun) {
+        return create(namespace, body, dryRun, null);
+    }
+
+    /** A create on behalf of {@code requester} (null when unknown), which some strategies record. */
+    public ObjectNode create(String namespace, ObjectNode body, boolean dryRun, dev.kj.apiserver.authn.User requester) {
         checkKind(body);
-        ObjectNode object = body.deepCopy();
+        ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
         String generateName = meta.path("generateName").asText("");
         if (meta.path("name").asText("").isEmpty() && generateName.isEmpty()) {
@@ -139,7 +149,7 @@ public final class GenericStore {
         if (resource.statusSubresource()) {
             object.putObject("status"); // status is the controllers' to write, through status
         }
-        resource.strategy().prepareForCreate(object);
+        resource.strategy().prepareForCreate(object, requester);
         boolean generated = meta.path("name").asText("").isEmpty();
         for (int attempt = 1; ; attempt++) {
             if (generated) {
@@ -151,12 +161,12 @@ public final class GenericStore {
                 if (storage.get(resource.key(namespace, name)).isPresent()) {
                     throw alreadyExists(name);
                 }
-                return object;
+                return fromStorage(object);
             }
             try {
                 long revision = storage.create(resource.key(namespace, name), encode(object), lease());
                 meta.put("resourceVersion", Long.toString(revision));
-                return object;
+                return fromStorage(object);
             } catch (StorageException e) {
                 if (e.kind() == StorageException.Kind.KEY_EXISTS) {
                     if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
@@ -171,8 +181,16 @@ public final class GenericStore {
 
     // ---- update and patch ----
 
-    /** Which part of an object a write addresses: the resource itself or its status subresource. */
-    public enum Part { MAIN, STATUS }
+    /** Which part of an object a write addresses: the resource itself or one of its subresources. */
+    public enum Part {
+        MAIN(null), STATUS(Subresource.STATUS), APPROVAL(Subresource.APPROVAL);
+
+        private final Subresource subresource;
+
+        Part(Subresource subresource) {
+            this.subresource = subresource;
+        }
+    }
 
     /** A PUT: replaces the object, guarded by its resourceVersion when the body carries one. */
     public ObjectNode update(String namespace, String name, ObjectNode body, boolean dryRun) {
@@ -181,7 +199,7 @@ public final class GenericStore {
 
     public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun) {
         checkKind(body);
-        ObjectNode object = body.deepCopy();
+        ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
         String bodyName = meta.path("name").asText("");
         if (!bodyName.equals(name)) {
@@ -195,7 +213,7 @@ public final class GenericStore {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return write(namespace, name, current, object, part, dryRun);
+        return fromStorage(write(namespace, name, current, object, part, dryRun));
     }
 
     /** The patch types served so far; strategic merge and server-side apply are not (yet). */
@@ -232,7 +250,7 @@ public final class GenericStore {
                         StatusException.MODIFIED);
             }
             try {
-                return write(namespace, name, current, object, part, dryRun);
+                return fromStorage(write(namespace, name, current, toStorage(object), part, dryRun));
             } catch (StatusException e) {
                 if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
                         && patch.path("metadata").path("resourceVersion").isMissingNode()) {
@@ -243,14 +261,14 @@ public final class GenericStore {
         }
     }
 
+    /** Writes {@code written} (storage version) over {@code current}; returns the stored object in the storage version. */
     private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
                              boolean dryRun) {
-        ObjectNode old = decode(current);
+        ObjectNode old = load(current);
         ObjectNode object = written;
-        if (part == Part.STATUS) {
-            // a status write changes status only (upstream's status strategies keep spec and metadata)
-            object = old.deepCopy();
-            setOrRemove(object, "status", written.get("status"));
+        if (part != Part.MAIN) {
+            // a subresource write changes only its part (upstream's status strategies keep spec and metadata)
+            object = resource.strategy().prepareForSubresourceUpdate(part.subresource, written, old);
         } else if (resource.statusSubresource()) {
             setOrRemove(object, "status", old.get("status"));
         }
@@ -272,10 +290,16 @@ public final class GenericStore {
         if (part == Part.MAIN) {
             resource.strategy().prepareForUpdate(object, old);
         }
-        if (resource.strategy().tracksGeneration() && !object.path("spec").equals(old.path("spec"))) {
+        ObjectNode updated = object;
+        if (resource.strategy().tracksGeneration() && resource.strategy().generationFields().stream()
+                .anyMatch(field -> !updated.path(field).equals(old.path(field)))) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
         validate(object);
+        List<Cause> updateProblems = resource.strategy().validateUpdate(object, old);
+        if (!updateProblems.isEmpty()) {
+            throw invalid(object, updateProblems);
+        }
         meta.put("resourceVersion", Long.toString(current.modRevision()));
         try {
             if (finishesDeletion(object, old)) {
@@ -330,7 +354,7 @@ public final class GenericStore {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             try {
-                return delete(current, decode(current), options);
+                return delete(current, load(current), options);
             } catch (StorageException e) {
                 // changed or removed meanwhile: decide again on what is there now (upstream's GuaranteedUpdate)
                 if (e.kind() == StorageException.Kind.CONFLICT && attempt < UNCONDITIONAL_RETRIES) {
@@ -363,10 +387,10 @@ public final class GenericStore {
             meta.put("resourceVersion", Long.toString(revision));
         }
         if (finalizers || meta.path("deletionGracePeriodSeconds").asLong(0) > 0) {
-            return new DeleteResult(object, false);
+            return new DeleteResult(fromStorage(object), false);
         }
         if (options.isDryRun()) {
-            return new DeleteResult(object, true);
+            return new DeleteResult(fromStorage(object), true);
         }
         // a grace period of 0: watchers saw the deletionTimestamp; now the object goes
         try {
@@ -471,7 +495,7 @@ public final class GenericStore {
     private ObjectNode remove(String key, long revision, ObjectNode object) {
         deleteHook.beforeDelete(object);
         try {
-            return decode(storage.delete(key, revision).previous());
+            return load(storage.delete(key, revision).previous());
         } finally {
             deleteHook.afterDelete(object);
         }
@@ -480,7 +504,7 @@ public final class GenericStore {
     /** The answer for a deleted object: the object itself, or upstream's Success Status (without a code). */
     private ObjectNode finalized(ObjectNode object) {
         if (resource.strategy().returnsDeletedObject()) {
-            return object;
+            return fromStorage(object);
         }
         JsonNode meta = object.path("metadata");
         return StatusException.status("Success", 0, null, null, new StatusException.Details(meta.path("name").asText(),
@@ -688,7 +712,8 @@ public final class GenericStore {
             for (String part : field.split("\\.")) {
                 node = node.path(part);
             }
-            fields.put(field, node.isValueNode() ? node.asText() : "");
+            fields.put(field, node.isValueNode() ? node.asText()
+                    : resource.strategy().selectableFieldDefaults().getOrDefault(field, ""));
         }
         return fields;
     }
@@ -834,14 +859,41 @@ public final class GenericStore {
         }
     }
 
+    /** A stored object in the served version: what answers, lists and watch events carry. */
     private ObjectNode decode(StoredValue value) {
+        return fromStorage(load(value));
+    }
+
+    /** Request bodies (served version) in the storage version; the same object when there is no conversion. */
+    private ObjectNode toStorage(ObjectNode served) {
+        StorageVersion version = resource.storageVersion();
+        if (version == null || !served.path("apiVersion").asText().equals(resource.apiVersion())) {
+            return served;
+        }
+        return version.converter().toStorage(served);
+    }
+
+    /** A storage-version object in the served version. */
+    private ObjectNode fromStorage(ObjectNode stored) {
+        StorageVersion version = resource.storageVersion();
+        if (version == null || !stored.path("apiVersion").asText().equals(version.apiVersion())) {
+            return stored;
+        }
+        return version.converter().fromStorage(stored);
+    }
+
+    /**
+     * A stored object in the storage version, with resourceVersion from the key's mod_revision.
+     * Objects an older server stored in the served version are converted up.
+     */
+    private ObjectNode load(StoredValue value) {
         try {
             JsonNode node = json.readTree(value.value());
             if (!(node instanceof ObjectNode object)) {
                 throw StatusException.internal("stored value of " + value.key() + " is not a JSON object");
             }
             metadata(object).put("resourceVersion", Long.toString(value.modRevision()));
-            return object;
+            return toStorage(object);
         } catch (IOException e) {
             throw StatusException.internal("cannot decode " + value.key() + ": " + e.getMessage());
         }

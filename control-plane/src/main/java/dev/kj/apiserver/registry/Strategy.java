@@ -1,21 +1,45 @@
 package dev.kj.apiserver.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.errors.StatusException.Cause;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What differs between resources on the write path (upstream's RESTCreateStrategy and
  * RESTUpdateStrategy). Only the prepare hooks may change the object; the store calls them in a
- * fixed order: prepare, then generic metadata validation plus {@link #validate}.
+ * fixed order: prepare, then generic metadata validation plus {@link #validate}. Objects are in the
+ * resource's storage version (see {@link StorageVersion}), whichever version the request used.
  */
 public interface Strategy {
     /** Defaults and clears fields clients may not set on create. */
     default void prepareForCreate(ObjectNode object) {
     }
 
+    /** As {@link #prepareForCreate(ObjectNode)}, for strategies that record who asked (CSRs); null when nobody is known. */
+    default void prepareForCreate(ObjectNode object, User requester) {
+        prepareForCreate(object);
+    }
+
     /** Carries over what an update may not change. */
     default void prepareForUpdate(ObjectNode object, ObjectNode old) {
+    }
+
+    /**
+     * The object a write through {@code subresource} stores, from what was written and the stored
+     * object. By default (upstream's status strategies) only status changes.
+     */
+    default ObjectNode prepareForSubresourceUpdate(Subresource subresource, ObjectNode written, ObjectNode old) {
+        ObjectNode object = old.deepCopy();
+        JsonNode status = written.get("status");
+        if (status == null) {
+            object.remove("status");
+        } else {
+            object.set("status", status.deepCopy());
+        }
+        return object;
     }
 
     /** Resource-specific validation problems. */
@@ -23,9 +47,27 @@ public interface Strategy {
         return List.of();
     }
 
+    /** Problems of an update (immutable fields, allowed transitions), beyond {@link #validate}. */
+    default List<Cause> validateUpdate(ObjectNode object, ObjectNode old) {
+        return List.of();
+    }
+
     /** Whether metadata.generation starts at 1 and counts spec changes (workloads do; data objects do not). */
     default boolean tracksGeneration() {
         return false;
+    }
+
+    /** The top-level fields whose changes bump metadata.generation ({@code webhooks} for webhook configurations). */
+    default List<String> generationFields() {
+        return List.of("spec");
+    }
+
+    /**
+     * Values of selectable fields an object lacks, as upstream's field sets see them after
+     * defaulting (a pod's spec.hostNetwork is "false").
+     */
+    default Map<String, String> selectableFieldDefaults() {
+        return Map.of();
     }
 
     /** How long objects live after their last write (events: --event-ttl); zero for ever. */
