@@ -115,6 +115,9 @@ public final class ApiServer implements AutoCloseable {
                     : storage.get(namespaces.key(null, ns)).isPresent() ? GenericStore.NamespaceState.ACTIVE
                     : GenericStore.NamespaceState.ABSENT;
             for (ResourceDescription resource : catalog.resources()) {
+                if (!resource.stored()) {
+                    continue; // bindings: answered by the pods store (see ApiRouter)
+                }
                 stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
                         resource == namespaces ? contents : GenericStore.DeleteHook.NONE));
             }

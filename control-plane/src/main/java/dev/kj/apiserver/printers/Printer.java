@@ -20,6 +20,16 @@ public record Printer(List<Column> columns, Cells cells) {
     }
 
     /**
+     * This printer applied to objects first converted by {@code conversion} (a version served over
+     * another storage version prints as the storage version does, as upstream prints internal objects).
+     */
+    public Printer converting(java.util.function.Function<com.fasterxml.jackson.databind.node.ObjectNode,
+            com.fasterxml.jackson.databind.node.ObjectNode> conversion) {
+        return new Printer(columns, (object, now) -> cells.of(object instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+                ? conversion.apply(o) : object, now));
+    }
+
+    /**
      * Upstream's default table convertor, for kinds without a printer: the name and the creation
      * timestamp as an RFC 3339 "date" cell (clients turn that into AGE).
      */

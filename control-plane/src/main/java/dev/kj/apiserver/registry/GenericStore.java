@@ -334,6 +334,33 @@ public final class GenericStore {
                 && oldMeta.path("deletionGracePeriodSeconds").asLong(0) == 0;
     }
 
+    /**
+     * Upstream's GuaranteedUpdate: applies {@code change} to the stored object (storage version) and
+     * writes the result guarded by the revision it read, re-reading and retrying when another write
+     * came between. No strategy runs: this is for REST handlers with rules of their own (pod binding).
+     * {@code change} may throw a StatusException to refuse. Returns the written object, served version.
+     */
+    public ObjectNode guaranteedUpdate(String namespace, String name, java.util.function.UnaryOperator<ObjectNode> change,
+                                       boolean dryRun) {
+        for (int attempt = 0; ; attempt++) {
+            StoredValue current = read(namespace, name);
+            ObjectNode object = change.apply(load(current));
+            if (dryRun) {
+                return fromStorage(object);
+            }
+            try {
+                long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
+                metadata(object).put("resourceVersion", Long.toString(revision));
+                return fromStorage(object);
+            } catch (StorageException e) {
+                if (e.kind() == StorageException.Kind.CONFLICT && attempt < UNCONDITIONAL_RETRIES) {
+                    continue;
+                }
+                throw translate(e, name);
+            }
+        }
+    }
+
     // ---- delete ----
 
     /**
