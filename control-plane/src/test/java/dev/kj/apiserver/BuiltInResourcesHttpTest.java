@@ -132,12 +132,82 @@ class BuiltInResourcesHttpTest {
     }
 
     @Test
-    void servicesStartWithAnEmptyLoadBalancerStatusAndNoAllocatedAddresses() throws Exception {
+    void servicesGetClusterIpsAndNodePortsFromTheConfiguredRanges() throws Exception {
+        JsonNode kubernetes = ok(200, send("GET", "/api/v1/namespaces/default/services/kubernetes", null));
+        assertEquals("10.43.0.1", kubernetes.path("spec").path("clusterIP").asText());
+        assertEquals("[\"10.43.0.1\"]", kubernetes.path("spec").path("clusterIPs").toString());
+        assertEquals("[\"IPv4\"]", kubernetes.path("spec").path("ipFamilies").toString());
+        assertEquals("SingleStack", kubernetes.path("spec").path("ipFamilyPolicy").asText());
+        assertEquals("{\"component\":\"apiserver\",\"provider\":\"kubernetes\"}", kubernetes.path("metadata").path("labels").toString());
+
         JsonNode service = ok(201, send("POST", "/api/v1/namespaces/default/services", """
                 {"metadata":{"name":"db"},"spec":{"type":"ClusterIP","selector":{"app":"db"},
                  "ports":[{"port":5432,"protocol":"TCP"}]},"status":{"loadBalancer":{"ingress":[{"ip":"1.2.3.4"}]}}}"""));
         assertEquals("{\"loadBalancer\":{}}", service.path("status").toString());
-        assertFalse(service.path("spec").has("clusterIP"), "cluster IP allocation is issue #5");
+        String ip = service.path("spec").path("clusterIP").asText();
+        String[] octets = ip.split("\\.");
+        assertTrue(ip.startsWith("10.43.") && Integer.parseInt(octets[2]) * 256 + Integer.parseInt(octets[3]) > 256,
+                ip + ": random addresses come from above the static band (the first 256)");
+        assertEquals(ip, service.path("spec").path("clusterIPs").get(0).asText());
+
+        ok(201, send("POST", "/api/v1/namespaces/default/services",
+                "{\"metadata\":{\"name\":\"fixed\"},\"spec\":{\"clusterIP\":\"10.43.0.10\",\"ports\":[{\"port\":80,\"protocol\":\"TCP\"}]}}"));
+        assertEquals("Service \"taken\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.43.0.10\"}: failed to allocate IP"
+                        + " 10.43.0.10: provided IP is already allocated",
+                message(422, send("POST", "/api/v1/namespaces/default/services",
+                        "{\"metadata\":{\"name\":\"taken\"},\"spec\":{\"clusterIP\":\"10.43.0.10\",\"ports\":[{\"port\":80}]}}")));
+        assertEquals("Service \"outside\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.0.0.1\"}: failed to allocate IP"
+                        + " 10.0.0.1: the provided IP (10.0.0.1) is not in the valid range. The range of valid IPs is 10.43.0.0/16",
+                message(422, send("POST", "/api/v1/namespaces/default/services",
+                        "{\"metadata\":{\"name\":\"outside\"},\"spec\":{\"clusterIP\":\"10.0.0.1\",\"ports\":[{\"port\":80}]}}")));
+        assertEquals("Service \"fixed\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.43.0.11\"}: may not change once set",
+                message(422, send("PATCH", "/api/v1/namespaces/default/services/fixed",
+                        "{\"spec\":{\"clusterIP\":\"10.43.0.11\",\"clusterIPs\":[\"10.43.0.11\"]}}")));
+        // a delete gives the address back
+        ok(200, send("DELETE", "/api/v1/namespaces/default/services/fixed", null));
+        ok(201, send("POST", "/api/v1/namespaces/default/services",
+                "{\"metadata\":{\"name\":\"taken\"},\"spec\":{\"clusterIP\":\"10.43.0.10\",\"ports\":[{\"port\":80}]}}"));
+
+        JsonNode headless = ok(201, send("POST", "/api/v1/namespaces/default/services",
+                "{\"metadata\":{\"name\":\"headless\"},\"spec\":{\"clusterIP\":\"None\",\"selector\":{\"a\":\"b\"}}}"));
+        assertEquals("[\"None\"]", headless.path("spec").path("clusterIPs").toString());
+        JsonNode external = ok(201, send("POST", "/api/v1/namespaces/default/services",
+                "{\"metadata\":{\"name\":\"ext\"},\"spec\":{\"type\":\"ExternalName\",\"externalName\":\"db.example\"}}"));
+        assertFalse(external.path("spec").has("clusterIP"));
+
+        JsonNode nodePort = ok(201, send("POST", "/api/v1/namespaces/default/services", """
+                {"metadata":{"name":"np"},"spec":{"type":"NodePort","ports":[{"name":"a","port":80,"protocol":"TCP"},
+                 {"name":"b","port":81,"protocol":"TCP","nodePort":30001}]}}"""));
+        int allocated = nodePort.path("spec").path("ports").get(0).path("nodePort").asInt();
+        assertTrue(allocated >= 30000 + 86 && allocated <= 32767, "random node ports come from above the static band: " + allocated);
+        assertEquals(30001, nodePort.path("spec").path("ports").get(1).path("nodePort").asInt());
+        assertEquals("Service \"np2\" is invalid: spec.ports[0].nodePort: Invalid value: 30001: provided port is already allocated",
+                message(422, send("POST", "/api/v1/namespaces/default/services",
+                        "{\"metadata\":{\"name\":\"np2\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30001}]}}")));
+        assertEquals("Service \"np3\" is invalid: spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range."
+                        + " The range of valid ports is 30000-32767",
+                message(422, send("POST", "/api/v1/namespaces/default/services",
+                        "{\"metadata\":{\"name\":\"np3\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":80}]}}")));
+        // an update that leaves the node ports out keeps them; turning the service into ClusterIP frees them
+        JsonNode relabeled = ok(200, send("PUT", "/api/v1/namespaces/default/services/np", """
+                {"metadata":{"name":"np","labels":{"x":"y"}},"spec":{"type":"NodePort","ports":[{"name":"a","port":80,"protocol":"TCP"},
+                 {"name":"b","port":81,"protocol":"TCP"}]}}"""));
+        assertEquals(allocated, relabeled.path("spec").path("ports").get(0).path("nodePort").asInt());
+        assertEquals(nodePort.path("spec").path("clusterIP"), relabeled.path("spec").path("clusterIP"));
+        ok(200, send("PUT", "/api/v1/namespaces/default/services/np", """
+                {"metadata":{"name":"np"},"spec":{"type":"ClusterIP","ports":[{"name":"a","port":80,"protocol":"TCP"}]}}"""));
+        ok(201, send("POST", "/api/v1/namespaces/default/services",
+                "{\"metadata\":{\"name\":\"np4\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30001}]}}"));
+        // dry runs claim nothing
+        ok(201, send("POST", "/api/v1/namespaces/default/services?dryRun=All",
+                "{\"metadata\":{\"name\":\"dry\"},\"spec\":{\"clusterIP\":\"10.43.0.20\",\"ports\":[{\"port\":80}]}}"));
+        ok(201, send("POST", "/api/v1/namespaces/default/services",
+                "{\"metadata\":{\"name\":\"wet\"},\"spec\":{\"clusterIP\":\"10.43.0.20\",\"ports\":[{\"port\":80}]}}"));
+    }
+
+    private static String message(int code, HttpResponse<String> response) throws Exception {
+        assertEquals(code, response.statusCode(), response.body());
+        return JSON.readTree(response.body()).path("message").asText();
     }
 
     @Test

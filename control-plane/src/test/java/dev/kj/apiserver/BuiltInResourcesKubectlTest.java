@@ -105,8 +105,10 @@ class BuiltInResourcesKubectlTest {
         assertEquals(List.of(List.of("NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"),
                         List.of("web", "0/2", "Pending", "0", "<age>", "<none>", "<none>", "<none>", "<none>")),
                 table(kubectl.run("get", "po", "-n", ns, "-o", "wide").ok().stdout()));
+        String clusterIp = kubectl.run("get", "svc", "db", "-n", ns, "-o", "jsonpath={.spec.clusterIP}").ok().stdout();
+        assertTrue(clusterIp.matches("10\\.43\\.\\d+\\.\\d+"), clusterIp);
         assertEquals(List.of(List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"),
-                        List.of("db", "ClusterIP", "<none>", "<none>", "5432/TCP", "<age>", "app=db")),
+                        List.of("db", "ClusterIP", clusterIp, "<none>", "5432/TCP", "<age>", "app=db")),
                 table(kubectl.run("get", "svc", "-n", ns, "-o", "wide").ok().stdout()));
         assertEquals(List.of(List.of("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
                         List.of("api", "Deployment/api", "<unknown>/100", "<unset>", "3", "0", "<age>"),

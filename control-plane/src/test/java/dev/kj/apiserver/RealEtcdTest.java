@@ -66,7 +66,10 @@ class RealEtcdTest {
                     "/registry/namespaces/kube-node-lease",
                     "/registry/namespaces/kube-public",
                     "/registry/namespaces/kube-system",
-                    "/registry/secrets/kube-system/token"), listed);
+                    "/registry/ranges/serviceips",
+                    "/registry/ranges/servicenodeports",
+                    "/registry/secrets/kube-system/token",
+                    "/registry/services/specs/default/kubernetes"), listed);
 
             Etcdctl.Result value = etcdctl.run("get", "/registry/configmaps/default/settings", "--print-value-only");
             JsonNode stored = JSON.readTree(value.stdout());
@@ -135,10 +138,20 @@ class RealEtcdTest {
                     """);
             kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok();
             List<String> keys = etcdctl.run("get", "/registry/", "--prefix", "--keys-only").stdout().lines()
-                    .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/")).toList();
+                    .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/") && !l.startsWith("/registry/ranges/")).toList();
             assertEquals(List.of("/registry/apiextensions.k8s.io/customresourcedefinitions/widgets.example.com",
                     "/registry/events/default/web.1", "/registry/horizontalpodautoscalers/default/web",
-                    "/registry/pods/default/web", "/registry/services/specs/default/web"), keys);
+                    "/registry/pods/default/web", "/registry/services/specs/default/kubernetes",
+                    "/registry/services/specs/default/web"), keys);
+            // the service's cluster IP is a bit of the RangeAllocation, encoded as upstream's
+            JsonNode service = JSON.readTree(etcdctl.run("get", "/registry/services/specs/default/web", "--print-value-only").stdout());
+            String[] ip = service.path("spec").path("clusterIP").asText().split("\\.");
+            int index = Integer.parseInt(ip[2]) * 256 + Integer.parseInt(ip[3]) - 1;
+            JsonNode range = JSON.readTree(etcdctl.run("get", "/registry/ranges/serviceips", "--print-value-only").stdout());
+            assertEquals("10.43.0.0/16", range.path("range").asText());
+            java.math.BigInteger bitmap = new java.math.BigInteger(1, java.util.Base64.getDecoder().decode(range.path("data").asText()));
+            assertEquals(java.math.BigInteger.ONE.or(java.math.BigInteger.ONE.shiftLeft(index)), bitmap,
+                    "bit 0 (10.43.0.1, kubernetes) and the web service's bit");
             JsonNode hpa = JSON.readTree(etcdctl.run("get", "/registry/horizontalpodautoscalers/default/web",
                     "--print-value-only").stdout());
             assertEquals("autoscaling/v2", hpa.path("apiVersion").asText());

@@ -74,7 +74,46 @@ public final class GenericStore {
         };
     }
 
+    /**
+     * Work around writes that claims or frees something outside the object (upstream's BeginCreate,
+     * BeginUpdate and AfterDelete; a Service's cluster IP and node ports). {@code before*} runs after
+     * the strategy prepared the object and may change it; the returned {@link Outcome} hears whether
+     * the write was stored, so what was claimed for a failed write is given back.
+     */
+    public interface WriteHook {
+        Outcome beforeCreate(ObjectNode object, boolean dryRun);
+
+        Outcome beforeUpdate(ObjectNode object, ObjectNode old, boolean dryRun);
+
+        /** After the object was removed from storage (not called for dry runs or failed deletes). */
+        void afterDelete(ObjectNode object);
+
+        @FunctionalInterface
+        interface Outcome {
+            void written(boolean stored);
+
+            Outcome NOTHING = stored -> { };
+        }
+
+        WriteHook NONE = new WriteHook() {
+            @Override
+            public Outcome beforeCreate(ObjectNode object, boolean dryRun) {
+                return Outcome.NOTHING;
+            }
+
+            @Override
+            public Outcome beforeUpdate(ObjectNode object, ObjectNode old, boolean dryRun) {
+                return Outcome.NOTHING;
+            }
+
+            @Override
+            public void afterDelete(ObjectNode object) {
+            }
+        };
+    }
+
     private final DeleteHook deleteHook;
+    private final WriteHook writeHook;
     private final dev.kj.apiserver.storage.LeaseReuse leases;
 
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
@@ -84,6 +123,12 @@ public final class GenericStore {
 
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces, DeleteHook deleteHook) {
+        this(resource, storage, json, clock, namespaces, deleteHook, WriteHook.NONE);
+    }
+
+    public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
+                        NamespaceLookup namespaces, DeleteHook deleteHook, WriteHook writeHook) {
+        this.writeHook = writeHook;
         this.resource = resource;
         this.storage = storage;
         this.json = json;
@@ -151,6 +196,19 @@ public final class GenericStore {
         }
         resource.strategy().prepareForCreate(object, requester);
         boolean generated = meta.path("name").asText("").isEmpty();
+        WriteHook.Outcome outcome = writeHook.beforeCreate(object, dryRun);
+        boolean stored = false;
+        try {
+            ObjectNode created = createNamed(namespace, object, meta, generated, generateName, dryRun);
+            stored = true;
+            return created;
+        } finally {
+            outcome.written(stored);
+        }
+    }
+
+    private ObjectNode createNamed(String namespace, ObjectNode object, ObjectNode meta, boolean generated,
+                                   String generateName, boolean dryRun) {
         for (int attempt = 1; ; attempt++) {
             if (generated) {
                 meta.put("name", generateName + randomSuffix());
@@ -290,6 +348,20 @@ public final class GenericStore {
         if (part == Part.MAIN) {
             resource.strategy().prepareForUpdate(object, old);
         }
+        WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
+        boolean stored = false;
+        try {
+            ObjectNode result = writePrepared(current, name, object, old, dryRun);
+            stored = true;
+            return result;
+        } finally {
+            outcome.written(stored);
+        }
+    }
+
+    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun) {
+        ObjectNode meta = metadata(object);
+        ObjectNode oldMeta = metadata(old);
         ObjectNode updated = object;
         if (resource.strategy().tracksGeneration() && resource.strategy().generationFields().stream()
                 .anyMatch(field -> !updated.path(field).equals(old.path(field)))) {
@@ -520,12 +592,15 @@ public final class GenericStore {
 
     /** Removes the stored object if it is still at {@code revision}; returns its last state. */
     private ObjectNode remove(String key, long revision, ObjectNode object) {
+        ObjectNode removed;
         deleteHook.beforeDelete(object);
         try {
-            return load(storage.delete(key, revision).previous());
+            removed = load(storage.delete(key, revision).previous());
         } finally {
             deleteHook.afterDelete(object);
         }
+        writeHook.afterDelete(removed);
+        return removed;
     }
 
     /** The answer for a deleted object: the object itself, or upstream's Success Status (without a code). */
