@@ -21,7 +21,8 @@ import java.util.List;
  * strategies where they decide more than that (pods, services, HPAs, CSRs, CRDs). Versions that
  * share storage (autoscaling v1 over v2, events.k8s.io over core events) carry a
  * {@link StorageVersion}. Their behaviours (controllers, defaulting, full validation, calling
- * webhooks, serving custom resources, allocating cluster IPs) come with later issues.
+ * webhooks, serving custom resources) come with later issues; Services' addresses and node ports
+ * are allocated by the store's write hook (see ApiServer).
  */
 public final class BuiltInResources {
     private BuiltInResources() {

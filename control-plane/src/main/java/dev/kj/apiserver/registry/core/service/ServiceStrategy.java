@@ -5,9 +5,8 @@ import dev.kj.apiserver.registry.Strategy;
 
 /**
  * Upstream's service strategy without validation and defaulting: status starts empty (Go writes it
- * as {@code {"loadBalancer":{}}}) and is written through {@code services/status}. Cluster IP and
- * node port allocation, which upstream's REST layer does around this strategy, is issue #5: until
- * then a Service keeps whatever spec.clusterIP(s) and nodePorts its body carries, and gets none.
+ * as {@code {"loadBalancer":{}}}) and is written through {@code services/status}. Cluster IPs and
+ * node ports are claimed around this strategy, as upstream's REST layer does, by {@link ServiceAllocations}.
  */
 public final class ServiceStrategy implements Strategy {
     @Override
