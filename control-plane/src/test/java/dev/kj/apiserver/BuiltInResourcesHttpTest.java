@@ -382,6 +382,58 @@ class BuiltInResourcesHttpTest {
         assertTrue(apps.indexOf("deployments/scale") < apps.indexOf("deployments/status"), apps.toString());
     }
 
+    @Test
+    void tablesOfConvertedVersionsAndFinishedPods() throws Exception {
+        ok(201, send("POST", "/apis/autoscaling/v1/namespaces/kube-public/horizontalpodautoscalers", """
+                {"metadata":{"name":"tabled"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"tabled"},
+                 "maxReplicas":2,"targetCPUUtilizationPercentage":55}}"""));
+        JsonNode hpa = table("/apis/autoscaling/v1/namespaces/kube-public/horizontalpodautoscalers/tabled");
+        assertEquals("[\"tabled\",\"Deployment/tabled\",\"cpu: <unknown>/55%\",\"<unset>\",2,0]",
+                cellsBeforeAge(hpa.path("rows").get(0)));
+        ok(201, send("POST", "/apis/events.k8s.io/v1/namespaces/kube-public/events", """
+                {"metadata":{"name":"tabled.1"},"eventTime":"2026-01-01T00:00:00.000000Z","reportingController":"c",
+                 "reportingInstance":"c-1","action":"A","reason":"Tabled","type":"Warning",
+                 "regarding":{"kind":"Pod","name":"tabled"},"note":" on a table "}"""));
+        JsonNode event = table("/apis/events.k8s.io/v1/namespaces/kube-public/events/tabled.1");
+        JsonNode cells = event.path("rows").get(0).path("cells");
+        assertEquals("Warning|Tabled|pod/tabled|on a table|c, c-1|1", cells.get(1).asText() + "|" + cells.get(2).asText()
+                + "|" + cells.get(3).asText() + "|" + cells.get(6).asText() + "|" + cells.get(5).asText() + "|" + cells.get(8).asText());
+
+        ok(201, send("POST", "/api/v1/namespaces/kube-public/pods",
+                "{\"metadata\":{\"name\":\"done\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"));
+        ok(200, send("PATCH", "/api/v1/namespaces/kube-public/pods/done/status", "{\"status\":{\"phase\":\"Succeeded\"}}"));
+        JsonNode pod = table("/api/v1/namespaces/kube-public/pods/done");
+        assertEquals("[{\"type\":\"Completed\",\"status\":\"True\",\"reason\":\"Succeeded\","
+                + "\"message\":\"The pod has completed successfully.\"}]", pod.path("rows").get(0).path("conditions").toString());
+        assertEquals("Succeeded", pod.path("rows").get(0).path("cells").get(2).asText());
+
+        HttpResponse<String> aggregated = admin.send(HttpRequest.newBuilder(URI.create(base + "/api"))
+                .header("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList").build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode r : JSON.readTree(aggregated.body()).path("items").get(0).path("versions").get(0).path("resources")) {
+            if (r.path("resource").asText().equals("pods")) {
+                assertEquals("[{\"subresource\":\"binding\",\"responseKind\":{\"group\":\"\",\"version\":\"\",\"kind\":\"Binding\"},"
+                        + "\"verbs\":[\"create\"]},{\"subresource\":\"status\",\"responseKind\":{\"group\":\"\",\"version\":\"\","
+                        + "\"kind\":\"Pod\"},\"verbs\":[\"get\",\"patch\",\"update\"]}]", r.path("subresources").toString());
+                assertEquals("[\"all\"]", r.path("categories").toString());
+                return;
+            }
+        }
+        throw new AssertionError("no pods in aggregated discovery");
+    }
+
+    private JsonNode table(String path) throws Exception {
+        HttpResponse<String> response = admin.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").build(), HttpResponse.BodyHandlers.ofString());
+        return ok(200, response);
+    }
+
+    private static String cellsBeforeAge(JsonNode row) {
+        com.fasterxml.jackson.databind.node.ArrayNode cells = row.path("cells").deepCopy();
+        cells.remove(cells.size() - 1);
+        return cells.toString();
+    }
+
     private static JsonNode resource(JsonNode list, String name) {
         for (JsonNode r : list.path("resources")) {
             if (r.path("name").asText().equals(name)) {

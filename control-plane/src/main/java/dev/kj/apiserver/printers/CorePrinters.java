@@ -35,7 +35,12 @@ public final class CorePrinters {
                     Column.wide("Node", "string", Docs.POD_NODE),
                     Column.wide("Nominated Node", "string", Docs.POD_NOMINATED),
                     Column.wide("Readiness Gates", "string", Docs.POD_GATES)),
-            CorePrinters::podCells);
+            CorePrinters::podCells,
+            pod -> switch (pod.path("status").path("phase").asText("")) {
+                case "Succeeded" -> List.of(new Printer.Condition("Completed", "True", "Succeeded", "The pod has completed successfully."));
+                case "Failed" -> List.of(new Printer.Condition("Completed", "True", "Failed", "The pod failed."));
+                default -> List.of();
+            });
 
     public static final Printer POD_TEMPLATE = new Printer(
             List.of(Column.objectName(),
