@@ -129,6 +129,16 @@ class BuiltInResourcesHttpTest {
         assertEquals("Running", relabeled.path("status").path("phase").asText());
         assertEquals(2, relabeled.path("metadata").path("generation").asInt());
         assertEquals(List.of("web"), names(ok(200, send("GET", "/api/v1/pods?fieldSelector=status.podIP%3D10.42.0.5", null))));
+
+        // a status PUT without qosClass keeps it (old kubelets drop it); status.podIP selects on podIPs[0]
+        JsonNode burst = ok(200, send("GET", "/api/v1/namespaces/default/pods/burst", null));
+        com.fasterxml.jackson.databind.node.ObjectNode written = JSON.createObjectNode();
+        written.put("phase", "Running");
+        written.putArray("podIPs").addObject().put("ip", "10.42.0.6");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) burst).set("status", written);
+        JsonNode kept = ok(200, send("PUT", "/api/v1/namespaces/default/pods/burst/status", burst.toString()));
+        assertEquals("Burstable", kept.path("status").path("qosClass").asText());
+        assertEquals(List.of("burst"), names(ok(200, send("GET", "/api/v1/pods?fieldSelector=status.podIP%3D10.42.0.6", null))));
     }
 
     @Test

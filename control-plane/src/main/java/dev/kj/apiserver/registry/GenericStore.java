@@ -814,8 +814,7 @@ public final class GenericStore {
             for (String part : field.split("\\.")) {
                 node = node.path(part);
             }
-            fields.put(field, node.isValueNode() ? node.asText()
-                    : resource.strategy().selectableFieldDefaults().getOrDefault(field, ""));
+            fields.put(field, resource.strategy().selectableFieldValue(object, field, node.isValueNode() ? node.asText() : ""));
         }
         return fields;
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.errors.StatusException.Cause;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What differs between resources on the write path (upstream's RESTCreateStrategy and
@@ -63,11 +62,12 @@ public interface Strategy {
     }
 
     /**
-     * Values of selectable fields an object lacks, as upstream's field sets see them after
-     * defaulting (a pod's spec.hostNetwork is "false").
+     * The value field selectors see for {@code field}, given the value at that path of the object
+     * ("" when absent): upstream's field sets may default it (a pod's spec.hostNetwork is "false")
+     * or read it elsewhere (a pod's status.podIP is its first podIPs entry).
      */
-    default Map<String, String> selectableFieldDefaults() {
-        return Map.of();
+    default String selectableFieldValue(JsonNode object, String field, String atPath) {
+        return atPath;
     }
 
     /** How long objects live after their last write (events: --event-ttl); zero for ever. */

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.registry.Strategy;
+import dev.kj.apiserver.registry.Subresource;
 import java.util.Map;
 
 /**
  * Upstream's pod strategy without defaulting and validation: a new pod's status is reset to phase
  * Pending with its QoS class, a pod with scheduling gates gets the PodScheduled=False
  * SchedulingGated condition, and metadata.generation starts at 1 and counts spec changes (1.33).
- * Status is written through pods/status only; binding is {@link PodBinding}.
+ * Status is written through pods/status only (see {@link #prepareForSubresourceUpdate}); binding
+ * is {@link PodBinding}.
  */
 public final class PodStrategy implements Strategy {
     /** Field selector values of fields a pod lacks, as upstream's defaulting leaves them. */
@@ -43,7 +45,46 @@ public final class PodStrategy implements Strategy {
     }
 
     @Override
-    public Map<String, String> selectableFieldDefaults() {
-        return FIELD_DEFAULTS;
+    public String selectableFieldValue(JsonNode pod, String field, String atPath) {
+        if (field.equals("status.podIP")) {
+            // upstream's field set reads the first of status.podIPs (which v1's podIP mirrors)
+            String first = pod.path("status").path("podIPs").path(0).path("ip").asText("");
+            return first.isEmpty() ? atPath : first;
+        }
+        return atPath.isEmpty() ? FIELD_DEFAULTS.getOrDefault(field, "") : atPath;
+    }
+
+    /**
+     * pods/status (upstream's podStatusStrategy): only status changes; a status written without
+     * qosClass keeps the stored one (old kubelets dropped it), and observedGeneration values the
+     * writer left out — the status's and each condition's, matched by type in order — are kept.
+     */
+    @Override
+    public ObjectNode prepareForSubresourceUpdate(Subresource subresource, ObjectNode written, ObjectNode old) {
+        ObjectNode pod = Strategy.super.prepareForSubresourceUpdate(subresource, written, old);
+        if (!(pod.get("status") instanceof ObjectNode status)) {
+            return pod;
+        }
+        JsonNode oldStatus = old.path("status");
+        if (status.path("qosClass").asText("").isEmpty() && oldStatus.hasNonNull("qosClass")) {
+            status.set("qosClass", oldStatus.get("qosClass"));
+        }
+        if (status.path("observedGeneration").asLong(0) == 0 && oldStatus.path("observedGeneration").asLong(0) != 0) {
+            status.set("observedGeneration", oldStatus.get("observedGeneration"));
+        }
+        java.util.Map<String, java.util.ArrayDeque<JsonNode>> oldGenerations = new java.util.HashMap<>();
+        for (JsonNode condition : oldStatus.path("conditions")) {
+            oldGenerations.computeIfAbsent(condition.path("type").asText(), t -> new java.util.ArrayDeque<>())
+                    .add(condition.path("observedGeneration"));
+        }
+        for (JsonNode node : status.path("conditions")) {
+            java.util.ArrayDeque<JsonNode> generations = oldGenerations.get(node.path("type").asText());
+            JsonNode oldGeneration = generations == null ? null : generations.poll();
+            if (node instanceof ObjectNode condition && condition.path("observedGeneration").asLong(0) == 0
+                    && oldGeneration != null && oldGeneration.asLong(0) != 0) {
+                condition.set("observedGeneration", oldGeneration);
+            }
+        }
+        return pod;
     }
 }
