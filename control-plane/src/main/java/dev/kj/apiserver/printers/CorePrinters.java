@@ -281,14 +281,7 @@ public final class CorePrinters {
         String external = switch (type) {
             case "ClusterIP", "NodePort" -> externalIps.isEmpty() ? "<none>" : String.join(",", externalIps);
             case "LoadBalancer" -> {
-                TreeSet<String> ingress = new TreeSet<>();
-                for (JsonNode point : service.path("status").path("loadBalancer").path("ingress")) {
-                    String address = point.path("ip").asText("").isEmpty() ? point.path("hostname").asText("") : point.path("ip").asText();
-                    if (!address.isEmpty()) {
-                        ingress.add(address);
-                    }
-                }
-                List<String> all = new ArrayList<>(ingress);
+                List<String> all = new ArrayList<>(loadBalancerAddresses(service.path("status").path("loadBalancer")));
                 all.addAll(externalIps);
                 yield all.isEmpty() ? "<pending>" : String.join(",", all);
             }
@@ -305,6 +298,18 @@ public final class CorePrinters {
         return List.of(name(service), type, clusterIp.isEmpty() ? "<none>" : clusterIp, external,
                 ports.isEmpty() ? "<none>" : String.join(",", ports), age(service, now),
                 Printers.labels(spec.path("selector"), "<none>"));
+    }
+
+    /** A load balancer status's ingress points (IP, else hostname), sorted and without repeats, as upstream's stringers. */
+    static TreeSet<String> loadBalancerAddresses(JsonNode loadBalancer) {
+        TreeSet<String> addresses = new TreeSet<>();
+        for (JsonNode point : loadBalancer.path("ingress")) {
+            String address = point.path("ip").asText("").isEmpty() ? point.path("hostname").asText("") : point.path("ip").asText();
+            if (!address.isEmpty()) {
+                addresses.add(address);
+            }
+        }
+        return addresses;
     }
 
     /** formatEndpoints: up to three host:port (or bare IPs of port-less subsets), then "+ N more...". */

@@ -39,13 +39,7 @@ public final class GroupPrinters {
                     Column.age()),
             (o, now) -> {
                 JsonNode spec = o.path("spec");
-                TreeSet<String> addresses = new TreeSet<>();
-                for (JsonNode point : o.path("status").path("loadBalancer").path("ingress")) {
-                    String address = point.path("ip").asText("").isEmpty() ? point.path("hostname").asText("") : point.path("ip").asText();
-                    if (!address.isEmpty()) {
-                        addresses.add(address);
-                    }
-                }
+                TreeSet<String> addresses = CorePrinters.loadBalancerAddresses(o.path("status").path("loadBalancer"));
                 boolean tls = spec.path("tls").isArray() && !spec.path("tls").isEmpty();
                 return List.of(name(o), spec.path("ingressClassName").asText("<none>"), hosts(spec.path("rules")),
                         String.join(",", addresses), tls ? "80, 443" : "80", age(o, now));
