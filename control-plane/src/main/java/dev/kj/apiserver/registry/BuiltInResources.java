@@ -119,12 +119,13 @@ public final class BuiltInResources {
                 // autoscaling: v2 is the storage version (and preferred), v1 converts to it
                 ResourceDescription.of("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true,
                         "horizontalpodautoscalers", List.of("hpa")).withCategories(all).withStatusSubresource()
-                        .withStrategy(new HorizontalPodAutoscalerStrategy()).withPrinter(GroupPrinters.HORIZONTAL_POD_AUTOSCALER),
+                        .withStrategy(new HorizontalPodAutoscalerStrategy()).withStorageVersion(HorizontalPodAutoscalerConversion.V2)
+                        .withPrinter(GroupPrinters.HORIZONTAL_POD_AUTOSCALER),
                 ResourceDescription.of("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true,
                         "horizontalpodautoscalers", List.of("hpa")).withCategories(all).withStatusSubresource()
                         .withStrategy(new HorizontalPodAutoscalerStrategy())
-                        .withStorageVersion(HorizontalPodAutoscalerConversion.STORAGE)
-                        .withPrinter(GroupPrinters.HORIZONTAL_POD_AUTOSCALER.converting(HorizontalPodAutoscalerConversion.STORAGE.converter()::toStorage)),
+                        .withStorageVersion(HorizontalPodAutoscalerConversion.V1)
+                        .withPrinter(GroupPrinters.HORIZONTAL_POD_AUTOSCALER.converting(HorizontalPodAutoscalerConversion.V1.converter()::toStorage)),
                 // batch/v1
                 ResourceDescription.of("batch", "v1", "CronJob", "cronjobs", true, "cronjobs", List.of("cj"))
                         .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.CRON_JOB),

@@ -985,7 +985,7 @@ public final class GenericStore {
 
     /**
      * A stored object in the storage version, with resourceVersion from the key's mod_revision.
-     * Objects an older server stored in the served version are converted up.
+     * Objects an older server stored in another version it can read are converted up.
      */
     private ObjectNode load(StoredValue value) {
         try {
@@ -994,7 +994,12 @@ public final class GenericStore {
                 throw StatusException.internal("stored value of " + value.key() + " is not a JSON object");
             }
             metadata(object).put("resourceVersion", Long.toString(value.modRevision()));
-            return toStorage(object);
+            StorageVersion version = resource.storageVersion();
+            String stored = object.path("apiVersion").asText();
+            if (version != null && !stored.equals(version.apiVersion()) && version.readable().containsKey(stored)) {
+                return version.readable().get(stored).toStorage(object);
+            }
+            return object;
         } catch (IOException e) {
             throw StatusException.internal("cannot decode " + value.key() + ": " + e.getMessage());
         }

@@ -29,7 +29,14 @@ public final class HorizontalPodAutoscalerConversion implements StorageVersion.C
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final StorageVersion STORAGE = new StorageVersion("autoscaling/v2", new HorizontalPodAutoscalerConversion());
+    private static final HorizontalPodAutoscalerConversion CONVERSION = new HorizontalPodAutoscalerConversion();
+
+    /** autoscaling/v1 served over autoscaling/v2 storage. */
+    public static final StorageVersion V1 = new StorageVersion("autoscaling/v2", CONVERSION, java.util.Map.of("autoscaling/v1", CONVERSION));
+
+    /** autoscaling/v2 is the storage version; objects older servers stored as v1 are read too. */
+    public static final StorageVersion V2 = new StorageVersion("autoscaling/v2", StorageVersion.Converter.IDENTITY,
+            java.util.Map.of("autoscaling/v1", CONVERSION));
 
     /** v1 → v2 (Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler). */
     @Override
