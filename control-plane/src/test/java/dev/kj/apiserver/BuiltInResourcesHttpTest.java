@@ -139,6 +139,17 @@ class BuiltInResourcesHttpTest {
         JsonNode kept = ok(200, send("PUT", "/api/v1/namespaces/default/pods/burst/status", burst.toString()));
         assertEquals("Burstable", kept.path("status").path("qosClass").asText());
         assertEquals(List.of("burst"), names(ok(200, send("GET", "/api/v1/pods?fieldSelector=status.podIP%3D10.42.0.6", null))));
+
+        // deletes answer with the pod; a pod on a node is deleted gracefully, one on none at once
+        JsonNode terminating = ok(200, send("DELETE", "/api/v1/namespaces/default/pods/web", null));
+        assertEquals("Pod", terminating.path("kind").asText());
+        assertEquals(30, terminating.path("metadata").path("deletionGracePeriodSeconds").asInt());
+        assertEquals(200, send("GET", "/api/v1/namespaces/default/pods/web", null).statusCode(), "still there, Terminating");
+        ok(200, send("DELETE", "/api/v1/namespaces/default/pods/web?gracePeriodSeconds=0", null));
+        assertEquals(404, send("GET", "/api/v1/namespaces/default/pods/web", null).statusCode());
+        JsonNode gone = ok(200, send("DELETE", "/api/v1/namespaces/default/pods/gated", null));
+        assertEquals("gated", gone.path("metadata").path("name").asText());
+        assertEquals(404, send("GET", "/api/v1/namespaces/default/pods/gated", null).statusCode());
     }
 
     @Test

@@ -127,16 +127,20 @@ class BuiltInResourcesKubectlTest {
         assertEquals(List.of(List.of("NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"),
                         List.of(csr, "<age>", "kubernetes.io/kube-apiserver-client", "kubernetes-admin", "<none>", "Pending")),
                 table(kubectl.run("get", "csr", csr).ok().stdout()));
-        if (List.of("1.27", "1.28", "1.29", "1.30", "1.31").contains(version)) {
-            assertEquals("certificatesigningrequest.certificates.k8s.io/" + csr + " approved",
-                    kubectl.run("certificate", "approve", csr).ok().stdout().strip());
-            assertEquals("KubectlApprove", kubectl.run("get", "csr", csr, "-o",
-                    "jsonpath={.status.conditions[0].reason}").ok().stdout());
-        } else {
-            // kubectl 1.32+ sends certificate approve's PUT as protobuf, which kj does not decode for CSRs yet
-            kubectl.run("patch", "csr", csr, "--subresource=approval", "--type=merge", "-p",
-                    "{\"status\":{\"conditions\":[{\"type\":\"Approved\",\"status\":\"True\",\"reason\":\"Patched\"}]}}").ok();
-        }
+        // kubectl 1.32+ sends the approval as protobuf
+        assertEquals("certificatesigningrequest.certificates.k8s.io/" + csr + " approved",
+                kubectl.run("certificate", "approve", csr).ok().stdout().strip());
+        assertEquals("KubectlApprove", kubectl.run("get", "csr", csr, "-o",
+                "jsonpath={.status.conditions[0].reason}").ok().stdout());
+        // typed generators: protobuf bodies with 1.32+
+        kubectl.run("create", "service", "clusterip", "gen", "-n", ns, "--tcp=80:8080").ok();
+        assertEquals("80/TCP", table(kubectl.run("get", "svc", "gen", "-n", ns).ok().stdout()).get(1).get(4));
+        kubectl.run("run", "runner", "-n", ns, "--image=busybox", "--restart=Never").ok();
+        assertEquals("Pending", table(kubectl.run("get", "pod", "runner", "-n", ns).ok().stdout()).get(1).get(2));
+        kubectl.run("expose", "pod", "runner", "-n", ns, "--port=80", "--name=exposed").ok();
+        kubectl.run("create", "deployment", "scaled", "-n", ns, "--image=nginx").ok();
+        kubectl.run("autoscale", "deployment", "scaled", "-n", ns, "--max=4", "--cpu-percent=70").ok();
+        assertEquals("cpu: <unknown>/70%", table(kubectl.run("get", "hpa", "scaled", "-n", ns).ok().stdout()).get(1).get(2));
         assertEquals("Approved", table(kubectl.run("get", "csr", csr).ok().stdout()).get(1).get(5));
 
         // the server's event Table and kubectl events' own printing show the same event

@@ -3,19 +3,25 @@ package dev.kj.apiserver.registry.core.pod;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.Strategy;
 import dev.kj.apiserver.registry.Subresource;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Upstream's pod strategy without defaulting and validation: a new pod's status is reset to phase
  * Pending with its QoS class, a pod with scheduling gates gets the PodScheduled=False
  * SchedulingGated condition, and metadata.generation starts at 1 and counts spec changes (1.33).
+ * Deletes are graceful for pods on a node and answer with the pod.
  * Status is written through pods/status only (see {@link #prepareForSubresourceUpdate}); binding
  * is {@link PodBinding}.
  */
 public final class PodStrategy implements Strategy {
     /** Field selector values of fields a pod lacks, as upstream's defaulting leaves them. */
+    /** core/v1's default spec.terminationGracePeriodSeconds. */
+    private static final long DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
     private static final Map<String, String> FIELD_DEFAULTS = Map.of(
             "spec.hostNetwork", "false",
             "spec.restartPolicy", "Always",
@@ -42,6 +48,29 @@ public final class PodStrategy implements Strategy {
     @Override
     public boolean tracksGeneration() {
         return true;
+    }
+
+    /** Pods answer a delete with the pod (upstream's ReturnDeletedObject). */
+    @Override
+    public boolean returnsDeletedObject() {
+        return true;
+    }
+
+    /**
+     * Upstream's CheckGracefulDelete for pods: the grace asked for, else spec.terminationGracePeriodSeconds
+     * (30 when absent, what defaulting would have set); 0 for a pod no node runs yet or one that has
+     * finished; a negative grace becomes 1. A pod on a node therefore stays, Terminating, until its
+     * kubelet (or a delete with grace 0) removes it.
+     */
+    @Override
+    public OptionalLong checkGracefulDelete(ObjectNode pod, DeleteOptions options) {
+        long period = options.gracePeriodSeconds().isPresent() ? options.gracePeriodSeconds().getAsLong()
+                : pod.path("spec").path("terminationGracePeriodSeconds").asLong(DEFAULT_TERMINATION_GRACE_SECONDS);
+        String phase = pod.path("status").path("phase").asText("");
+        if (pod.path("spec").path("nodeName").asText("").isEmpty() || phase.equals("Failed") || phase.equals("Succeeded")) {
+            period = 0;
+        }
+        return OptionalLong.of(period < 0 ? 1 : period);
     }
 
     @Override

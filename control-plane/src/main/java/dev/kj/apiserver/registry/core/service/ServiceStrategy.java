@@ -13,4 +13,10 @@ public final class ServiceStrategy implements Strategy {
     public void prepareForCreate(ObjectNode service) {
         service.putObject("status").putObject("loadBalancer");
     }
+
+    /** Services answer a delete with the service (upstream's ReturnDeletedObject). */
+    @Override
+    public boolean returnsDeletedObject() {
+        return true;
+    }
 }
