@@ -2,6 +2,8 @@ package dev.kj.cli;
 
 import dev.kj.apiserver.ApiServer;
 import dev.kj.apiserver.ApiServerConfig;
+import dev.kj.apiserver.registry.core.service.NodePortRange;
+import dev.kj.apiserver.registry.core.service.ServiceCidr;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -70,6 +72,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "How long events are kept after their last write (default: ${DEFAULT-VALUE}).")
     java.time.Duration eventTtl;
 
+    @Option(names = "--service-cluster-ip-range", paramLabel = "CIDR", defaultValue = ServiceCidr.DEFAULT,
+            description = "Services' cluster IPs are taken from this range; the first address is the kubernetes"
+                    + " Service's (default: ${DEFAULT-VALUE}).")
+    String serviceClusterIpRange;
+
+    @Option(names = "--service-node-port-range", paramLabel = "LOW-HIGH", defaultValue = NodePortRange.DEFAULT,
+            description = "Node ports of NodePort and LoadBalancer Services (default: ${DEFAULT-VALUE}).")
+    String serviceNodePortRange;
+
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
 
@@ -78,7 +89,8 @@ final class ServerCommand implements Callable<Integer> {
         ApiServer server;
         try {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
-                    new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl));
+                    new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl,
+                    ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange)));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

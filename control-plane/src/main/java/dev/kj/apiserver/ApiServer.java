@@ -24,6 +24,7 @@ import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
+import dev.kj.apiserver.registry.core.service.ServiceAllocations;
 import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdEndpoints;
 import dev.kj.apiserver.storage.EtcdStorage;
@@ -114,9 +115,17 @@ public final class ApiServer implements AutoCloseable {
             GenericStore.NamespaceLookup lookup = ns -> contents.isTerminating(ns) ? GenericStore.NamespaceState.TERMINATING
                     : storage.get(namespaces.key(null, ns)).isPresent() ? GenericStore.NamespaceState.ACTIVE
                     : GenericStore.NamespaceState.ABSENT;
+            ServiceAllocations allocations = new ServiceAllocations(storage, config.serviceClusterIpRange(),
+                    config.serviceNodePortRange());
+            allocations.ensureRanges();
             for (ResourceDescription resource : catalog.resources()) {
+                if (!resource.stored()) {
+                    continue; // bindings: answered by the pods store (see ApiRouter)
+                }
+                boolean services = resource.group().isEmpty() && resource.plural().equals("services");
                 stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
-                        resource == namespaces ? contents : GenericStore.DeleteHook.NONE));
+                        resource == namespaces ? contents : GenericStore.DeleteHook.NONE,
+                        services ? allocations : GenericStore.WriteHook.NONE));
             }
             ApiMetrics apiMetrics = new ApiMetrics(metrics);
             ProcessMetrics.register(metrics);
@@ -141,6 +150,8 @@ public final class ApiServer implements AutoCloseable {
             HttpsServer https = HttpsServer.start(new InetSocketAddress(config.bindAddress(), config.securePort()),
                     pki.servingCert(), pki.servingKey(), pki.caCert(), router);
             bound[0] = https.address();
+            createKubernetesService(stores.get(catalog.find("", "v1", "services").orElseThrow()), allocations, json,
+                    bound[0].getPort());
             Path kubeconfig = dataDir.resolve("kubeconfig");
             String host = bound[0].getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound[0].getHostString();
             Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
@@ -178,7 +189,11 @@ public final class ApiServer implements AutoCloseable {
             }
             Thread.ofVirtual().name("apiserver-object-count").start(() -> {
                 try {
+                    java.util.Set<String> counted = new java.util.HashSet<>();
                     for (ResourceDescription resource : catalog.resources()) {
+                        if (!resource.stored() || !counted.add(resource.qualifiedResource())) {
+                            continue; // bindings store nothing; versions sharing storage are counted once
+                        }
                         long count;
                         try {
                             count = storage.count(resource.keyPrefix());
@@ -217,6 +232,37 @@ public final class ApiServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The {@code kubernetes} Service in default with the range's first address, as upstream's
+     * bootstrap controller makes it (its endpoints are not maintained yet).
+     */
+    private static void createKubernetesService(GenericStore services, ServiceAllocations allocations, ObjectMapper json,
+                                                int port) {
+        ObjectNode service = json.createObjectNode();
+        ObjectNode meta = service.putObject("metadata");
+        meta.put("name", "kubernetes");
+        meta.put("namespace", "default");
+        meta.putObject("labels").put("component", "apiserver").put("provider", "kubernetes");
+        ObjectNode spec = service.putObject("spec");
+        ObjectNode https = spec.putArray("ports").addObject();
+        https.put("name", "https");
+        https.put("protocol", "TCP");
+        https.put("port", 443);
+        https.put("targetPort", port);
+        spec.put("clusterIP", allocations.firstAddress());
+        spec.put("sessionAffinity", "None");
+        spec.put("type", "ClusterIP");
+        try {
+            services.get("default", "kubernetes");
+            return; // a restart: it is there (and holds its address)
+        } catch (StatusException e) {
+            if (e.code() != 404) {
+                throw e;
+            }
+        }
+        services.create("default", service, false);
     }
 
     /** Where the HTTPS listener is bound. */

@@ -1,5 +1,7 @@
 package dev.kj.apiserver;
 
+import dev.kj.apiserver.registry.core.service.NodePortRange;
+import dev.kj.apiserver.registry.core.service.ServiceCidr;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +19,12 @@ import java.util.List;
  * @param etcdTls     CA, client certificate and key for https etcd servers (upstream's --etcd-cafile,
  *                    --etcd-certfile, --etcd-keyfile); each may be null
  * @param eventTtl    how long events are kept after their last write (upstream's --event-ttl)
+ * @param serviceClusterIpRange Services' cluster IPs (upstream's --service-cluster-ip-range; k3s's 10.43.0.0/16 by default)
+ * @param serviceNodePortRange  Services' node ports (upstream's --service-node-port-range, 30000-32767)
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
-                              Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl) {
+                              Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
+                              ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -37,6 +42,8 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
         etcdServers = List.copyOf(etcdServers);
         etcdTls = etcdTls == null ? EtcdTls.NONE : etcdTls;
         eventTtl = eventTtl == null ? dev.kj.apiserver.registry.BuiltInResources.DEFAULT_EVENT_TTL : eventTtl;
+        serviceClusterIpRange = serviceClusterIpRange == null ? ServiceCidr.parse(ServiceCidr.DEFAULT) : serviceClusterIpRange;
+        serviceNodePortRange = serviceNodePortRange == null ? NodePortRange.parse(NodePortRange.DEFAULT) : serviceNodePortRange;
         if (eventTtl.toSeconds() < 1) {
             throw new IllegalArgumentException("--event-ttl must be at least 1s");
         }
@@ -47,5 +54,11 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
 
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
         this(dataDir, etcdServers, bindAddress, securePort, DEFAULT_COMPACTION_INTERVAL, EtcdTls.NONE, null);
+    }
+
+    /** With the default service ranges. */
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                           Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl) {
+        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, null, null);
     }
 }

@@ -73,7 +73,8 @@ class HttpApiTest {
         JsonNode groups = JSON.readTree(admin.send(get("/apis"), HttpResponse.BodyHandlers.ofString()).body());
         List<String> groupNames = new java.util.ArrayList<>();
         groups.path("groups").forEach(g -> groupNames.add(g.path("name").asText()));
-        assertEquals(List.of("apps", "batch", "coordination.k8s.io", "discovery.k8s.io", "networking.k8s.io",
+        assertEquals(List.of("admissionregistration.k8s.io", "apiextensions.k8s.io", "apps", "autoscaling", "batch",
+                "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "networking.k8s.io",
                 "node.k8s.io", "policy", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io"), groupNames);
         JsonNode apps = JSON.readTree(admin.send(get("/apis/apps/v1"), HttpResponse.BodyHandlers.ofString()).body());
         List<String> appsResources = new java.util.ArrayList<>();

@@ -66,7 +66,10 @@ class RealEtcdTest {
                     "/registry/namespaces/kube-node-lease",
                     "/registry/namespaces/kube-public",
                     "/registry/namespaces/kube-system",
-                    "/registry/secrets/kube-system/token"), listed);
+                    "/registry/ranges/serviceips",
+                    "/registry/ranges/servicenodeports",
+                    "/registry/secrets/kube-system/token",
+                    "/registry/services/specs/default/kubernetes"), listed);
 
             Etcdctl.Result value = etcdctl.run("get", "/registry/configmaps/default/settings", "--print-value-only");
             JsonNode stored = JSON.readTree(value.stdout());
@@ -83,6 +86,87 @@ class RealEtcdTest {
             // a delete through the API removes the key
             kubectl.run("delete", "cm", "settings").ok();
             assertEquals("", etcdctl.run("get", "/registry/configmaps/default/settings").stdout().strip());
+        }
+    }
+
+    /** Keys and stored versions of the resources whose versions share storage, as upstream writes them. */
+    @Test
+    void multiVersionResourcesUseUpstreamKeysAndStorageVersions() throws Exception {
+        try (RealEtcd etcd = RealEtcd.start();
+             ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("data-mv"),
+                     List.of(etcd.clientUrl()), "127.0.0.1", 0))) {
+            Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"));
+            Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
+            Path manifest = dir.resolve("mv.yaml");
+            java.nio.file.Files.writeString(manifest, """
+                    apiVersion: autoscaling/v1
+                    kind: HorizontalPodAutoscaler
+                    metadata: {name: web}
+                    spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 4,
+                      targetCPUUtilizationPercentage: 70}
+                    ---
+                    apiVersion: events.k8s.io/v1
+                    kind: Event
+                    metadata: {name: web.1}
+                    eventTime: "2026-01-01T00:00:00.000000Z"
+                    reportingController: kj-test
+                    reportingInstance: kj-test-1
+                    action: Testing
+                    reason: Tested
+                    regarding: {kind: Pod, namespace: default, name: web}
+                    note: stored as core
+                    type: Normal
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: web}
+                    spec: {containers: [{name: c, image: nginx}]}
+                    ---
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: web}
+                    spec: {type: ClusterIP, ports: [{port: 80, protocol: TCP}]}
+                    ---
+                    apiVersion: apiextensions.k8s.io/v1
+                    kind: CustomResourceDefinition
+                    metadata: {name: widgets.example.com}
+                    spec:
+                      group: example.com
+                      names: {plural: widgets, singular: widget, kind: Widget}
+                      scope: Namespaced
+                      versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+                    """);
+            kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok();
+            List<String> keys = etcdctl.run("get", "/registry/", "--prefix", "--keys-only").stdout().lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/") && !l.startsWith("/registry/ranges/")).toList();
+            assertEquals(List.of("/registry/apiextensions.k8s.io/customresourcedefinitions/widgets.example.com",
+                    "/registry/events/default/web.1", "/registry/horizontalpodautoscalers/default/web",
+                    "/registry/pods/default/web", "/registry/services/specs/default/kubernetes",
+                    "/registry/services/specs/default/web"), keys);
+            // the service's cluster IP is a bit of the RangeAllocation, encoded as upstream's
+            JsonNode service = JSON.readTree(etcdctl.run("get", "/registry/services/specs/default/web", "--print-value-only").stdout());
+            String[] ip = service.path("spec").path("clusterIP").asText().split("\\.");
+            int index = Integer.parseInt(ip[2]) * 256 + Integer.parseInt(ip[3]) - 1;
+            JsonNode range = JSON.readTree(etcdctl.run("get", "/registry/ranges/serviceips", "--print-value-only").stdout());
+            assertEquals("10.43.0.0/16", range.path("range").asText());
+            java.math.BigInteger bitmap = new java.math.BigInteger(1, java.util.Base64.getDecoder().decode(range.path("data").asText()));
+            assertEquals(java.math.BigInteger.ONE.or(java.math.BigInteger.ONE.shiftLeft(index)), bitmap,
+                    "bit 0 (10.43.0.1, kubernetes) and the web service's bit");
+            JsonNode hpa = JSON.readTree(etcdctl.run("get", "/registry/horizontalpodautoscalers/default/web",
+                    "--print-value-only").stdout());
+            assertEquals("autoscaling/v2", hpa.path("apiVersion").asText());
+            assertEquals(70, hpa.path("spec").path("metrics").get(0).path("resource").path("target").path("averageUtilization").asInt());
+            assertTrue(hpa.path("metadata").path("resourceVersion").isMissingNode());
+            JsonNode event = JSON.readTree(etcdctl.run("get", "/registry/events/default/web.1", "--print-value-only").stdout());
+            assertEquals("v1", event.path("apiVersion").asText());
+            assertEquals("stored as core", event.path("message").asText());
+            assertEquals("kj-test", event.path("reportingComponent").asText());
+            assertTrue(event.path("firstTimestamp").isNull());
+            JsonNode lease = JSON.readTree(etcdctl.run("get", "/registry/events/default/web.1", "-w", "json").stdout());
+            assertTrue(lease.path("kvs").get(0).path("lease").asLong() != 0, "events.k8s.io events expire like core events");
+            JsonNode crd = JSON.readTree(etcdctl.run("get", "/registry/apiextensions.k8s.io/customresourcedefinitions/"
+                    + "widgets.example.com", "--print-value-only").stdout());
+            assertEquals("[\"v1\"]", crd.path("status").path("storedVersions").toString());
         }
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
+import dev.kj.apiserver.registry.Subresource;
 import dev.kj.apiserver.registry.Verb;
 import java.util.List;
 import java.util.Map;
@@ -81,23 +82,25 @@ public final class Discovery {
             resource.put("namespaced", r.namespaced());
             resource.put("kind", r.kind());
             putVerbsAndNames(resource, r);
-            if (r.statusSubresource()) {
-                ObjectNode status = array.addObject();
-                status.put("name", r.plural() + "/status");
-                status.put("singularName", "");
-                status.put("namespaced", r.namespaced());
-                status.put("kind", r.kind());
-                status.putArray("verbs").add("get").add("patch").add("update");
-            }
-            if (r.scaleSubresource()) {
-                ObjectNode scale = array.addObject();
-                scale.put("name", r.plural() + "/scale");
-                scale.put("singularName", "");
-                scale.put("namespaced", r.namespaced());
-                scale.put("group", "autoscaling");
-                scale.put("version", "v1");
-                scale.put("kind", "Scale");
-                scale.putArray("verbs").add("get").add("patch").add("update");
+            for (Subresource sub : Subresource.values()) { // declared by path, as upstream sorts them
+                if (!r.has(sub)) {
+                    continue;
+                }
+                ObjectNode entry = array.addObject();
+                entry.put("name", r.plural() + "/" + sub.path());
+                entry.put("singularName", "");
+                entry.put("namespaced", r.namespaced());
+                if (sub.kind() != null) {
+                    if (!sub.group().equals(r.group()) || !sub.version().equals(r.version())) {
+                        entry.put("group", sub.group());
+                        entry.put("version", sub.version());
+                    }
+                    entry.put("kind", sub.kind());
+                } else {
+                    entry.put("kind", r.kind());
+                }
+                ArrayNode verbs = entry.putArray("verbs");
+                sub.verbs().forEach(verbs::add);
             }
         }
         return Optional.of(list);
@@ -182,20 +185,22 @@ public final class Discovery {
         resource.put("scope", r.namespaced() ? "Namespaced" : "Cluster");
         resource.put("singularResource", r.singular());
         putVerbsAndNames(resource, r);
-        if (r.scaleSubresource() || r.statusSubresource()) {
-            ArrayNode subresources = resource.putArray("subresources");
-            if (r.scaleSubresource()) {
-                ObjectNode scale = subresources.addObject();
-                scale.put("subresource", "scale");
-                scale.set("responseKind", kind("autoscaling", "v1", "Scale"));
-                scale.putArray("verbs").add("get").add("patch").add("update");
+        ArrayNode subresources = null;
+        for (Subresource sub : Subresource.values()) {
+            if (!r.has(sub)) {
+                continue;
             }
-            if (r.statusSubresource()) {
-                ObjectNode status = subresources.addObject();
-                status.put("subresource", "status");
-                status.set("responseKind", kind("", "", r.kind()));
-                status.putArray("verbs").add("get").add("patch").add("update");
+            if (subresources == null) {
+                subresources = resource.putArray("subresources");
             }
+            ObjectNode entry = subresources.addObject();
+            entry.put("subresource", sub.path());
+            boolean ownGroupVersion = sub.kind() == null || (sub.group().equals(r.group()) && sub.version().equals(r.version()));
+            // empty group and version: the resource's own group version, as upstream
+            entry.set("responseKind", kind(ownGroupVersion ? "" : sub.group(), ownGroupVersion ? "" : sub.version(),
+                    sub.kind() == null ? r.kind() : sub.kind()));
+            ArrayNode verbs = entry.putArray("verbs");
+            sub.verbs().forEach(verbs::add);
         }
         return resource;
     }

@@ -14,6 +14,8 @@ import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ListOptions;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.ScaleSubresource;
+import dev.kj.apiserver.registry.Subresource;
+import dev.kj.apiserver.registry.core.pod.PodBinding;
 import dev.kj.apiserver.registry.Verb;
 import dev.kj.apiserver.registry.WatchEvent;
 import dev.kj.apiserver.selection.FieldSelector;
@@ -251,6 +253,14 @@ public final class ApiRouter {
         if (tail.size() > 3) {
             throw StatusException.pathNotFound();
         }
+        if (group.isEmpty() && version.equals("v1") && tail.getFirst().equals("bindings") && tail.size() == 1
+                && namespace != null) {
+            // POST bindings: the pod is named by the Binding (upstream's legacy bindings resource)
+            if (!request.method().equals("POST")) {
+                throw StatusException.methodNotSupported("bindings", request.method().toLowerCase(java.util.Locale.ROOT));
+            }
+            return respond(201, podBinding().bind(namespace, null, bodyObject(request, "v1", "Binding"), dryRun(request)));
+        }
         ResourceDescription resource = stores.keySet().stream()
                 .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(tail.getFirst()))
                 .findFirst().orElseThrow(StatusException::pathNotFound);
@@ -289,15 +299,27 @@ public final class ApiRouter {
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
         }
+        if (tail.size() == 3 && tail.get(2).equals("binding") && resource.has(Subresource.BINDING)) {
+            if (!request.method().equals("POST")) {
+                throw new StatusException(405, "MethodNotAllowed",
+                        "the server does not allow this method on the requested resource", null);
+            }
+            return respond(201, podBinding().bind(namespace, name, bodyObject(request, "v1", "Binding"), dryRun));
+        }
         if (tail.size() == 3) {
-            if (!tail.get(2).equals("status") || !resource.statusSubresource()) {
+            GenericStore.Part part = switch (tail.get(2)) {
+                case "status" -> resource.statusSubresource() ? GenericStore.Part.STATUS : null;
+                case "approval" -> resource.has(Subresource.APPROVAL) ? GenericStore.Part.APPROVAL : null;
+                default -> null;
+            };
+            if (part == null) {
                 throw StatusException.pathNotFound();
             }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
-                case "PUT" -> ok(shape.apply(store.update(namespace, name, GenericStore.Part.STATUS, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
-                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, GenericStore.Part.STATUS, patchType(request), body(request), dryRun)));
-                default -> throw StatusException.methodNotSupported(resource.plural() + "/status",
+                case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
+                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request), body(request), dryRun)));
+                default -> throw StatusException.methodNotSupported(resource.plural() + "/" + tail.get(2),
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
         }
@@ -329,7 +351,8 @@ public final class ApiRouter {
                     throw StatusException.methodNotSupported(resource.plural(), "create");
                 }
                 allow(resource, Verb.CREATE, "create");
-                yield respond(201, shape.apply(store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
+                yield respond(201, shape.apply(store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun,
+                        request.user().orElse(null))));
             }
             case "PUT" -> {
                 if (name == null) {
@@ -602,6 +625,14 @@ public final class ApiRouter {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Pod binding over the core/v1 pods store. */
+    private PodBinding podBinding() {
+        return stores.entrySet().stream()
+                .filter(e -> e.getKey().group().isEmpty() && e.getKey().plural().equals("pods"))
+                .map(e -> new PodBinding(e.getValue(), java.time.Clock.systemUTC()))
+                .findFirst().orElseThrow(StatusException::pathNotFound);
     }
 
     /** For tests and wiring: the store serving a resource. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.List;
 
 /** Builds meta.k8s.io Table responses from objects and lists, as upstream's endpoint handlers do. */
 public final class Tables {
@@ -75,6 +76,17 @@ public final class Tables {
         ObjectNode row = json.createObjectNode();
         ArrayNode cells = row.putArray("cells");
         printer.cells().of(object, now).forEach(cell -> cells.add(json.valueToTree(cell)));
+        List<Printer.Condition> conditions = printer.conditions().of(object);
+        if (!conditions.isEmpty()) {
+            ArrayNode array = row.putArray("conditions");
+            for (Printer.Condition condition : conditions) {
+                ObjectNode c = array.addObject();
+                c.put("type", condition.type());
+                c.put("status", condition.status());
+                c.put("reason", condition.reason());
+                c.put("message", condition.message());
+            }
+        }
         switch (include) {
             case NONE -> { }
             case OBJECT -> {

@@ -74,7 +74,46 @@ public final class GenericStore {
         };
     }
 
+    /**
+     * Work around writes that claims or frees something outside the object (upstream's BeginCreate,
+     * BeginUpdate and AfterDelete; a Service's cluster IP and node ports). {@code before*} runs after
+     * the strategy prepared the object and may change it; the returned {@link Outcome} hears whether
+     * the write was stored, so what was claimed for a failed write is given back.
+     */
+    public interface WriteHook {
+        Outcome beforeCreate(ObjectNode object, boolean dryRun);
+
+        Outcome beforeUpdate(ObjectNode object, ObjectNode old, boolean dryRun);
+
+        /** After the object was removed from storage (not called for dry runs or failed deletes). */
+        void afterDelete(ObjectNode object);
+
+        @FunctionalInterface
+        interface Outcome {
+            void written(boolean stored);
+
+            Outcome NOTHING = stored -> { };
+        }
+
+        WriteHook NONE = new WriteHook() {
+            @Override
+            public Outcome beforeCreate(ObjectNode object, boolean dryRun) {
+                return Outcome.NOTHING;
+            }
+
+            @Override
+            public Outcome beforeUpdate(ObjectNode object, ObjectNode old, boolean dryRun) {
+                return Outcome.NOTHING;
+            }
+
+            @Override
+            public void afterDelete(ObjectNode object) {
+            }
+        };
+    }
+
     private final DeleteHook deleteHook;
+    private final WriteHook writeHook;
     private final dev.kj.apiserver.storage.LeaseReuse leases;
 
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
@@ -84,6 +123,12 @@ public final class GenericStore {
 
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces, DeleteHook deleteHook) {
+        this(resource, storage, json, clock, namespaces, deleteHook, WriteHook.NONE);
+    }
+
+    public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
+                        NamespaceLookup namespaces, DeleteHook deleteHook, WriteHook writeHook) {
+        this.writeHook = writeHook;
         this.resource = resource;
         this.storage = storage;
         this.json = json;
@@ -107,11 +152,21 @@ public final class GenericStore {
         return decode(read(namespace, name));
     }
 
+    /** The stored object in the storage version, as strategies see it (for subresources such as binding). */
+    public ObjectNode getStored(String namespace, String name) {
+        return load(read(namespace, name));
+    }
+
     // ---- create ----
 
     public ObjectNode create(String namespace, ObjectNode body, boolean dryRun) {
+        return create(namespace, body, dryRun, null);
+    }
+
+    /** A create on behalf of {@code requester} (null when unknown), which some strategies record. */
+    public ObjectNode create(String namespace, ObjectNode body, boolean dryRun, dev.kj.apiserver.authn.User requester) {
         checkKind(body);
-        ObjectNode object = body.deepCopy();
+        ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
         String generateName = meta.path("generateName").asText("");
         if (meta.path("name").asText("").isEmpty() && generateName.isEmpty()) {
@@ -139,8 +194,21 @@ public final class GenericStore {
         if (resource.statusSubresource()) {
             object.putObject("status"); // status is the controllers' to write, through status
         }
-        resource.strategy().prepareForCreate(object);
+        resource.strategy().prepareForCreate(object, requester);
         boolean generated = meta.path("name").asText("").isEmpty();
+        WriteHook.Outcome outcome = writeHook.beforeCreate(object, dryRun);
+        boolean stored = false;
+        try {
+            ObjectNode created = createNamed(namespace, object, meta, generated, generateName, dryRun);
+            stored = true;
+            return created;
+        } finally {
+            outcome.written(stored);
+        }
+    }
+
+    private ObjectNode createNamed(String namespace, ObjectNode object, ObjectNode meta, boolean generated,
+                                   String generateName, boolean dryRun) {
         for (int attempt = 1; ; attempt++) {
             if (generated) {
                 meta.put("name", generateName + randomSuffix());
@@ -151,12 +219,12 @@ public final class GenericStore {
                 if (storage.get(resource.key(namespace, name)).isPresent()) {
                     throw alreadyExists(name);
                 }
-                return object;
+                return fromStorage(object);
             }
             try {
                 long revision = storage.create(resource.key(namespace, name), encode(object), lease());
                 meta.put("resourceVersion", Long.toString(revision));
-                return object;
+                return fromStorage(object);
             } catch (StorageException e) {
                 if (e.kind() == StorageException.Kind.KEY_EXISTS) {
                     if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
@@ -171,8 +239,16 @@ public final class GenericStore {
 
     // ---- update and patch ----
 
-    /** Which part of an object a write addresses: the resource itself or its status subresource. */
-    public enum Part { MAIN, STATUS }
+    /** Which part of an object a write addresses: the resource itself or one of its subresources. */
+    public enum Part {
+        MAIN(null), STATUS(Subresource.STATUS), APPROVAL(Subresource.APPROVAL);
+
+        private final Subresource subresource;
+
+        Part(Subresource subresource) {
+            this.subresource = subresource;
+        }
+    }
 
     /** A PUT: replaces the object, guarded by its resourceVersion when the body carries one. */
     public ObjectNode update(String namespace, String name, ObjectNode body, boolean dryRun) {
@@ -181,7 +257,7 @@ public final class GenericStore {
 
     public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun) {
         checkKind(body);
-        ObjectNode object = body.deepCopy();
+        ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
         String bodyName = meta.path("name").asText("");
         if (!bodyName.equals(name)) {
@@ -195,7 +271,7 @@ public final class GenericStore {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return write(namespace, name, current, object, part, dryRun);
+        return fromStorage(write(namespace, name, current, object, part, dryRun));
     }
 
     /** The patch types served so far; strategic merge and server-side apply are not (yet). */
@@ -232,7 +308,7 @@ public final class GenericStore {
                         StatusException.MODIFIED);
             }
             try {
-                return write(namespace, name, current, object, part, dryRun);
+                return fromStorage(write(namespace, name, current, toStorage(object), part, dryRun));
             } catch (StatusException e) {
                 if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
                         && patch.path("metadata").path("resourceVersion").isMissingNode()) {
@@ -243,14 +319,14 @@ public final class GenericStore {
         }
     }
 
+    /** Writes {@code written} (storage version) over {@code current}; returns the stored object in the storage version. */
     private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
                              boolean dryRun) {
-        ObjectNode old = decode(current);
+        ObjectNode old = load(current);
         ObjectNode object = written;
-        if (part == Part.STATUS) {
-            // a status write changes status only (upstream's status strategies keep spec and metadata)
-            object = old.deepCopy();
-            setOrRemove(object, "status", written.get("status"));
+        if (part != Part.MAIN) {
+            // a subresource write changes only its part (upstream's status strategies keep spec and metadata)
+            object = resource.strategy().prepareForSubresourceUpdate(part.subresource, written, old);
         } else if (resource.statusSubresource()) {
             setOrRemove(object, "status", old.get("status"));
         }
@@ -272,10 +348,30 @@ public final class GenericStore {
         if (part == Part.MAIN) {
             resource.strategy().prepareForUpdate(object, old);
         }
-        if (resource.strategy().tracksGeneration() && !object.path("spec").equals(old.path("spec"))) {
+        WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
+        boolean stored = false;
+        try {
+            ObjectNode result = writePrepared(current, name, object, old, dryRun);
+            stored = true;
+            return result;
+        } finally {
+            outcome.written(stored);
+        }
+    }
+
+    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun) {
+        ObjectNode meta = metadata(object);
+        ObjectNode oldMeta = metadata(old);
+        ObjectNode updated = object;
+        if (resource.strategy().tracksGeneration() && resource.strategy().generationFields().stream()
+                .anyMatch(field -> !updated.path(field).equals(old.path(field)))) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
         validate(object);
+        List<Cause> updateProblems = resource.strategy().validateUpdate(object, old);
+        if (!updateProblems.isEmpty()) {
+            throw invalid(object, updateProblems);
+        }
         meta.put("resourceVersion", Long.toString(current.modRevision()));
         try {
             if (finishesDeletion(object, old)) {
@@ -310,6 +406,33 @@ public final class GenericStore {
                 && oldMeta.path("deletionGracePeriodSeconds").asLong(0) == 0;
     }
 
+    /**
+     * Upstream's GuaranteedUpdate: applies {@code change} to the stored object (storage version) and
+     * writes the result guarded by the revision it read, re-reading and retrying when another write
+     * came between. No strategy runs: this is for REST handlers with rules of their own (pod binding).
+     * {@code change} may throw a StatusException to refuse. Returns the written object, served version.
+     */
+    public ObjectNode guaranteedUpdate(String namespace, String name, java.util.function.UnaryOperator<ObjectNode> change,
+                                       boolean dryRun) {
+        for (int attempt = 0; ; attempt++) {
+            StoredValue current = read(namespace, name);
+            ObjectNode object = change.apply(load(current));
+            if (dryRun) {
+                return fromStorage(object);
+            }
+            try {
+                long revision = storage.update(current.key(), encode(object), current.modRevision(), lease());
+                metadata(object).put("resourceVersion", Long.toString(revision));
+                return fromStorage(object);
+            } catch (StorageException e) {
+                if (e.kind() == StorageException.Kind.CONFLICT && attempt < UNCONDITIONAL_RETRIES) {
+                    continue;
+                }
+                throw translate(e, name);
+            }
+        }
+    }
+
     // ---- delete ----
 
     /**
@@ -330,7 +453,7 @@ public final class GenericStore {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             try {
-                return delete(current, decode(current), options);
+                return delete(current, load(current), options);
             } catch (StorageException e) {
                 // changed or removed meanwhile: decide again on what is there now (upstream's GuaranteedUpdate)
                 if (e.kind() == StorageException.Kind.CONFLICT && attempt < UNCONDITIONAL_RETRIES) {
@@ -363,10 +486,10 @@ public final class GenericStore {
             meta.put("resourceVersion", Long.toString(revision));
         }
         if (finalizers || meta.path("deletionGracePeriodSeconds").asLong(0) > 0) {
-            return new DeleteResult(object, false);
+            return new DeleteResult(fromStorage(object), false);
         }
         if (options.isDryRun()) {
-            return new DeleteResult(object, true);
+            return new DeleteResult(fromStorage(object), true);
         }
         // a grace period of 0: watchers saw the deletionTimestamp; now the object goes
         try {
@@ -469,18 +592,21 @@ public final class GenericStore {
 
     /** Removes the stored object if it is still at {@code revision}; returns its last state. */
     private ObjectNode remove(String key, long revision, ObjectNode object) {
+        ObjectNode removed;
         deleteHook.beforeDelete(object);
         try {
-            return decode(storage.delete(key, revision).previous());
+            removed = load(storage.delete(key, revision).previous());
         } finally {
             deleteHook.afterDelete(object);
         }
+        writeHook.afterDelete(removed);
+        return removed;
     }
 
     /** The answer for a deleted object: the object itself, or upstream's Success Status (without a code). */
     private ObjectNode finalized(ObjectNode object) {
         if (resource.strategy().returnsDeletedObject()) {
-            return object;
+            return fromStorage(object);
         }
         JsonNode meta = object.path("metadata");
         return StatusException.status("Success", 0, null, null, new StatusException.Details(meta.path("name").asText(),
@@ -688,7 +814,7 @@ public final class GenericStore {
             for (String part : field.split("\\.")) {
                 node = node.path(part);
             }
-            fields.put(field, node.isValueNode() ? node.asText() : "");
+            fields.put(field, resource.strategy().selectableFieldValue(object, field, node.isValueNode() ? node.asText() : ""));
         }
         return fields;
     }
@@ -834,13 +960,45 @@ public final class GenericStore {
         }
     }
 
+    /** A stored object in the served version: what answers, lists and watch events carry. */
     private ObjectNode decode(StoredValue value) {
+        return fromStorage(load(value));
+    }
+
+    /** Request bodies (served version) in the storage version; the same object when there is no conversion. */
+    private ObjectNode toStorage(ObjectNode served) {
+        StorageVersion version = resource.storageVersion();
+        if (version == null || !served.path("apiVersion").asText().equals(resource.apiVersion())) {
+            return served;
+        }
+        return version.converter().toStorage(served);
+    }
+
+    /** A storage-version object in the served version. */
+    private ObjectNode fromStorage(ObjectNode stored) {
+        StorageVersion version = resource.storageVersion();
+        if (version == null || !stored.path("apiVersion").asText().equals(version.apiVersion())) {
+            return stored;
+        }
+        return version.converter().fromStorage(stored);
+    }
+
+    /**
+     * A stored object in the storage version, with resourceVersion from the key's mod_revision.
+     * Objects an older server stored in another version it can read are converted up.
+     */
+    private ObjectNode load(StoredValue value) {
         try {
             JsonNode node = json.readTree(value.value());
             if (!(node instanceof ObjectNode object)) {
                 throw StatusException.internal("stored value of " + value.key() + " is not a JSON object");
             }
             metadata(object).put("resourceVersion", Long.toString(value.modRevision()));
+            StorageVersion version = resource.storageVersion();
+            String stored = object.path("apiVersion").asText();
+            if (version != null && !stored.equals(version.apiVersion()) && version.readable().containsKey(stored)) {
+                return version.readable().get(stored).toStorage(object);
+            }
             return object;
         } catch (IOException e) {
             throw StatusException.internal("cannot decode " + value.key() + ": " + e.getMessage());

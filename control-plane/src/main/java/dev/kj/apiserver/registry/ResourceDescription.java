@@ -15,7 +15,9 @@ import java.util.Set;
  * @param printer          the columns of meta.k8s.io Table answers (upstream's printers; the default
  *                         convertor's Name and Created At when a kind has none)
  * @param subresources     status (then writes to the resource keep the stored status, as upstream's
- *                         strategies) and scale
+ *                         strategies), scale, binding, approval
+ * @param storageVersion   the version objects are stored in when it is not the served one (upstream's
+ *                         storage version; the same keys then serve several versions), else null
  */
 public record ResourceDescription(
         String group,
@@ -32,7 +34,8 @@ public record ResourceDescription(
         List<String> selectableFields,
         Set<Subresource> subresources,
         Strategy strategy,
-        Printer printer) {
+        Printer printer,
+        StorageVersion storageVersion) {
 
     public ResourceDescription {
         shortNames = List.copyOf(shortNames);
@@ -55,32 +58,48 @@ public record ResourceDescription(
                                          String storagePrefix, List<String> shortNames) {
         return new ResourceDescription(group, version, kind, plural, kind.toLowerCase(java.util.Locale.ROOT),
                 namespaced, shortNames, List.of(), Verb.ALL, storagePrefix, NameRule.DNS1123_SUBDOMAIN, List.of(),
-                Set.of(), Strategy.NONE, Printer.DEFAULT);
+                Set.of(), Strategy.NONE, Printer.DEFAULT, null);
     }
 
     public ResourceDescription withStrategy(Strategy newStrategy) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, subresources, newStrategy, printer);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, newStrategy, printer, storageVersion);
     }
 
     public ResourceDescription withSelectableFields(List<String> fields) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, fields, subresources, strategy, printer);
+                verbs, storagePrefix, nameRule, fields, subresources, strategy, printer, storageVersion);
     }
 
     public ResourceDescription withNameRule(NameRule rule) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, rule, selectableFields, subresources, strategy, printer);
+                verbs, storagePrefix, rule, selectableFields, subresources, strategy, printer, storageVersion);
     }
 
     public ResourceDescription withCategories(List<String> newCategories) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, newCategories,
-                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, printer);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, printer, storageVersion);
     }
 
     public ResourceDescription withPrinter(Printer newPrinter) {
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, newPrinter);
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, newPrinter, storageVersion);
+    }
+
+    /** Stored in another version, converted at the store's edges; discovery serves this version. */
+    public ResourceDescription withStorageVersion(StorageVersion storedAs) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                verbs, storagePrefix, nameRule, selectableFields, subresources, strategy, printer, storedAs);
+    }
+
+    public ResourceDescription withVerbs(Set<Verb> newVerbs) {
+        return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
+                newVerbs, storagePrefix, nameRule, selectableFields, subresources, strategy, printer, storageVersion);
+    }
+
+    /** False for resources that only take requests (bindings): nothing of theirs is stored. */
+    public boolean stored() {
+        return !storagePrefix.isEmpty();
     }
 
     /** Status is written only through the status subresource. */
@@ -93,11 +112,25 @@ public record ResourceDescription(
         return withSubresource(Subresource.SCALE);
     }
 
+    /** POST {@code <name>/binding} assigns a pod to a node (pods only). */
+    public ResourceDescription withBindingSubresource() {
+        return withSubresource(Subresource.BINDING);
+    }
+
+    /** {@code <name>/approval} writes the Approved/Denied conditions (certificate signing requests). */
+    public ResourceDescription withApprovalSubresource() {
+        return withSubresource(Subresource.APPROVAL);
+    }
+
+    public boolean has(Subresource subresource) {
+        return subresources.contains(subresource);
+    }
+
     private ResourceDescription withSubresource(Subresource subresource) {
         java.util.Set<Subresource> more = new java.util.HashSet<>(subresources);
         more.add(subresource);
         return new ResourceDescription(group, version, kind, plural, singular, namespaced, shortNames, categories,
-                verbs, storagePrefix, nameRule, selectableFields, more, strategy, printer);
+                verbs, storagePrefix, nameRule, selectableFields, more, strategy, printer, storageVersion);
     }
 
     /** {@code v1} for the core group, else {@code group/version}. */

@@ -428,6 +428,45 @@ class GenericStoreTest {
         return names;
     }
 
+    /**
+     * A version served over another storage version: bodies are stored converted, answers come back
+     * in the served version, and an object an older server stored in the served version is read too.
+     */
+    @Test
+    void storageVersionsConvertAtTheEdges() throws Exception {
+        ResourceCatalog catalog = BuiltInResources.catalog();
+        GenericStore v1 = new GenericStore(catalog.find("autoscaling", "v1", "horizontalpodautoscalers").orElseThrow(),
+                storage, JSON, CLOCK, name -> GenericStore.NamespaceState.ACTIVE);
+        GenericStore v2 = new GenericStore(catalog.find("autoscaling", "v2", "horizontalpodautoscalers").orElseThrow(),
+                storage, JSON, CLOCK, name -> GenericStore.NamespaceState.ACTIVE);
+        ObjectNode created = v1.create("default", object("""
+                {"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"a"},
+                 "spec":{"scaleTargetRef":{"kind":"Deployment","name":"a"},"maxReplicas":3}}"""), false);
+        assertEquals("autoscaling/v1", created.path("apiVersion").asText());
+        JsonNode stored = JSON.readTree(storage.get("/registry/horizontalpodautoscalers/default/a").orElseThrow().value());
+        assertEquals("autoscaling/v2", stored.path("apiVersion").asText());
+        assertEquals(80, stored.path("spec").path("metrics").get(0).path("resource").path("target").path("averageUtilization").asInt(),
+                "v1's implicit CPU target becomes explicit in v2");
+
+        // written by an older server in v1: read through both versions
+        storage.create("/registry/horizontalpodautoscalers/default/legacy", JSON.writeValueAsBytes(object("""
+                {"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"legacy","namespace":"default",
+                 "uid":"u-1","creationTimestamp":"2020-01-01T00:00:00Z"},
+                 "spec":{"scaleTargetRef":{"kind":"Deployment","name":"legacy"},"maxReplicas":2,"targetCPUUtilizationPercentage":40}}""")));
+        assertEquals(40, v2.get("default", "legacy").path("spec").path("metrics").get(0).path("resource").path("target")
+                .path("averageUtilization").asInt());
+        assertEquals(40, v1.get("default", "legacy").path("spec").path("targetCPUUtilizationPercentage").asInt());
+        // a write through v2 stores it in the storage version
+        ObjectNode patched = v2.patch("default", "legacy", GenericStore.PatchType.MERGE_PATCH, object("{\"spec\":{\"maxReplicas\":4}}"), false);
+        assertEquals("autoscaling/v2", patched.path("apiVersion").asText());
+        assertEquals("autoscaling/v2", JSON.readTree(storage.get("/registry/horizontalpodautoscalers/default/legacy")
+                .orElseThrow().value()).path("apiVersion").asText());
+        List<String> names = new ArrayList<>();
+        v1.list("default", ListOptions.EVERYTHING).path("items").forEach(item -> names.add(item.path("metadata").path("name").asText()
+                + "@" + item.path("spec").path("maxReplicas").asInt()));
+        assertEquals(List.of("a@3", "legacy@4"), names);
+    }
+
     private static ObjectNode object(String json) {
         try {
             return (ObjectNode) JSON.readTree(json);
