@@ -171,7 +171,7 @@ final class GraphBuilder {
                 nullToEmpty(meta.getUid()), meta.getNamespace());
     }
 
-    private void process(Change change) {
+    void process(Change change) {
         ObjectMeta meta = change.object().getMetadata();
         String uid = nullToEmpty(meta.getUid());
         Node existing = uidToNode.get(uid);
