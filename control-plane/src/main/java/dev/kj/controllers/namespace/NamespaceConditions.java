@@ -67,27 +67,26 @@ final class NamespaceConditions {
      */
     void contentTotals(Map<String, Integer> remainingByResource, Map<String, Integer> remainingByFinalizer) {
         if (!remainingByResource.isEmpty()) {
-            List<String> remaining = new ArrayList<>();
-            remainingByResource.forEach((resource, count) -> {
-                if (count != 0) {
-                    remaining.add(resource + " has " + count + " resource instances");
-                }
-            });
-            remaining.sort(null);
-            failing.add(condition(CONTENT_REMAINING, "True", "SomeResourcesRemain",
-                    "Some resources are remaining: " + String.join(", ", remaining)));
+            failing.add(condition(CONTENT_REMAINING, "True", "SomeResourcesRemain", "Some resources are remaining: "
+                    + listed(remainingByResource, (resource, count) -> resource + " has " + count + " resource instances")));
         }
         if (!remainingByFinalizer.isEmpty()) {
-            List<String> remaining = new ArrayList<>();
-            remainingByFinalizer.forEach((finalizer, count) -> {
-                if (count != 0) {
-                    remaining.add(finalizer + " in " + count + " resource instances");
-                }
-            });
-            remaining.sort(null);
             failing.add(condition(FINALIZERS_REMAINING, "True", "SomeFinalizersRemain",
-                    "Some content in the namespace has finalizers remaining: " + String.join(", ", remaining)));
+                    "Some content in the namespace has finalizers remaining: " + listed(remainingByFinalizer,
+                            (finalizer, count) -> finalizer + " in " + count + " resource instances")));
         }
+    }
+
+    /** The non-zero counts, each as {@code format} says, sorted for stable updates. */
+    private static String listed(Map<String, Integer> counts, java.util.function.BiFunction<String, Integer, String> format) {
+        List<String> entries = new ArrayList<>();
+        counts.forEach((key, count) -> {
+            if (count != 0) {
+                entries.add(format.apply(key, count));
+            }
+        });
+        entries.sort(null);
+        return String.join(", ", entries);
     }
 
     /** Writes the conditions into {@code namespace}'s status; true when anything changed. */
