@@ -81,16 +81,27 @@ final class ServerCommand implements Callable<Integer> {
             description = "Node ports of NodePort and LoadBalancer Services (default: ${DEFAULT-VALUE}).")
     String serviceNodePortRange;
 
+    @Option(names = "--controllers", split = ",", paramLabel = "NAME", defaultValue = "*",
+            description = "Controllers to run in this process, as kube-controller-manager's flag: '*' enables all"
+                    + " on-by-default controllers, 'foo' enables the controller named foo, '-foo' disables it."
+                    + " Known: garbage-collector-controller, namespace-controller (default: ${DEFAULT-VALUE}).")
+    List<String> controllers;
+
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
 
     @Override
     public Integer call() throws Exception {
+        try {
+            dev.kj.controllers.ControllerSelection.parse(controllers);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--controllers: " + e.getMessage());
+        }
         ApiServer server;
         try {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
                     new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl,
-                    ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange)));
+                    ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange), controllers));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

@@ -59,4 +59,17 @@ class KjServerKubectlTest {
         }
         assertEquals(0, exit.get(60, TimeUnit.SECONDS), err.toString());
     }
+
+    @Test
+    void unknownControllersAreRefusedWithUpstreamsText() {
+        CommandLine kj = Kj.commandLine();
+        StringWriter err = new StringWriter();
+        kj.setErr(new PrintWriter(err, true));
+        int exit = kj.execute("server", "--data-dir", tmp.resolve("refused").toString(), "--secure-port", "0",
+                "--controllers", "*,-garbagecollector,deployment-controller");
+        assertEquals(2, exit);
+        assertEquals("kj server: --controllers: \"deployment-controller\" is not in the list of known controllers"
+                + " (see 'kj server --help')", err.toString().strip());
+        assertTrue(!Files.exists(tmp.resolve("refused/pki")), "nothing was started");
+    }
 }

@@ -2,6 +2,7 @@ package dev.kj.apiserver;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.discovery.Discovery;
@@ -23,11 +24,15 @@ import dev.kj.apiserver.registry.BuiltInResources;
 import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
-import dev.kj.apiserver.registry.core.namespace.NamespaceContents;
+import dev.kj.apiserver.registry.core.namespace.NamespaceDeletion;
+import dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle;
 import dev.kj.apiserver.registry.core.service.ServiceAllocations;
 import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdEndpoints;
 import dev.kj.apiserver.storage.EtcdStorage;
+import dev.kj.controllers.ControllerManager;
+import dev.kj.controllers.ControllerSelection;
+import dev.kj.controllers.KnownControllers;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import io.grpc.ManagedChannel;
@@ -53,6 +58,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
+    /** The controllers' identity (upstream's kube-controller-manager user). */
+    private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of());
     /** Namespaces every cluster has (upstream's system namespaces controller). */
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
@@ -62,11 +69,13 @@ public final class ApiServer implements AutoCloseable {
     private final ApiRouter router;
     private final ScheduledExecutorService timers;
     private final Path kubeconfig;
+    private final ControllerManager controllers;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ApiServer(RhinoServer rhino, EtcdStorage storage, HttpsServer https, ApiRouter router,
-                      ScheduledExecutorService timers, Path kubeconfig) {
+                      ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers) {
+        this.controllers = controllers;
         this.rhino = rhino;
         this.storage = storage;
         this.https = https;
@@ -110,11 +119,10 @@ public final class ApiServer implements AutoCloseable {
             ObjectMapper json = new ObjectMapper();
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
-            NamespaceContents contents = new NamespaceContents(() -> stores.values().stream()
-                    .filter(store -> store.resource().namespaced()).toList());
-            GenericStore.NamespaceLookup lookup = ns -> contents.isTerminating(ns) ? GenericStore.NamespaceState.TERMINATING
-                    : storage.get(namespaces.key(null, ns)).isPresent() ? GenericStore.NamespaceState.ACTIVE
-                    : GenericStore.NamespaceState.ABSENT;
+            GenericStore.NamespaceLookup lookup = new NamespaceLifecycle(storage, namespaces, json);
+            // the orphan and foregroundDeletion finalizers only where a garbage collector removes them
+            ControllerSelection selection = ControllerSelection.parse(config.controllers());
+            boolean garbageCollection = selection.enabled(KnownControllers.GARBAGE_COLLECTOR);
             ServiceAllocations allocations = new ServiceAllocations(storage, config.serviceClusterIpRange(),
                     config.serviceNodePortRange());
             allocations.ensureRanges();
@@ -124,8 +132,8 @@ public final class ApiServer implements AutoCloseable {
                 }
                 boolean services = resource.group().isEmpty() && resource.plural().equals("services");
                 stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
-                        resource == namespaces ? contents : GenericStore.DeleteHook.NONE,
-                        services ? allocations : GenericStore.WriteHook.NONE));
+                        resource == namespaces ? new NamespaceDeletion(Clock.systemUTC()) : GenericStore.DeleteStage.NONE,
+                        services ? allocations : GenericStore.WriteHook.NONE, garbageCollection));
             }
             ApiMetrics apiMetrics = new ApiMetrics(metrics);
             ProcessMetrics.register(metrics);
@@ -157,7 +165,10 @@ public final class ApiServer implements AutoCloseable {
             Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
             LOG.log(System.Logger.Level.INFO, "API server listening on {0}, storage: {1}", bound[0],
                     config.etcdServers().isEmpty() ? "embedded rhino in " + dataDir.resolve("rhino") : config.etcdServers());
-            return new ApiServer(rhino, storage, https, router, timers, kubeconfig);
+            // the controllers talk to this server through the API, in-process, with their own identity
+            ControllerManager controllers = ControllerManager.start(
+                    new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)), selection, Clock.systemUTC());
+            return new ApiServer(rhino, storage, https, router, timers, kubeconfig, controllers);
         } catch (IOException | RuntimeException e) {
             timers.shutdownNow();
             storage.close();
@@ -279,6 +290,11 @@ public final class ApiServer implements AutoCloseable {
         return new InProcessTransport(router, user);
     }
 
+    /** The names of the controllers running in this process. */
+    public List<String> controllers() {
+        return controllers.running();
+    }
+
     /** The admin kubeconfig written into the data dir. */
     public Path kubeconfig() {
         return kubeconfig;
@@ -294,6 +310,7 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         try {
+            controllers.close();
             https.close();
             timers.shutdownNow();
             storage.close();

@@ -21,10 +21,14 @@ import java.util.List;
  * @param eventTtl    how long events are kept after their last write (upstream's --event-ttl)
  * @param serviceClusterIpRange Services' cluster IPs (upstream's --service-cluster-ip-range; k3s's 10.43.0.0/16 by default)
  * @param serviceNodePortRange  Services' node ports (upstream's --service-node-port-range, 30000-32767)
+ * @param controllers which controllers run in this process, in kube-controller-manager's
+ *                    {@code --controllers} syntax ({@code *}, {@code name}, {@code -name}); the
+ *                    garbage collector's finalizers are set on deletes only where it runs
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                               Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
-                              ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange) {
+                              ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
+                              List<String> controllers) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -40,6 +44,8 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
 
     public ApiServerConfig {
         etcdServers = List.copyOf(etcdServers);
+        controllers = controllers == null ? List.of("*") : List.copyOf(controllers);
+        dev.kj.controllers.ControllerSelection.parse(controllers); // refuses unknown names now, with upstream's text
         etcdTls = etcdTls == null ? EtcdTls.NONE : etcdTls;
         eventTtl = eventTtl == null ? dev.kj.apiserver.registry.BuiltInResources.DEFAULT_EVENT_TTL : eventTtl;
         serviceClusterIpRange = serviceClusterIpRange == null ? ServiceCidr.parse(ServiceCidr.DEFAULT) : serviceClusterIpRange;
@@ -59,6 +65,20 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
     /** With the default service ranges. */
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                            Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl) {
-        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, null, null);
+        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, null, null, null);
+    }
+
+    /** With the default controllers (all). */
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                           Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
+                           ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange) {
+        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
+                serviceNodePortRange, null);
+    }
+
+    /** The same with another {@code --controllers} list. */
+    public ApiServerConfig withControllers(List<String> selection) {
+        return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
+                serviceClusterIpRange, serviceNodePortRange, selection);
     }
 }

@@ -43,6 +43,11 @@ public final class ApiClient implements AutoCloseable {
         return resource(resource, ObjectCodec.metadata());
     }
 
+    /** What the server serves (discovery). */
+    public DiscoveryClient discovery() {
+        return new DiscoveryClient(transport);
+    }
+
     public Transport transport() {
         return transport;
     }

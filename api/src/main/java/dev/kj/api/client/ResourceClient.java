@@ -112,7 +112,12 @@ public final class ResourceClient<T> {
 
     /** PUT to the status subresource. */
     public T updateStatus(T object) {
-        return codec.read(call("PUT", resource.path(namespace(object), codec.name(object)) + "/status", Map.of(),
+        return update(object, "status");
+    }
+
+    /** PUT to a subresource that takes the whole object ({@code status}, a namespace's {@code finalize}). */
+    public T update(T object, String subresource) {
+        return codec.read(call("PUT", resource.path(namespace(object), codec.name(object)) + "/" + subresource, Map.of(),
                 codec.accept(false), JSON, codec.write(object)));
     }
 

@@ -73,6 +73,13 @@ public final class Controller<K> implements AutoCloseable {
             try {
                 reconciler.sync(key);
                 queue.forget(key);
+            } catch (Requeue requeue) {
+                LOG.log(System.Logger.Level.DEBUG, "{0}: {1} again later: {2}", name, key, requeue.getMessage());
+                if (requeue.delay() == null) {
+                    queue.addRateLimited(key);
+                } else {
+                    queue.addAfter(key, requeue.delay());
+                }
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();

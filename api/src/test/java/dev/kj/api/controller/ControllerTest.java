@@ -87,4 +87,42 @@ class ControllerTest {
         runner.join(20_000);
         assertFalse(runner.isAlive());
     }
+
+    @Test
+    void requeueBringsAKeyBackAfterItsDelayWithoutCountingAFailure() throws Exception {
+        dev.kj.api.workqueue.FakeTicker ticker = new dev.kj.api.workqueue.FakeTicker();
+        WorkQueue<String> queue = new WorkQueue<>(dev.kj.api.workqueue.RateLimiter.defaultControllerRateLimiter(ticker), ticker);
+        AtomicInteger syncs = new AtomicInteger();
+        Controller<String> controller = new Controller<>("requeue", queue, key -> {
+            if (syncs.incrementAndGet() == 1) {
+                throw Requeue.after(java.time.Duration.ofSeconds(8), "content remains");
+            }
+        }, 1, List.of(() -> true));
+        Thread runner = Thread.ofVirtual().start(() -> {
+            try {
+                controller.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        queue.add("ns");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (syncs.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(200);
+        assertEquals(1, syncs.get(), "not back before its time");
+        assertEquals(0, queue.numRequeues("ns"), "a requeue is not a failure");
+        ticker.advance(java.time.Duration.ofSeconds(7));
+        Thread.sleep(200);
+        assertEquals(1, syncs.get());
+        ticker.advance(java.time.Duration.ofSeconds(1));
+        while (syncs.get() == 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(2, syncs.get(), "back after 8 s");
+        controller.close();
+        runner.join(20_000);
+        assertFalse(runner.isAlive());
+    }
 }

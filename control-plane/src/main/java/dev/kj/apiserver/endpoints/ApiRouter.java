@@ -247,7 +247,10 @@ public final class ApiRouter {
     /** {@code <plural>[/<name>]} or {@code namespaces/<ns>/<plural>[/<name>]}. */
     private ApiResponse resource(ApiRequest request, String group, String version, List<String> rest,
                                  Instrumentation instrumentation) {
-        boolean inNamespace = rest.getFirst().equals("namespaces") && rest.size() >= 3;
+        // namespaces/<name>/status and namespaces/<name>/finalize are a namespace's own subresources
+        boolean namespaceSubresource = group.isEmpty() && rest.size() == 3 && rest.getFirst().equals("namespaces")
+                && (rest.get(2).equals("status") || rest.get(2).equals("finalize"));
+        boolean inNamespace = rest.getFirst().equals("namespaces") && rest.size() >= 3 && !namespaceSubresource;
         String namespace = inNamespace ? rest.get(1) : null;
         List<String> tail = inNamespace ? rest.subList(2, rest.size()) : rest;
         if (tail.size() > 3) {
@@ -274,7 +277,8 @@ public final class ApiRouter {
         GenericStore store = stores.get(resource);
         String subresource = tail.size() == 3 ? tail.get(2) : "";
         if (subresource.isEmpty() || (subresource.equals("status") && resource.statusSubresource())
-                || (subresource.equals("scale") && resource.scaleSubresource())) {
+                || (subresource.equals("scale") && resource.scaleSubresource())
+                || (subresource.equals("finalize") && resource.has(Subresource.FINALIZE))) {
             instrumentation.labels = labels(request, resource, subresource, namespace, name);
         }
         // a DELETE's dryRun is one of its DeleteOptions, validated with them
@@ -305,6 +309,15 @@ public final class ApiRouter {
                         "the server does not allow this method on the requested resource", null);
             }
             return respond(201, podBinding().bind(namespace, name, bodyObject(request, "v1", "Binding"), dryRun));
+        }
+        if (tail.size() == 3 && tail.get(2).equals("finalize") && resource.has(Subresource.FINALIZE)) {
+            // upstream's FinalizeREST is an Updater only: PUT
+            if (!request.method().equals("PUT")) {
+                throw new StatusException(405, "MethodNotAllowed",
+                        "the server does not allow this method on the requested resource", null);
+            }
+            return ok(shape.apply(store.update(namespace, name, GenericStore.Part.FINALIZE,
+                    bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
         }
         if (tail.size() == 3) {
             GenericStore.Part part = switch (tail.get(2)) {

@@ -62,11 +62,25 @@ public final class StatusException extends RuntimeException {
                 + " \"" + name + "\": " + why, Details.of(name, group, resource));
     }
 
+    /** errors.NewForbidden: {@code <resource> "<name>" is forbidden: <why>}. */
+    public static StatusException forbidden(String qualifiedResource, String group, String resource, String name,
+                                            String why, List<Cause> causes) {
+        return new StatusException(403, "Forbidden", qualifiedResource + " \"" + name + "\" is forbidden: " + why,
+                new Details(name, group, resource, null, causes));
+    }
+
     /** The text upstream's store uses when an update or delete raced with another write. */
     public static final String MODIFIED = "the object has been modified; please apply your changes to the latest version and try again";
 
+    /**
+     * errors.NewInvalid. Each cause's message is the field error as it reads in the message
+     * ({@code field: Invalid value: ...}); the causes carry it without the field, as upstream's
+     * ErrorBody.
+     */
     public static StatusException invalid(String kind, String group, String name, List<Cause> causes) {
-        StringBuilder message = new StringBuilder(kind).append(" \"").append(name).append("\" is invalid: ");
+        // the kind qualified by its group, as schema.GroupKind prints it ("Deployment.apps")
+        StringBuilder message = new StringBuilder(kind).append(group == null || group.isEmpty() ? "" : "." + group)
+                .append(" \"").append(name).append("\" is invalid: ");
         if (causes.size() == 1) {
             message.append(causes.getFirst().message());
         } else {
@@ -76,7 +90,9 @@ public final class StatusException extends RuntimeException {
             }
             message.append(']');
         }
-        return new StatusException(422, "Invalid", message.toString(), new Details(name, group, kind, null, causes));
+        List<Cause> bodies = causes.stream().map(c -> c.field() != null && c.message().startsWith(c.field() + ": ")
+                ? new Cause(c.reason(), c.message().substring(c.field().length() + 2), c.field()) : c).toList();
+        return new StatusException(422, "Invalid", message.toString(), new Details(name, group, kind, null, bodies));
     }
 
     public static StatusException badRequest(String message) {

@@ -55,6 +55,9 @@ public final class BuiltInResources {
                 ResourceDescription.of("", "v1", "Namespace", "namespaces", false, "namespaces", List.of("ns"))
                         .withNameRule(NameRule.DNS1123_LABEL)
                         .withSelectableFields(List.of("status.phase"))
+                        .withStatusSubresource().withFinalizeSubresource()
+                        // upstream's namespace REST has no deletecollection: each namespace goes through its own delete
+                        .withVerbs(java.util.EnumSet.complementOf(java.util.EnumSet.of(Verb.DELETECOLLECTION)))
                         .withStrategy(new NamespaceStrategy()).withPrinter(Printers.NAMESPACE),
                 ResourceDescription.of("", "v1", "Node", "nodes", false, "minions", List.of("no"))
                         .withSelectableFields(List.of("spec.unschedulable")).withStatusSubresource()

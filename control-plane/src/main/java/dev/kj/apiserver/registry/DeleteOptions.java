@@ -216,9 +216,29 @@ public record DeleteOptions(OptionalLong gracePeriodSeconds, String precondition
     }
 
     /**
-     * Whether the options ask for dependents to be orphaned, given the resource's default (upstream's
-     * shouldOrphanDependents). Decides the {@code orphan} finalizer once a garbage collector exists.
+     * The finalizers a delete leaves on an object (upstream's deletionFinalizersForGarbageCollection):
+     * its own, without {@code orphan} and {@code foregroundDeletion}, then each of them again when
+     * {@link #orphans} or {@link #deletesDependentsFirst} say so. Returns {@code finalizers} itself
+     * when the set does not change, so the caller can tell an update is needed by identity.
      */
+    public List<String> garbageCollectionFinalizers(GarbageCollectionPolicy resourceDefault, List<String> finalizers) {
+        List<String> updated = new ArrayList<>();
+        for (String finalizer : finalizers) {
+            if (!finalizer.equals(GarbageCollectionPolicy.ORPHAN_FINALIZER)
+                    && !finalizer.equals(GarbageCollectionPolicy.FOREGROUND_FINALIZER)) {
+                updated.add(finalizer);
+            }
+        }
+        if (orphans(resourceDefault, finalizers)) {
+            updated.add(GarbageCollectionPolicy.ORPHAN_FINALIZER);
+        }
+        if (deletesDependentsFirst(resourceDefault, finalizers)) {
+            updated.add(GarbageCollectionPolicy.FOREGROUND_FINALIZER);
+        }
+        return new java.util.HashSet<>(updated).equals(new java.util.HashSet<>(finalizers)) ? finalizers : updated;
+    }
+
+    /** Whether the options ask for dependents to be orphaned, given the resource's default (upstream's shouldOrphanDependents). */
     public boolean orphans(GarbageCollectionPolicy resourceDefault, List<String> finalizers) {
         if (resourceDefault == GarbageCollectionPolicy.UNSUPPORTED) {
             return false;

@@ -2,10 +2,9 @@ package dev.kj.apiserver.registry;
 
 /**
  * What a delete does to an object's dependents when the request does not say (upstream's
- * rest.GarbageCollectionPolicy, one per resource). Deciding it is all kj does so far: the
- * {@code orphan} and {@code foregroundDeletion} finalizers that carry it out need a garbage
- * collector, and without one objects holding them would never go away, so the store does not set
- * them yet (as upstream with --enable-garbage-collector=false).
+ * rest.GarbageCollectionPolicy, one per resource), carried out by the {@code orphan} and
+ * {@code foregroundDeletion} finalizers the store sets (see {@link DeleteOptions#garbageCollectionFinalizers})
+ * and the garbage collector removes.
  */
 public enum GarbageCollectionPolicy {
     /** Dependents are deleted, in the background unless the request asks for foreground (most resources). */

@@ -57,21 +57,17 @@ public final class GenericStore {
         NamespaceState state(String namespace);
     }
 
-    /** Work a resource needs done around removing an object (a namespace's contents go first). */
-    public interface DeleteHook {
-        void beforeDelete(ObjectNode object);
+    /**
+     * A delete that begins with a stage of the resource's own, as upstream's namespace REST wraps the
+     * generic store's delete: namespaces are first marked Terminating and stay until their
+     * spec.finalizers are done.
+     */
+    @FunctionalInterface
+    public interface DeleteStage {
+        /** The result when the stage answers the delete itself; empty to go on with the generic delete. */
+        Optional<DeleteResult> delete(GenericStore store, String namespace, String name, DeleteOptions options);
 
-        void afterDelete(ObjectNode object);
-
-        DeleteHook NONE = new DeleteHook() {
-            @Override
-            public void beforeDelete(ObjectNode object) {
-            }
-
-            @Override
-            public void afterDelete(ObjectNode object) {
-            }
-        };
+        DeleteStage NONE = (store, namespace, name, options) -> Optional.empty();
     }
 
     /**
@@ -112,29 +108,33 @@ public final class GenericStore {
         };
     }
 
-    private final DeleteHook deleteHook;
+    private final DeleteStage deleteStage;
     private final WriteHook writeHook;
+    private final boolean garbageCollection;
     private final dev.kj.apiserver.storage.LeaseReuse leases;
 
+    /** A store that sets the garbage collector's finalizers on deletes (upstream's default) and has no delete stage. */
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces) {
-        this(resource, storage, json, clock, namespaces, DeleteHook.NONE);
+        this(resource, storage, json, clock, namespaces, DeleteStage.NONE, WriteHook.NONE, true);
     }
 
+    /**
+     * @param garbageCollection whether deletes set the {@code orphan} and {@code foregroundDeletion}
+     *                          finalizers that carry out propagationPolicy (upstream's
+     *                          --enable-garbage-collector): only when a garbage collector removes them
+     */
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
-                        NamespaceLookup namespaces, DeleteHook deleteHook) {
-        this(resource, storage, json, clock, namespaces, deleteHook, WriteHook.NONE);
-    }
-
-    public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
-                        NamespaceLookup namespaces, DeleteHook deleteHook, WriteHook writeHook) {
+                        NamespaceLookup namespaces, DeleteStage deleteStage, WriteHook writeHook,
+                        boolean garbageCollection) {
         this.writeHook = writeHook;
         this.resource = resource;
         this.storage = storage;
         this.json = json;
         this.clock = clock;
         this.namespaces = namespaces;
-        this.deleteHook = deleteHook;
+        this.deleteStage = deleteStage;
+        this.garbageCollection = garbageCollection;
         this.leases = new dev.kj.apiserver.storage.LeaseReuse(storage, clock);
     }
 
@@ -169,21 +169,26 @@ public final class GenericStore {
         ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
         String generateName = meta.path("generateName").asText("");
-        if (meta.path("name").asText("").isEmpty() && generateName.isEmpty()) {
-            throw invalid(object, List.of(required("metadata.name", "name or generateName is required")));
-        }
-        placeInNamespace(object, namespace);
-        if (resource.namespaced()) {
+        if (resource.namespaced()) { // upstream's NamespaceLifecycle admission, which runs before the store
             switch (namespaces.state(namespace)) {
                 case ABSENT -> throw StatusException.notFound("namespaces", "", "namespaces", namespace);
-                case TERMINATING -> throw new StatusException(403, "Forbidden", resource.plural() + " \""
-                        + meta.path("name").asText(meta.path("generateName").asText("")) + "\" is forbidden: unable to"
-                        + " create new content in namespace " + namespace + " because it is being terminated",
-                        StatusException.Details.of(meta.path("name").asText(""), resource.group(), resource.plural()));
+                case TERMINATING -> {
+                    // upstream's NamespaceLifecycle admission: the name (or generateName) the request carries
+                    String named = !meta.path("name").asText("").isEmpty() ? meta.path("name").asText()
+                            : !generateName.isEmpty() ? generateName : "Unknown";
+                    throw StatusException.forbidden(resource.qualifiedResource(), resource.group(), resource.plural(),
+                            named, "unable to create new content in namespace " + namespace + " because it is being"
+                                    + " terminated", List.of(new Cause("NamespaceTerminating", "namespace " + namespace
+                                    + " is being terminated", "metadata.namespace")));
+                }
                 case ACTIVE -> {
                 }
             }
         }
+        if (meta.path("name").asText("").isEmpty() && generateName.isEmpty()) {
+            throw invalid(object, List.of(required("metadata.name", "name or generateName is required")));
+        }
+        placeInNamespace(object, namespace);
         meta.put("uid", UUID.randomUUID().toString());
         meta.put("creationTimestamp", now());
         meta.remove(List.of("resourceVersion", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds",
@@ -241,7 +246,7 @@ public final class GenericStore {
 
     /** Which part of an object a write addresses: the resource itself or one of its subresources. */
     public enum Part {
-        MAIN(null), STATUS(Subresource.STATUS), APPROVAL(Subresource.APPROVAL);
+        MAIN(null), STATUS(Subresource.STATUS), APPROVAL(Subresource.APPROVAL), FINALIZE(Subresource.FINALIZE);
 
         private final Subresource subresource;
 
@@ -378,7 +383,7 @@ public final class GenericStore {
                 // the last finalizer is gone from an object being deleted: it is deleted instead of
                 // stored, so watchers see only the deletion (upstream's deleteWithoutFinalizers)
                 if (!dryRun) {
-                    remove(current.key(), current.modRevision(), old);
+                    remove(current.key(), current.modRevision());
                 }
                 return object;
             }
@@ -398,19 +403,21 @@ public final class GenericStore {
 
     /**
      * Upstream's ShouldDeleteDuringUpdate: no finalizers left on an object whose deletion was asked
-     * for and whose grace period (if any) is over; a graceful deletion still running keeps it.
+     * for and whose grace period (if any) is over; a graceful deletion still running keeps it, and
+     * so does what the strategy says holds it (a namespace's spec.finalizers).
      */
-    private static boolean finishesDeletion(ObjectNode object, ObjectNode old) {
+    private boolean finishesDeletion(ObjectNode object, ObjectNode old) {
         JsonNode oldMeta = old.path("metadata");
-        return !hasFinalizers(object) && oldMeta.hasNonNull("deletionTimestamp")
+        return !hasFinalizers(object) && !resource.strategy().holdsDeletion(object) && oldMeta.hasNonNull("deletionTimestamp")
                 && oldMeta.path("deletionGracePeriodSeconds").asLong(0) == 0;
     }
 
     /**
      * Upstream's GuaranteedUpdate: applies {@code change} to the stored object (storage version) and
      * writes the result guarded by the revision it read, re-reading and retrying when another write
-     * came between. No strategy runs: this is for REST handlers with rules of their own (pod binding).
-     * {@code change} may throw a StatusException to refuse. Returns the written object, served version.
+     * came between. No strategy runs: this is for REST handlers with rules of their own (pod binding,
+     * a namespace's first delete). {@code change} may throw a StatusException to refuse. Returns the
+     * written object, served version.
      */
     public ObjectNode guaranteedUpdate(String namespace, String name, java.util.function.UnaryOperator<ObjectNode> change,
                                        boolean dryRun) {
@@ -450,6 +457,10 @@ public final class GenericStore {
      * until updates remove them all. Options must have been {@link DeleteOptions#validated()}.
      */
     public DeleteResult delete(String namespace, String name, DeleteOptions options) {
+        Optional<DeleteResult> staged = deleteStage.delete(this, namespace, name, options);
+        if (staged.isPresent()) {
+            return staged.get();
+        }
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             try {
@@ -471,10 +482,24 @@ public final class GenericStore {
         if (grace == Grace.PENDING) {
             return new DeleteResult(finalized(existing), false); // only a shorter grace period changes anything
         }
-        boolean finalizers = hasFinalizers(object);
+        // the garbage collector's finalizers as the options, the object's own or the resource's default say;
+        // a graceful deletion already under way (PENDING above) keeps them as they are
+        List<String> present = finalizers(object);
+        List<String> wanted = garbageCollection
+                ? options.garbageCollectionFinalizers(resource.strategy().defaultGarbageCollectionPolicy(), present)
+                : present;
+        if (wanted != present) {
+            if (wanted.isEmpty()) {
+                metadata(object).remove("finalizers");
+            } else {
+                ArrayNode list = metadata(object).putArray("finalizers");
+                wanted.forEach(list::add);
+            }
+        }
+        boolean finalizers = !wanted.isEmpty();
         if (grace == Grace.IMMEDIATE && !finalizers) {
             return new DeleteResult(finalized(options.isDryRun() ? existing
-                    : remove(current.key(), current.modRevision(), existing)), true);
+                    : remove(current.key(), current.modRevision())), true);
         }
         if (grace == Grace.IMMEDIATE) {
             markAsDeleting(object);
@@ -493,7 +518,7 @@ public final class GenericStore {
         }
         // a grace period of 0: watchers saw the deletionTimestamp; now the object goes
         try {
-            return new DeleteResult(finalized(remove(current.key(), revision, object)), true);
+            return new DeleteResult(finalized(remove(current.key(), revision)), true);
         } catch (StorageException e) {
             if (e.kind() == StorageException.Kind.KEY_NOT_FOUND) {
                 return new DeleteResult(finalized(object), true); // someone else finished it: fine (kubernetes#19403)
@@ -591,14 +616,8 @@ public final class GenericStore {
     }
 
     /** Removes the stored object if it is still at {@code revision}; returns its last state. */
-    private ObjectNode remove(String key, long revision, ObjectNode object) {
-        ObjectNode removed;
-        deleteHook.beforeDelete(object);
-        try {
-            removed = load(storage.delete(key, revision).previous());
-        } finally {
-            deleteHook.afterDelete(object);
-        }
+    private ObjectNode remove(String key, long revision) {
+        ObjectNode removed = load(storage.delete(key, revision).previous());
         writeHook.afterDelete(removed);
         return removed;
     }
@@ -867,10 +886,31 @@ public final class GenericStore {
             causes.add(new Cause("FieldValueInvalid", "metadata.name: Invalid value: \"" + name + "\": " + problem,
                     "metadata.name"));
         }
+        causes.addAll(finalizerProblems(object));
         causes.addAll(resource.strategy().validate(object));
         if (!causes.isEmpty()) {
             throw invalid(object, causes);
         }
+    }
+
+    /** Upstream's ValidateFinalizers: qualified names, and never both of the garbage collector's. */
+    private static List<Cause> finalizerProblems(ObjectNode object) {
+        List<Cause> causes = new ArrayList<>();
+        List<String> finalizers = finalizers(object);
+        for (String finalizer : finalizers) {
+            for (String problem : FinalizerNames.problems(finalizer)) {
+                causes.add(new Cause("FieldValueInvalid", "metadata.finalizers: Invalid value: \"" + finalizer + "\": "
+                        + problem, "metadata.finalizers"));
+            }
+        }
+        if (finalizers.contains(GarbageCollectionPolicy.ORPHAN_FINALIZER)
+                && finalizers.contains(GarbageCollectionPolicy.FOREGROUND_FINALIZER)) {
+            String value = "[]string{" + String.join(", ", finalizers.stream().map(f -> "\"" + f + "\"").toList()) + "}";
+            causes.add(new Cause("FieldValueInvalid", "metadata.finalizers: Invalid value: " + value + ": finalizer "
+                    + GarbageCollectionPolicy.ORPHAN_FINALIZER + " and " + GarbageCollectionPolicy.FOREGROUND_FINALIZER
+                    + " cannot be both set", "metadata.finalizers"));
+        }
+        return causes;
     }
 
     private StatusException invalid(ObjectNode object, List<Cause> causes) {
@@ -903,6 +943,12 @@ public final class GenericStore {
         } else {
             object.set(field, value.deepCopy());
         }
+    }
+
+    private static List<String> finalizers(ObjectNode object) {
+        List<String> finalizers = new ArrayList<>();
+        object.path("metadata").path("finalizers").forEach(f -> finalizers.add(f.asText()));
+        return finalizers;
     }
 
     private static boolean hasFinalizers(ObjectNode object) {

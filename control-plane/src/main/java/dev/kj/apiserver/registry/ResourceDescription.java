@@ -107,6 +107,11 @@ public record ResourceDescription(
         return withSubresource(Subresource.STATUS);
     }
 
+    /** {@code <name>/finalize} writes spec.finalizers (namespaces). */
+    public ResourceDescription withFinalizeSubresource() {
+        return withSubresource(Subresource.FINALIZE);
+    }
+
     /** spec.replicas is also served as an autoscaling/v1 Scale. */
     public ResourceDescription withScaleSubresource() {
         return withSubresource(Subresource.SCALE);

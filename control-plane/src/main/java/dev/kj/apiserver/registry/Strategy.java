@@ -41,6 +41,15 @@ public interface Strategy {
         return object;
     }
 
+    /**
+     * Whether something besides metadata.finalizers keeps an object whose deletion was asked for
+     * (a namespace's spec.finalizers, upstream's ShouldDeleteNamespaceDuringUpdate): an update that
+     * removes the last finalizer then stores the object instead of deleting it.
+     */
+    default boolean holdsDeletion(ObjectNode object) {
+        return false;
+    }
+
     /** Resource-specific validation problems. */
     default List<Cause> validate(ObjectNode object) {
         return List.of();

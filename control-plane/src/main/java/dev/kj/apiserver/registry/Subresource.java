@@ -11,6 +11,8 @@ public enum Subresource {
     APPROVAL("approval", null, null, null, List.of("get", "patch", "update")),
     /** {@code <name>/binding}: POST a v1 Binding to assign a pod to a node. */
     BINDING("binding", "", "v1", "Binding", List.of("create")),
+    /** {@code namespaces/<name>/finalize}: the only way to change a namespace's spec.finalizers (PUT only). */
+    FINALIZE("finalize", null, null, null, List.of("update")),
     /** {@code <name>/scale}: an autoscaling/v1 Scale view of spec.replicas. */
     SCALE("scale", "autoscaling", "v1", "Scale", List.of("get", "patch", "update")),
     /** {@code <name>/status}: the only way to write status. */

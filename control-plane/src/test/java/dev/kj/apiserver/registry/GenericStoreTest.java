@@ -48,14 +48,10 @@ class GenericStoreTest {
         storage = new EtcdStorage(rhino.newInProcessChannel());
         ResourceCatalog catalog = BuiltInResources.catalog();
         ResourceDescription ns = catalog.find("", "v1", "namespaces").orElseThrow();
-        List<GenericStore> namespaced = new ArrayList<>();
-        var contents = new dev.kj.apiserver.registry.core.namespace.NamespaceContents(() -> namespaced);
-        GenericStore.NamespaceLookup lookup = name -> contents.isTerminating(name) ? GenericStore.NamespaceState.TERMINATING
-                : storage.get(ns.key(null, name)).isPresent() ? GenericStore.NamespaceState.ACTIVE
-                : GenericStore.NamespaceState.ABSENT;
-        namespaces = new GenericStore(ns, storage, JSON, CLOCK, lookup, contents);
+        GenericStore.NamespaceLookup lookup = new dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle(storage, ns, JSON);
+        namespaces = new GenericStore(ns, storage, JSON, CLOCK, lookup,
+                new dev.kj.apiserver.registry.core.namespace.NamespaceDeletion(CLOCK), GenericStore.WriteHook.NONE, true);
         configMaps = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, CLOCK, lookup);
-        namespaced.add(configMaps);
         namespaces.create(null, object("{\"metadata\":{\"name\":\"default\"}}"), false);
     }
 
@@ -282,19 +278,6 @@ class GenericStoreTest {
     }
 
     @Test
-    void deletingANamespaceDeletesItsContentsFirst() {
-        namespaces.create(null, object("{\"metadata\":{\"name\":\"team\"}}"), false);
-        configMaps.create("team", object("{\"metadata\":{\"name\":\"a\"}}"), false);
-        configMaps.create("default", object("{\"metadata\":{\"name\":\"kept\"}}"), false);
-        namespaces.delete(null, "team", DeleteOptions.NONE);
-        assertTrue(storage.list("/registry/configmaps/team/", null, 0, 0).items().isEmpty());
-        assertEquals("kept", configMaps.get("default", "kept").path("metadata").path("name").asText());
-        StatusException gone = assertThrows(StatusException.class,
-                () -> configMaps.create("team", object("{\"metadata\":{\"name\":\"b\"}}"), false));
-        assertEquals("namespaces \"team\" not found", gone.getMessage());
-    }
-
-    @Test
     void workloadsCountSpecChangesAndWriteStatusOnlyThroughTheSubresource() {
         ResourceCatalog catalog = BuiltInResources.catalog();
         GenericStore deployments = new GenericStore(catalog.find("apps", "v1", "deployments").orElseThrow(), storage,
@@ -418,7 +401,7 @@ class GenericStoreTest {
         clusterRoles.create(null, object("{\"metadata\":{\"name\":\"system:controller:x\"}}"), false);
         StatusException slash = assertThrows(StatusException.class,
                 () -> clusterRoles.create(null, object("{\"metadata\":{\"name\":\"a/b\"}}"), false));
-        assertEquals("ClusterRole \"a/b\" is invalid: metadata.name: Invalid value: \"a/b\": may not contain '/'",
+        assertEquals("ClusterRole.rbac.authorization.k8s.io \"a/b\" is invalid: metadata.name: Invalid value: \"a/b\": may not contain '/'",
                 slash.getMessage());
     }
 

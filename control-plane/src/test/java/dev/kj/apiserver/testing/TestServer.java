@@ -27,8 +27,14 @@ public final class TestServer implements AutoCloseable {
 
     /** @param moreResources served besides the built-in ones (e.g. {@link Widgets}) */
     public static TestServer start(Path dir, ResourceDescription... moreResources) throws Exception {
+        return start(dir, List.of("*"), moreResources);
+    }
+
+    /** @param controllers the {@code --controllers} selection of the server's controller manager */
+    public static TestServer start(Path dir, List<String> controllers, ResourceDescription... moreResources) throws Exception {
         Path data = dir.resolve("data");
-        ApiServer server = ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0), List.of(moreResources));
+        ApiServer server = ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0).withControllers(controllers),
+                List.of(moreResources));
         try {
             return new TestServer(server, TlsClients.client(data.resolve("pki"), true),
                     TlsClients.client(data.resolve("pki"), false));

@@ -43,7 +43,7 @@ class ServiceAllocationsTest {
                 NodePortRange.parse("31000-31002"));
         allocations.ensureRanges();
         services = new GenericStore(BuiltInResources.catalog().find("", "v1", "services").orElseThrow(), storage, JSON,
-                Clock.systemUTC(), ns -> GenericStore.NamespaceState.ACTIVE, GenericStore.DeleteHook.NONE, allocations);
+                Clock.systemUTC(), ns -> GenericStore.NamespaceState.ACTIVE, GenericStore.DeleteStage.NONE, allocations, true);
     }
 
     @AfterEach

@@ -1,0 +1,70 @@
+package dev.kj.apiserver;
+
+import static dev.kj.controllers.Await.gone;
+import static dev.kj.controllers.Await.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.kj.api.Resources;
+import dev.kj.api.client.ApiClient;
+import dev.kj.api.client.ApiException;
+import dev.kj.api.client.DeleteOptions;
+import dev.kj.api.client.ResourceClient;
+import dev.kj.api.testing.TestCluster;
+import dev.kj.rhino.testing.RealEtcd;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two kj API servers on one real etcd, each with its own controllers (no leader election yet, so
+ * both run them): a namespace one of them marks Terminating refuses creates through the other at
+ * once, since both read the stored phase; the namespace and a garbage owner chain are cleaned up
+ * whichever server the requests went to.
+ */
+class SharedStoreControllersTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoServersAgreeOnATerminatingNamespace() throws Exception {
+        try (RealEtcd etcd = RealEtcd.start();
+             ApiServer first = ApiServer.start(new ApiServerConfig(dir.resolve("a"), List.of(etcd.clientUrl()), "127.0.0.1", 0));
+             ApiServer second = ApiServer.start(new ApiServerConfig(dir.resolve("b"), List.of(etcd.clientUrl()), "127.0.0.1", 0));
+             ApiClient a = ApiClient.fromKubeconfig(first.kubeconfig());
+             ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
+            assertEquals(List.of("garbage-collector-controller", "namespace-controller"), first.controllers());
+            assertEquals(first.controllers(), second.controllers());
+            String ns = TestCluster.namespace(a, "shared");
+            ResourceClient<ConfigMap> configMapsA = a.typed(Resources.CONFIG_MAPS, ConfigMap.class);
+            ResourceClient<ConfigMap> configMapsB = b.typed(Resources.CONFIG_MAPS, ConfigMap.class);
+            ConfigMap owner = configMapsB.create(ns, new ConfigMapBuilder().withNewMetadata().withName("owner").endMetadata().build());
+            configMapsA.create(ns, new ConfigMapBuilder().withNewMetadata().withName("dependent").withOwnerReferences(
+                    new OwnerReferenceBuilder().withApiVersion("v1").withKind("ConfigMap").withName("owner")
+                            .withUid(owner.getMetadata().getUid()).withBlockOwnerDeletion(true).build()).endMetadata().build());
+            configMapsB.delete(ns, "owner", DeleteOptions.NONE.withPropagationPolicy(DeleteOptions.PropagationPolicy.Foreground));
+            until("the foreground deletion begun through one server to finish", () -> gone(configMapsA, ns, "owner")
+                    && gone(configMapsB, ns, "dependent"));
+
+            configMapsA.create(ns, new ConfigMapBuilder().withNewMetadata().withName("content").endMetadata().build());
+            Namespace marked = a.typed(Resources.NAMESPACES, Namespace.class).delete(null, ns, DeleteOptions.NONE).orElseThrow();
+            assertEquals("Terminating", marked.getStatus().getPhase());
+            ApiException refused = assertThrows(ApiException.class, () -> configMapsB.create(ns,
+                    new ConfigMapBuilder().withNewMetadata().withName("late").endMetadata().build()));
+            assertEquals(403, refused.code(), "the other server refuses at once: it reads the stored phase");
+            assertEquals("configmaps \"late\" is forbidden: unable to create new content in namespace shared because it is"
+                    + " being terminated", refused.getMessage());
+
+            ResourceClient<Namespace> namespacesB = b.typed(Resources.NAMESPACES, Namespace.class);
+            until("the namespace to go", () -> gone(namespacesB, null, ns));
+            assertEquals(404, assertThrows(ApiException.class, () -> configMapsA.create(ns,
+                    new ConfigMapBuilder().withNewMetadata().withName("after").endMetadata().build())).code());
+            assertEquals(List.of(), configMapsB.list(ns, dev.kj.api.client.ListOptions.NONE).items());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kj.controllers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** kube-controller-manager's --controllers rules (IsControllerEnabled), with upstream's names and aliases. */
+class ControllerSelectionTest {
+    record Case(List<String> flag, boolean garbageCollector, boolean namespace) {
+        @Override
+        public String toString() {
+            return "--controllers=" + String.join(",", flag);
+        }
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case(List.of("*"), true, true),
+                new Case(List.of(), false, false),
+                new Case(List.of("namespace-controller"), false, true),
+                new Case(List.of("*", "-garbage-collector-controller"), false, true),
+                new Case(List.of("-garbagecollector", "*"), false, true),
+                new Case(List.of("namespace", "-namespace-controller"), false, true),
+                new Case(List.of("-namespace", "*", "namespace"), true, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void theFirstEntryNamingAControllerDecides(Case c) {
+        ControllerSelection selection = ControllerSelection.parse(c.flag());
+        assertEquals(c.garbageCollector(), selection.enabled(KnownControllers.GARBAGE_COLLECTOR));
+        assertEquals(c.namespace(), selection.enabled(KnownControllers.NAMESPACE));
+    }
+
+    @ParameterizedTest
+    @MethodSource("unknown")
+    void unknownNamesAreRefusedWithUpstreamsText(String entry) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> ControllerSelection.parse(List.of("*", entry)));
+        assertEquals("\"deployment-controller\" is not in the list of known controllers", refused.getMessage());
+    }
+
+    static Stream<String> unknown() {
+        return Stream.of("deployment-controller", "-deployment-controller");
+    }
+}
