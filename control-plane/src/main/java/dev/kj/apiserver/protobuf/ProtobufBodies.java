@@ -9,6 +9,8 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.kj.apiserver.errors.StatusException;
+import dev.kj.apiserver.schema.Type;
+import dev.kj.apiserver.schema.TypeModel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -19,18 +21,18 @@ import java.util.List;
  * registry works on, as upstream would store them. kubectl 1.32 and newer send its typed requests
  * this way (e.g. {@code create deployment}). The envelope is upstream's: the bytes {@code k8s\0},
  * then a runtime.Unknown naming the apiVersion and kind, whose raw field is the object. Every kind
- * kj serves and the request kinds of subresources have a message ({@link WireSchema}); a body
+ * kj serves and the request kinds of subresources have a type ({@link TypeModel}); a body
  * holding a field those messages lack is refused with a 400, never stored with the field dropped.
  */
 public final class ProtobufBodies {
     public static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
     private static final byte[] MAGIC = {'k', '8', 's', 0};
 
-    private final WireSchema schema;
+    private final TypeModel schema;
     private final WireJson converter;
 
     public ProtobufBodies(ObjectMapper json) {
-        this.schema = WireSchema.get();
+        this.schema = TypeModel.get();
         this.converter = new WireJson(schema, json);
     }
 
@@ -47,7 +49,7 @@ public final class ProtobufBodies {
         String kind = sentKind.isEmpty() ? endpointKind : sentKind;
         String apiVersion = version(sentApiVersion).isEmpty() ? endpointApiVersion : sentApiVersion;
         String cannotHandle = kind + " in version \"" + version(apiVersion) + "\" cannot be handled as a " + endpointKind + ": ";
-        Descriptor type = schema.kind(apiVersion, kind).orElseThrow(() -> StatusException.badRequest(cannotHandle
+        Descriptor type = schema.kind(apiVersion, kind).map(Type::descriptor).orElseThrow(() -> StatusException.badRequest(cannotHandle
                 + "no kind \"" + kind + "\" is registered for version \"" + apiVersion + "\""));
         ByteString raw = (ByteString) envelope.getField(schema.envelope().findFieldByName("raw"));
         try {

@@ -12,6 +12,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.kj.apiserver.schema.Field;
+import dev.kj.apiserver.schema.JsonForm;
+import dev.kj.apiserver.schema.TypeModel;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +23,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,9 +32,9 @@ import java.util.regex.Pattern;
 /**
  * Turns a decoded Kubernetes wire message into the JSON upstream writes for the same object: the
  * fields in its Go types' order, named by their json tags, left out, kept or null as encoding/json
- * treats them (the rules in json.proto), and the types whose Go code writes its own JSON (Time,
- * MicroTime, IntOrString, Quantity, RawExtension, FieldsV1, apiextensions JSON and its
- * schema-or-array/bool/strings unions, ExtraValue) as those methods do. A field the definitions do
+ * treats them (the type model's rules), and the types whose Go code writes its own JSON (each
+ * {@link JsonForm}: Time, MicroTime, IntOrString, Quantity, RawExtension, FieldsV1, apiextensions
+ * JSON and its schema-or-array/bool/strings unions, ExtraValue) as those methods do. A field the definitions do
  * not know fails the whole conversion, so nothing is stored with parts of it dropped.
  */
 final class WireJson {
@@ -53,31 +57,24 @@ final class WireJson {
         JsonNode write(Message message, String path);
     }
 
-    private final WireSchema schema;
+    private final TypeModel model;
     private final ObjectReader rawJson;
-    private final Map<String, Writer> writers;
+    private final Map<JsonForm, Writer> writers = new EnumMap<>(JsonForm.class);
 
-    WireJson(WireSchema schema, ObjectMapper json) {
-        this.schema = schema;
+    WireJson(TypeModel model, ObjectMapper json) {
+        this.model = model;
         this.rawJson = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        this.writers = Map.ofEntries(
-                Map.entry("kj.kubernetes.meta.v1.Time", (m, path) -> time(m, path, false)),
-                Map.entry("kj.kubernetes.meta.v1.MicroTime", (m, path) -> time(m, path, true)),
-                Map.entry("kj.kubernetes.meta.v1.FieldsV1", (m, path) -> raw(m, "Raw", path)),
-                Map.entry("kj.kubernetes.runtime.RawExtension", (m, path) -> raw(m, "raw", path)),
-                Map.entry("kj.kubernetes.apiextensions.v1.JSON", (m, path) -> raw(m, "raw", path)),
-                Map.entry("kj.kubernetes.intstr.IntOrString", this::intOrString),
-                Map.entry("kj.kubernetes.resource.Quantity", this::quantity),
-                Map.entry("kj.kubernetes.apiextensions.v1.JSONSchemaPropsOrArray", this::schemaOrArray),
-                Map.entry("kj.kubernetes.apiextensions.v1.JSONSchemaPropsOrBool", this::schemaOrBool),
-                Map.entry("kj.kubernetes.apiextensions.v1.JSONSchemaPropsOrStringArray", this::schemaOrStrings),
-                Map.entry("kj.kubernetes.authentication.v1.ExtraValue", this::extraValue),
-                Map.entry("kj.kubernetes.authorization.v1.ExtraValue", this::extraValue),
-                Map.entry("kj.kubernetes.certificates.v1.ExtraValue", this::extraValue));
-        for (String name : writers.keySet()) {
-            if (schema.message(name).isEmpty()) {
-                throw new IllegalStateException("no message " + name + " in the wire definitions");
-            }
+        writers.put(JsonForm.TIME, (m, path) -> time(m, path, false));
+        writers.put(JsonForm.MICRO_TIME, (m, path) -> time(m, path, true));
+        writers.put(JsonForm.RAW, this::raw);
+        writers.put(JsonForm.INT_OR_STRING, this::intOrString);
+        writers.put(JsonForm.QUANTITY, this::quantity);
+        writers.put(JsonForm.SCHEMA_OR_ARRAY, this::schemaOrArray);
+        writers.put(JsonForm.SCHEMA_OR_BOOL, this::schemaOrBool);
+        writers.put(JsonForm.SCHEMA_OR_STRINGS, this::schemaOrStrings);
+        writers.put(JsonForm.STRING_LIST, this::extraValue);
+        if (writers.size() != JsonForm.values().length) {
+            throw new IllegalStateException("a JSON form without a writer");
         }
     }
 
@@ -91,9 +88,9 @@ final class WireJson {
 
     private JsonNode message(Message message, String path) {
         checkKnown(message, path);
-        Writer writer = writers.get(message.getDescriptorForType().getFullName());
-        if (writer != null) {
-            return writer.write(message, path);
+        var form = model.type(message.getDescriptorForType()).jsonForm();
+        if (form.isPresent()) {
+            return writers.get(form.get()).write(message, path);
         }
         ObjectNode node = NODES.objectNode();
         fields(message, node, path);
@@ -102,7 +99,7 @@ final class WireJson {
 
     private void fields(Message message, ObjectNode into, String path) {
         for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
-            WireSchema.Rule rule = schema.rule(field);
+            Field rule = model.field(field);
             if (rule.inline()) {
                 if (message.hasField(field) || !rule.pointer()) {
                     Message inlined = (Message) message.getField(field);
@@ -120,7 +117,7 @@ final class WireJson {
     }
 
     /** The field's JSON, or null when encoding/json leaves it out. */
-    private JsonNode field(Message message, FieldDescriptor field, WireSchema.Rule rule, String path) {
+    private JsonNode field(Message message, FieldDescriptor field, Field rule, String path) {
         if (field.isMapField()) {
             List<?> entries = (List<?>) message.getField(field);
             return entries.isEmpty() ? empty(rule) : map(field, entries, path);
@@ -151,7 +148,7 @@ final class WireJson {
     }
 
     /** An empty list, map or byte string, or an absent pointer: left out with omitempty, else null. */
-    private static JsonNode empty(WireSchema.Rule rule) {
+    private static JsonNode empty(Field rule) {
         return rule.omitEmpty() ? null : NullNode.getInstance();
     }
 
@@ -226,9 +223,9 @@ final class WireJson {
         return NODES.textNode((micro ? RFC3339_MICRO : RFC3339).format(instant));
     }
 
-    /** Embedded JSON (RawExtension, FieldsV1, apiextensions JSON); nil or empty is null. */
-    private JsonNode raw(Message message, String fieldName, String path) {
-        ByteString raw = (ByteString) field(message, fieldName);
+    /** Embedded JSON (RawExtension, FieldsV1, apiextensions JSON: one bytes field); nil or empty is null. */
+    private JsonNode raw(Message message, String path) {
+        ByteString raw = (ByteString) message.getField(message.getDescriptorForType().getFields().getFirst());
         if (raw.isEmpty()) {
             return NullNode.getInstance();
         }
