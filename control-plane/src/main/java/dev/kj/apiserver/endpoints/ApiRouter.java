@@ -12,6 +12,7 @@ import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.metrics.ApiMetrics;
 import dev.kj.apiserver.printers.Tables;
+import dev.kj.apiserver.openapi.OpenApiHandler;
 import dev.kj.apiserver.protobuf.ProtobufBodies;
 import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.GenericStore;
@@ -61,6 +62,7 @@ public final class ApiRouter {
     private final Supplier<String> serverAddress;
     private final ProtobufBodies protobuf;
     private final TypedDecoder typedDecoder = new TypedDecoder();
+    private final OpenApiHandler openApi;
     private final Tables tables;
     private final dev.kj.apiserver.metrics.MetricsRegistry metrics;
     private final ApiMetrics apiMetrics;
@@ -87,6 +89,7 @@ public final class ApiRouter {
         this.timers = timers;
         this.serverAddress = serverAddress;
         this.protobuf = new ProtobufBodies(json);
+        this.openApi = new OpenApiHandler(List.copyOf(this.stores.keySet()), json);
         this.tables = new Tables(json);
     }
 
@@ -223,6 +226,10 @@ public final class ApiRouter {
             }
             return new ApiResponse.Full(200, dev.kj.apiserver.metrics.MetricsRegistry.CONTENT_TYPE,
                     metrics.scrape().getBytes(StandardCharsets.UTF_8));
+        }
+        Optional<ApiResponse> openApiDocument = openApi.answer(request, path);
+        if (openApiDocument.isPresent()) {
+            return openApiDocument.get();
         }
         if (segments.isEmpty() || !(segments.getFirst().equals("api") || segments.getFirst().equals("apis"))) {
             throw StatusException.pathNotFound();
