@@ -155,7 +155,7 @@ public final class Definitions {
         }
         for (Field field : type.jsonFields()) {
             properties.set(field.name(), property(field));
-            if (!field.omitEmpty()) {
+            if (field.required()) {
                 required.add(field.name());
             }
         }
