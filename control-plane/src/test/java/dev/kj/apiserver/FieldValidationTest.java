@@ -105,6 +105,16 @@ class FieldValidationTest {
     }
 
     @Test
+    void yamlDuplicatesAreWordedAsUpstreamsYamlConversion() throws Exception {
+        HttpResponse<String> response = send("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict",
+                "application/yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\ndata:\n  k: v\n  k: w\nbogus: 1\n");
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: error converting YAML"
+                + " to JSON: yaml: unmarshal errors:\n  line 7: key \"k\" already set in map, unknown field \"bogus\"",
+                JSON.readTree(response.body()).path("message").asText());
+    }
+
+    @Test
     void invalidDirectiveIsRefused() throws Exception {
         HttpResponse<String> response = send("POST", DEPLOYMENTS + "?fieldValidation=Loose", "application/json",
                 deployment("loose", "", ""));

@@ -59,12 +59,12 @@ public final class TypedDecoder {
 
     /** Decodes any JSON value as Go's map[string]any does: duplicates are the only strict errors. */
     public Result decodeUntyped(JsonParser parser) throws IOException {
-        State state = new State();
+        State state = new State(parser);
         if (parser.currentToken() == null) {
             parser.nextToken();
         }
         JsonNode value = untyped(parser, state, "");
-        return new Result(value, new ArrayList<>(state.errors));
+        return new Result(value, state.all());
     }
 
     /**
@@ -72,7 +72,7 @@ public final class TypedDecoder {
      * duplicate keys of an operation, and duplicates inside its value, are its strict errors.
      */
     public Result decodeOperations(JsonParser parser) throws IOException {
-        State state = new State();
+        State state = new State(parser);
         if (parser.currentToken() == null) {
             parser.nextToken();
         }
@@ -90,6 +90,7 @@ public final class TypedDecoder {
             ObjectNode operation = operations.addObject();
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String key = parser.currentName();
+                int line = parser.currentTokenLocation().getLineNr();
                 parser.nextToken();
                 if (!PATCH_OPERATION.contains(key)) {
                     state.add("unknown field", child(path, key));
@@ -97,30 +98,57 @@ public final class TypedDecoder {
                     continue;
                 }
                 if (operation.has(key)) {
-                    state.add("duplicate field", child(path, key));
+                    state.duplicate(line, child(path, key), key);
                 }
                 operation.set(key, untyped(parser, state, child(path, key)));
             }
         }
-        return new Result(operations, new ArrayList<>(state.errors));
+        return new Result(operations, state.all());
     }
 
     private Result decode(JsonParser parser, Type kind, boolean topLevelKind) throws IOException {
-        State state = new State();
+        State state = new State(parser);
         if (parser.currentToken() == null) {
             parser.nextToken();
         }
         JsonNode value = struct(parser, state, "", kind, topLevelKind);
-        return new Result(value, new ArrayList<>(state.errors));
+        return new Result(value, state.all());
     }
 
     private static final class State {
         final Set<String> errors = new LinkedHashSet<>();
+        /** YAML bodies: upstream finds repeated keys while converting YAML to JSON, and words them so. */
+        final boolean yaml;
+        final List<String> yamlDuplicates = new ArrayList<>();
+
+        State(JsonParser parser) {
+            this.yaml = parser instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+        }
 
         void add(String kind, String path) {
             if (errors.size() < MAX_ERRORS) {
                 errors.add(kind + " " + quote(path));
             }
+        }
+
+        /** {@code line}: the 1-based line of the repeated key. */
+        void duplicate(int line, String path, String key) {
+            if (yaml) {
+                yamlDuplicates.add("line " + line + ": key " + quote(key)
+                        + " already set in map");
+            } else {
+                add("duplicate field", path);
+            }
+        }
+
+        /** The strict errors in upstream's order: the YAML conversion's first, then the decoder's. */
+        List<String> all() {
+            List<String> all = new ArrayList<>();
+            if (!yamlDuplicates.isEmpty()) {
+                all.add("error converting YAML to JSON: yaml: unmarshal errors:\n  " + String.join("\n  ", yamlDuplicates));
+            }
+            all.addAll(errors);
+            return all;
         }
     }
 
@@ -150,8 +178,9 @@ public final class TypedDecoder {
                 ObjectNode map = nodes.objectNode();
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
+                    int line = parser.currentTokenLocation().getLineNr();
                     if (map.has(key)) {
-                        state.add("duplicate field", child(path, key));
+                        state.duplicate(line, child(path, key), key);
                     }
                     parser.nextToken();
                     map.set(key, value(parser, state, child(path, key), values));
@@ -169,10 +198,11 @@ public final class TypedDecoder {
         Set<String> seen = new HashSet<>();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String key = parser.currentName();
+            int line = parser.currentTokenLocation().getLineNr();
             parser.nextToken();
             if (topLevelKind && TYPE_META.contains(key)) {
                 if (!seen.add(key)) {
-                    state.add("duplicate field", child(path, key));
+                    state.duplicate(line, child(path, key), key);
                 }
                 object.set(key, verbatim(parser));
                 continue;
@@ -184,7 +214,7 @@ public final class TypedDecoder {
                 continue;
             }
             if (!seen.add(key)) {
-                state.add("duplicate field", child(path, key));
+                state.duplicate(line, child(path, key), key);
             }
             object.set(key, value(parser, state, child(path, key), field.get().value()));
         }
@@ -197,8 +227,9 @@ public final class TypedDecoder {
                 ObjectNode object = nodes.objectNode();
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
+                    int line = parser.currentTokenLocation().getLineNr();
                     if (object.has(key)) {
-                        state.add("duplicate field", child(path, key));
+                        state.duplicate(line, child(path, key), key);
                     }
                     parser.nextToken();
                     object.set(key, untyped(parser, state, child(path, key)));
