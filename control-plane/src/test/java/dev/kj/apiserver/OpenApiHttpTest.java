@@ -157,6 +157,9 @@ class OpenApiHttpTest {
         String appsUrl = index.path("paths").path("apis/apps/v1").path("serverRelativeURL").asText();
         assertTrue(appsUrl.matches("/openapi/v3/apis/apps/v1\\?hash=[0-9A-F]{128}"), appsUrl);
         assertTrue(index.path("paths").has("api/v1"));
+        List<String> groupVersions = new ArrayList<>();
+        index.path("paths").fieldNames().forEachRemaining(groupVersions::add);
+        assertEquals(groupVersions.stream().sorted().toList(), groupVersions);
         String indexEtag = indexResponse.headers().firstValue("etag").orElseThrow();
         assertEquals(304, get("/openapi/v3", "If-None-Match", indexEtag).statusCode());
 

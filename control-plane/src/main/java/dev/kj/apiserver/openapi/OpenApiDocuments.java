@@ -39,7 +39,7 @@ public final class OpenApiDocuments {
             "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml");
 
     private final ObjectNode v2;
-    /** "api/v1", "apis/apps/v1" → document. */
+    /** "api/v1", "apis/apps/v1" → document, sorted as upstream's JSON writes the index. */
     private final Map<String, ObjectNode> v3;
 
     private OpenApiDocuments(ObjectNode v2, Map<String, ObjectNode> v3) {
@@ -110,7 +110,7 @@ public final class OpenApiDocuments {
             document.putArray("security").addObject().putArray("BearerToken");
             v3.put(groupVersion, document);
         });
-        return new OpenApiDocuments(v2, Map.copyOf(v3));
+        return new OpenApiDocuments(v2, java.util.Collections.unmodifiableMap(v3));
     }
 
     private record Served(ResourceDescription resource, Type type) {
