@@ -84,6 +84,10 @@ class OpenApiHttpTest {
         assertEquals("{\"format\":\"date-time\",\"type\":\"string\"}",
                 document.path("definitions").path("io.k8s.apimachinery.pkg.apis.meta.v1.Time").toString());
         assertEquals("[\"items\"]", document.path("definitions").path("io.k8s.api.apps.v1.DeploymentList").path("required").toString());
+        JsonNode deleteOptions = document.path("definitions").path("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions")
+                .path("x-kubernetes-group-version-kind");
+        assertEquals("{\"group\":\"\",\"kind\":\"DeleteOptions\",\"version\":\"v1\"}", deleteOptions.get(0).toString());
+        assertEquals("admissionregistration.k8s.io", deleteOptions.get(1).path("group").asText());
 
         JsonNode create = document.path("paths").path("/apis/apps/v1/namespaces/{namespace}/deployments").path("post");
         assertEquals("createAppsV1NamespacedDeployment", create.path("operationId").asText());

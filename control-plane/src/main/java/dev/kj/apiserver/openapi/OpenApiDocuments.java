@@ -79,6 +79,7 @@ public final class OpenApiDocuments {
         Type deleteOptions = model.type("meta.v1.DeleteOptions").orElseThrow();
         List<Definitions.Gvk> deleteGvks = new ArrayList<>();
         all.stream().map(s -> new Definitions.Gvk(s.resource.group(), s.resource.version(), "DeleteOptions")).distinct()
+                .sorted(Comparator.comparing(Definitions.Gvk::group).thenComparing(Definitions.Gvk::version))
                 .forEach(deleteGvks::add);
         kinds.put(deleteOptions, deleteGvks);
         Type scale = model.type("autoscaling.v1.Scale").orElseThrow();
