@@ -149,5 +149,13 @@ class FieldValidationTest {
         assertEquals(List.of("299 - \"json patch unknown field \\\"[0].valu\\\"\"", "299 - \"unknown field \\\"spec.replicaz\\\"\""),
                 warned.headers().allValues("warning"));
         assertFalse(JSON.readTree(warned.body()).path("spec").has("replicaz"));
+        HttpResponse<String> scale = send("PATCH", DEPLOYMENTS + "/patched/scale?fieldValidation=Strict",
+                "application/merge-patch+json", "{\"spec\":{\"replicas\":2,\"replica\":3}}");
+        assertEquals(422, scale.statusCode(), scale.body());
+        assertTrue(JSON.readTree(scale.body()).path("message").asText().endsWith("strict decoding error: unknown field \"spec.replica\""));
+        HttpResponse<String> scaled = send("PATCH", DEPLOYMENTS + "/patched/scale", "application/merge-patch+json",
+                "{\"spec\":{\"replicas\":2}}");
+        assertEquals(200, scaled.statusCode(), scaled.body());
+        assertEquals(2, JSON.readTree(scaled.body()).path("spec").path("replicas").asInt());
     }
 }

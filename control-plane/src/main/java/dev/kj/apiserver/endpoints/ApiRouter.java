@@ -320,7 +320,8 @@ public final class ApiRouter {
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation), dryRun)));
-                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request), body(request), dryRun)));
+                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request), body(request), dryRun,
+                        patchedObject(request, "autoscaling/v1", "Scale", instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -354,7 +355,7 @@ public final class ApiRouter {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
                 case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request), body(request), dryRun,
-                        patchedObject(request, resource, instrumentation))));
+                        patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/" + tail.get(2),
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -403,7 +404,7 @@ public final class ApiRouter {
                 }
                 allow(resource, Verb.PATCH, "patch");
                 yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request), body(request), dryRun,
-                        patchedObject(request, resource, instrumentation))));
+                        patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
             }
             case "DELETE" -> {
                 if (name == null) {
@@ -637,10 +638,10 @@ public final class ApiRouter {
      * JSON patch's unknown operation fields) plus the patched object's unknown fields reported —
      * 422 on "patch" for Strict, Warning headers for Warn.
      */
-    private UnaryOperator<ObjectNode> patchedObject(ApiRequest request, ResourceDescription resource,
+    private UnaryOperator<ObjectNode> patchedObject(ApiRequest request, String apiVersion, String kind,
                                                     Instrumentation instrumentation) {
         FieldValidation directive = FieldValidation.of(request.query(), "PatchOptions");
-        Optional<Type> model = TypeModel.get().kind(resource.apiVersion(), resource.kind());
+        Optional<Type> model = TypeModel.get().kind(apiVersion, kind);
         List<String> patchErrors = directive.collects() ? patchStrictErrors(request) : List.of();
         return patched -> {
             if (model.isEmpty()) {
