@@ -1,6 +1,9 @@
 package dev.kj.apiserver.endpoints;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /** What the API answers: a complete body, or a stream (watch) the transport feeds to the client. */
 public sealed interface ApiResponse {
@@ -8,10 +11,34 @@ public sealed interface ApiResponse {
 
     String contentType();
 
-    /** @param contentEncoding "gzip" when {@code body} is compressed, else null */
-    record Full(int status, String contentType, byte[] body, String contentEncoding) implements ApiResponse {
+    /**
+     * @param contentEncoding "gzip" when {@code body} is compressed, else null
+     * @param headers         further response headers in order (a name may repeat, as Warning does)
+     */
+    record Full(int status, String contentType, byte[] body, String contentEncoding,
+                List<Map.Entry<String, String>> headers) implements ApiResponse {
+        public Full {
+            headers = List.copyOf(headers);
+        }
+
+        public Full(int status, String contentType, byte[] body, String contentEncoding) {
+            this(status, contentType, body, contentEncoding, List.of());
+        }
+
         public Full(int status, String contentType, byte[] body) {
             this(status, contentType, body, null);
+        }
+
+        /** This answer with one more header. */
+        public Full withHeader(String name, String value) {
+            List<Map.Entry<String, String>> more = new ArrayList<>(headers);
+            more.add(Map.entry(name, value));
+            return new Full(status, contentType, body, contentEncoding, more);
+        }
+
+        /** This answer with another body (same headers). */
+        public Full withBody(String newContentType, byte[] newBody, String newContentEncoding) {
+            return new Full(status, newContentType, newBody, newContentEncoding, headers);
         }
 
         public static Full text(int status, String text) {

@@ -1,13 +1,18 @@
 package dev.kj.apiserver.endpoints;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.decoding.FieldValidation;
+import dev.kj.apiserver.decoding.TypedDecoder;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.metrics.ApiMetrics;
 import dev.kj.apiserver.printers.Tables;
+import dev.kj.apiserver.openapi.OpenApiHandler;
 import dev.kj.apiserver.protobuf.ProtobufBodies;
 import dev.kj.apiserver.registry.DeleteOptions;
 import dev.kj.apiserver.registry.GenericStore;
@@ -18,6 +23,8 @@ import dev.kj.apiserver.registry.Subresource;
 import dev.kj.apiserver.registry.core.pod.PodBinding;
 import dev.kj.apiserver.registry.Verb;
 import dev.kj.apiserver.registry.WatchEvent;
+import dev.kj.apiserver.schema.Type;
+import dev.kj.apiserver.schema.TypeModel;
 import dev.kj.apiserver.selection.FieldSelector;
 import dev.kj.apiserver.selection.LabelSelector;
 import java.io.IOException;
@@ -54,6 +61,8 @@ public final class ApiRouter {
     private final ScheduledExecutorService timers;
     private final Supplier<String> serverAddress;
     private final ProtobufBodies protobuf;
+    private final TypedDecoder typedDecoder = new TypedDecoder();
+    private final OpenApiHandler openApi;
     private final Tables tables;
     private final dev.kj.apiserver.metrics.MetricsRegistry metrics;
     private final ApiMetrics apiMetrics;
@@ -80,6 +89,7 @@ public final class ApiRouter {
         this.timers = timers;
         this.serverAddress = serverAddress;
         this.protobuf = new ProtobufBodies(json);
+        this.openApi = new OpenApiHandler(List.copyOf(this.stores.keySet()), json);
         this.tables = new Tables(json);
     }
 
@@ -87,9 +97,15 @@ public final class ApiRouter {
         long start = System.nanoTime();
         Instrumentation instrumentation = new Instrumentation();
         ApiResponse response = answer(request, instrumentation);
+        if (response instanceof ApiResponse.Full full && !instrumentation.warnings.isEmpty()) {
+            for (String warning : new java.util.LinkedHashSet<>(instrumentation.warnings)) {
+                full = full.withHeader("Warning", warningHeader(warning));
+            }
+            response = full;
+        }
         if (response instanceof ApiResponse.Full full && full.contentType().equals(JSON_TYPE) && wantsYaml(request)) {
             try {
-                response = new ApiResponse.Full(full.status(), YAML_TYPE, yaml.writeValueAsBytes(json.readTree(full.body())));
+                response = full.withBody(YAML_TYPE, yaml.writeValueAsBytes(json.readTree(full.body())), null);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -105,6 +121,8 @@ public final class ApiRouter {
     private static final class Instrumentation {
         ApiMetrics.Labels labels;
         boolean metricsPage;
+        /** Warnings for the client (upstream's warning.AddWarning), sent as Warning headers. */
+        final List<String> warnings = new java.util.ArrayList<>();
     }
 
     /**
@@ -209,6 +227,10 @@ public final class ApiRouter {
             return new ApiResponse.Full(200, dev.kj.apiserver.metrics.MetricsRegistry.CONTENT_TYPE,
                     metrics.scrape().getBytes(StandardCharsets.UTF_8));
         }
+        Optional<ApiResponse> openApiDocument = openApi.answer(request, path);
+        if (openApiDocument.isPresent()) {
+            return openApiDocument.get();
+        }
         if (segments.isEmpty() || !(segments.getFirst().equals("api") || segments.getFirst().equals("apis"))) {
             throw StatusException.pathNotFound();
         }
@@ -262,7 +284,7 @@ public final class ApiRouter {
             if (!request.method().equals("POST")) {
                 throw StatusException.methodNotSupported("bindings", request.method().toLowerCase(java.util.Locale.ROOT));
             }
-            return respond(201, podBinding().bind(namespace, null, bodyObject(request, "v1", "Binding"), dryRun(request)));
+            return respond(201, podBinding().bind(namespace, null, bodyObject(request, "v1", "Binding", instrumentation), dryRun(request)));
         }
         ResourceDescription resource = stores.keySet().stream()
                 .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(tail.getFirst()))
@@ -297,8 +319,9 @@ public final class ApiRouter {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
-                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale"), dryRun)));
-                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request), body(request), dryRun)));
+                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation), dryRun)));
+                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request), body(request), dryRun,
+                        patchedObject(request, "autoscaling/v1", "Scale", instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -308,7 +331,7 @@ public final class ApiRouter {
                 throw new StatusException(405, "MethodNotAllowed",
                         "the server does not allow this method on the requested resource", null);
             }
-            return respond(201, podBinding().bind(namespace, name, bodyObject(request, "v1", "Binding"), dryRun));
+            return respond(201, podBinding().bind(namespace, name, bodyObject(request, "v1", "Binding", instrumentation), dryRun));
         }
         if (tail.size() == 3 && tail.get(2).equals("finalize") && resource.has(Subresource.FINALIZE)) {
             // upstream's FinalizeREST is an Updater only: PUT
@@ -317,7 +340,7 @@ public final class ApiRouter {
                         "the server does not allow this method on the requested resource", null);
             }
             return ok(shape.apply(store.update(namespace, name, GenericStore.Part.FINALIZE,
-                    bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
+                    bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
         }
         if (tail.size() == 3) {
             GenericStore.Part part = switch (tail.get(2)) {
@@ -330,8 +353,9 @@ public final class ApiRouter {
             }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
-                case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
-                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request), body(request), dryRun)));
+                case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
+                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request), body(request), dryRun,
+                        patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/" + tail.get(2),
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -364,7 +388,7 @@ public final class ApiRouter {
                     throw StatusException.methodNotSupported(resource.plural(), "create");
                 }
                 allow(resource, Verb.CREATE, "create");
-                yield respond(201, shape.apply(store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun,
+                yield respond(201, shape.apply(store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,
                         request.user().orElse(null))));
             }
             case "PUT" -> {
@@ -372,14 +396,15 @@ public final class ApiRouter {
                     throw StatusException.methodNotSupported(resource.plural(), "update");
                 }
                 allow(resource, Verb.UPDATE, "update");
-                yield ok(shape.apply(store.update(namespace, name, bodyObject(request, resource.apiVersion(), resource.kind()), dryRun)));
+                yield ok(shape.apply(store.update(namespace, name, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
             }
             case "PATCH" -> {
                 if (name == null) {
                     throw StatusException.methodNotSupported(resource.plural(), "patch");
                 }
                 allow(resource, Verb.PATCH, "patch");
-                yield ok(shape.apply(store.patch(namespace, name, patchType(request), body(request), dryRun)));
+                yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request), body(request), dryRun,
+                        patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
             }
             case "DELETE" -> {
                 if (name == null) {
@@ -558,8 +583,13 @@ public final class ApiRouter {
         };
     }
 
-    /** A request body that must be an object; a protobuf body is decoded as the endpoint's apiVersion and kind. */
-    private ObjectNode bodyObject(ApiRequest request, String apiVersion, String kind) {
+    /**
+     * A request body that must be an object of the endpoint's kind, decoded as upstream decodes it
+     * into the Go type: unknown fields dropped and, unless fieldValidation=Ignore, reported (Strict:
+     * 400; Warn, the default: Warning headers). A protobuf body is decoded as the endpoint's
+     * apiVersion and kind (its wire has no unknown fields to report).
+     */
+    private ObjectNode bodyObject(ApiRequest request, String apiVersion, String kind, Instrumentation instrumentation) {
         String type = request.header("content-type");
         if (type.startsWith(ProtobufBodies.MEDIA_TYPE)) {
             return protobuf.decode(request.body(), apiVersion, kind);
@@ -568,10 +598,97 @@ public final class ApiRouter {
                 && !type.startsWith(YAML_TYPE)) {
             throw StatusException.unsupportedMediaType("application/json, application/yaml, " + ProtobufBodies.MEDIA_TYPE);
         }
+        FieldValidation directive = FieldValidation.of(request.query(),
+                request.method().equals("POST") ? "CreateOptions" : "UpdateOptions");
+        Optional<Type> model = TypeModel.get().kind(apiVersion, kind);
+        if (model.isEmpty()) {
+            return untypedBodyObject(request);
+        }
+        TypedDecoder.Result decoded;
+        try (JsonParser parser = type.startsWith(YAML_TYPE) ? yaml.createParser(request.body()) : json.createParser(request.body())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return untypedBodyObject(request);
+            }
+            decoded = typedDecoder.decodeKind(parser, model.get());
+        } catch (IOException e) {
+            throw StatusException.badRequest("couldn't get version/kind; json parse error: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse ? parse.getOriginalMessage() : e.getMessage()));
+        }
+        if (directive.collects() && !decoded.errors().isEmpty()) {
+            if (directive == FieldValidation.STRICT) {
+                String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+                throw StatusException.badRequest(kind + " in version \"" + version + "\" cannot be handled as a " + kind
+                        + ": strict decoding error: " + String.join(", ", decoded.errors()));
+            }
+            instrumentation.warnings.addAll(decoded.errors());
+        }
+        return (ObjectNode) decoded.value();
+    }
+
+    private ObjectNode untypedBodyObject(ApiRequest request) {
         if (!(body(request) instanceof ObjectNode object)) {
             throw StatusException.badRequest("Object 'Kind' is missing in '" + new String(request.body(), StandardCharsets.UTF_8) + "'");
         }
         return object;
+    }
+
+    /**
+     * What a merge or JSON patch leaves, decoded as upstream decodes the patched JSON into the Go
+     * type: unknown fields dropped, and with Strict or Warn the patch's own duplicate fields (and a
+     * JSON patch's unknown operation fields) plus the patched object's unknown fields reported —
+     * 422 on "patch" for Strict, Warning headers for Warn.
+     */
+    private UnaryOperator<ObjectNode> patchedObject(ApiRequest request, String apiVersion, String kind,
+                                                    Instrumentation instrumentation) {
+        FieldValidation directive = FieldValidation.of(request.query(), "PatchOptions");
+        Optional<Type> model = TypeModel.get().kind(apiVersion, kind);
+        List<String> patchErrors = directive.collects() ? patchStrictErrors(request) : List.of();
+        return patched -> {
+            if (model.isEmpty()) {
+                return patched;
+            }
+            TypedDecoder.Result decoded = typedDecoder.decodeKind(json, patched, model.get());
+            List<String> errors = new java.util.ArrayList<>(patchErrors);
+            errors.addAll(decoded.errors());
+            if (directive.collects() && !errors.isEmpty()) {
+                if (directive == FieldValidation.STRICT) {
+                    String value;
+                    try {
+                        value = json.writeValueAsString(json.writeValueAsString(patched));
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    String message = "patch: Invalid value: " + value + ": strict decoding error: " + String.join(", ", errors);
+                    throw StatusException.invalid("", "", "", List.of(new StatusException.Cause("FieldValueInvalid", message, "patch")));
+                }
+                instrumentation.warnings.clear(); // a retried patch reports its last attempt only
+                instrumentation.warnings.addAll(errors);
+            }
+            return (ObjectNode) decoded.value();
+        };
+    }
+
+    /** The strict errors of a merge or JSON patch document itself (duplicates; a JSON patch's unknown op fields). */
+    private List<String> patchStrictErrors(ApiRequest request) {
+        String type = request.header("content-type");
+        boolean jsonPatch = type.startsWith("application/json-patch+json");
+        if (!jsonPatch && !type.startsWith("application/merge-patch+json")) {
+            return List.of();
+        }
+        try (JsonParser parser = json.createParser(request.body())) {
+            parser.nextToken();
+            if (!jsonPatch) {
+                return typedDecoder.decodeUntyped(parser).errors();
+            }
+            return typedDecoder.decodeOperations(parser).errors().stream().map(error -> "json patch " + error).toList();
+        } catch (IOException e) {
+            return List.of(); // the patch's own parsing reports malformed JSON
+        }
+    }
+
+    /** Upstream's Warning header: code 299, agent "-", the text as an HTTP quoted-string. */
+    private static String warningHeader(String text) {
+        return "299 - \"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private JsonNode body(ApiRequest request) {

@@ -24,7 +24,7 @@ final class ResponseCompression {
                 || full.body().length <= thresholdBytes || !acceptsGzip(request)) {
             return response;
         }
-        return new ApiResponse.Full(full.status(), full.contentType(), gzip(full.body()), "gzip");
+        return full.withBody(full.contentType(), gzip(full.body()), "gzip");
     }
 
     static boolean acceptsGzip(ApiRequest request) {

@@ -92,6 +92,7 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         }
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.body().length);
         response.headers().set("X-Content-Type-Options", "nosniff");
+        full.headers().forEach(header -> response.headers().add(header.getKey(), header.getValue()));
         HttpUtil.setKeepAlive(response, keepAlive);
         var written = ctx.writeAndFlush(response);
         if (keepAlive) {

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The one store every resource goes through (upstream's generic registry Store): keys, system
@@ -287,6 +288,15 @@ public final class GenericStore {
     }
 
     public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun) {
+        return patch(namespace, name, part, type, patch, dryRun, UnaryOperator.identity());
+    }
+
+    /**
+     * A patch whose result first goes through {@code decode}, as upstream decodes the patched JSON
+     * into its Go type (dropping unknown fields, or refusing them under fieldValidation=Strict).
+     */
+    public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun,
+                            UnaryOperator<ObjectNode> decode) {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             ObjectNode old = decode(current);
@@ -294,9 +304,10 @@ public final class GenericStore {
                 case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(old, patch);
                 case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(old, patch);
             };
-            if (!(patched instanceof ObjectNode object)) {
+            if (!(patched instanceof ObjectNode patchedObject)) {
                 throw StatusException.badRequest("the patch does not leave an object");
             }
+            ObjectNode object = decode.apply(patchedObject);
             checkKind(object);
             String patchedName = metadata(object).path("name").asText("");
             if (!patchedName.equals(name)) {

@@ -40,15 +40,22 @@ public final class ScaleSubresource {
     }
 
     public ObjectNode patch(String namespace, String name, GenericStore.PatchType type, JsonNode patch, boolean dryRun) {
+        return patch(namespace, name, type, patch, dryRun, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A patch whose resulting Scale first goes through {@code decode} (typed decoding and field validation). */
+    public ObjectNode patch(String namespace, String name, GenericStore.PatchType type, JsonNode patch, boolean dryRun,
+                            java.util.function.UnaryOperator<ObjectNode> decode) {
         for (int attempt = 0; ; attempt++) {
             ObjectNode current = get(namespace, name);
             JsonNode patched = switch (type) {
                 case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(current, patch);
                 case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(current, patch);
             };
-            if (!(patched instanceof ObjectNode scale)) {
+            if (!(patched instanceof ObjectNode patchedScale)) {
                 throw StatusException.badRequest("the patch does not leave an object");
             }
+            ObjectNode scale = decode.apply(patchedScale);
             try {
                 return update(namespace, name, scale, dryRun);
             } catch (StatusException e) {

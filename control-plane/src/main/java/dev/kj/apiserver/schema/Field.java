@@ -19,10 +19,12 @@ import java.util.Optional;
  * @param listType        +listType of a list
  * @param listMapKeys     +listMapKey of a list_type map, in order
  * @param mapType         +mapType of a map
+ * @param required        upstream's OpenAPI lists the field as required (no omitempty and no
+ *                        +optional marker, or a +required marker)
  */
 public record Field(String name, FieldDescriptor descriptor, Value value, boolean omitEmpty, boolean pointer,
                     boolean inline, List<String> patchStrategies, String patchMergeKey, Optional<ListType> listType,
-                    List<String> listMapKeys, Optional<MapType> mapType) {
+                    List<String> listMapKeys, Optional<MapType> mapType, boolean required) {
 
     public Field {
         patchStrategies = List.copyOf(patchStrategies);

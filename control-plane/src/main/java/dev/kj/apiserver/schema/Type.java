@@ -72,6 +72,14 @@ public final class Type {
         return jsonFields.values().stream().filter(field -> field.name().equalsIgnoreCase(jsonName)).findFirst();
     }
 
+    /**
+     * The field a JSON key names exactly, as Kubernetes' case-sensitive decoding looks it up
+     * (a key differing in case is an unknown field there).
+     */
+    public Optional<Field> exactField(String jsonName) {
+        return Optional.ofNullable(jsonFields.get(jsonName));
+    }
+
     /** Every field as JSON sees it (inline structs' fields in their place), in order; none for a {@link JsonForm}. */
     public List<Field> jsonFields() {
         return List.copyOf(jsonFields.values());

@@ -183,6 +183,7 @@ public final class TypeModel {
         private final FieldDescriptor listTypeOption;
         private final FieldDescriptor listMapKeysOption;
         private final FieldDescriptor mapTypeOption;
+        private final FieldDescriptor requiredOption;
         private final Map<Descriptor, Type> byDescriptor = new IdentityHashMap<>();
 
         Loader(FileDescriptor options) {
@@ -198,6 +199,7 @@ public final class TypeModel {
             listTypeOption = options.findExtensionByName("list_type");
             listMapKeysOption = options.findExtensionByName("list_map_keys");
             mapTypeOption = options.findExtensionByName("map_type");
+            requiredOption = options.findExtensionByName("required");
         }
 
         TypeModel index(Iterable<FileDescriptor> files) {
@@ -262,11 +264,13 @@ public final class TypeModel {
             }
             @SuppressWarnings("unchecked")
             List<String> mapKeys = (List<String>) options.getField(listMapKeysOption);
+            boolean omitEmpty = (Boolean) options.getField(omitEmptyOption);
+            boolean required = options.hasField(requiredOption) ? (Boolean) options.getField(requiredOption) : !omitEmpty;
             Field field = new Field(descriptor.getJsonName(), descriptor, value(descriptor),
                     (Boolean) options.getField(omitEmptyOption), (Boolean) options.getField(pointerOption),
                     (Boolean) options.getField(inlineOption), strategies, (String) options.getField(patchMergeKeyOption),
                     enumValue(Field.ListType.class, (String) options.getField(listTypeOption), where), mapKeys,
-                    enumValue(Field.MapType.class, (String) options.getField(mapTypeOption), where));
+                    enumValue(Field.MapType.class, (String) options.getField(mapTypeOption), where), required);
             // a Go []byte is a list to upstream's markers (CSR certificates are +listType=atomic)
             boolean list = field.value() instanceof Field.ListOf
                     || field.value().equals(new Field.Scalar(Field.ScalarKind.BYTES)) && field.patchMergeKey().isEmpty();

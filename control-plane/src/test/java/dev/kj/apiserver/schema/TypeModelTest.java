@@ -50,6 +50,51 @@ class TypeModelTest {
         assertEquals(ours.size(), compared, "every fact of ours was compared with upstream's");
     }
 
+    /**
+     * Our required fields against upstream's (upstream-required-facts.txt, the "required" lists of
+     * v1.33's OpenAPI), both ways, for every type we model.
+     */
+    @Test
+    void requiredFieldsAreUpstreams() throws IOException {
+        Map<String, List<String>> upstream = new TreeMap<>();
+        try (var in = new BufferedReader(new InputStreamReader(
+                Objects.requireNonNull(TypeModelTest.class.getResourceAsStream("upstream-required-facts.txt")), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                List<String> parts = List.of(line.split(" "));
+                upstream.put(ourName(parts.getFirst()), parts.subList(1, parts.size()));
+            }
+        }
+        List<String> differences = new ArrayList<>();
+        int compared = 0;
+        for (Type type : new TreeMap<>(model.types()).values()) {
+            if (type.jsonForm().isPresent()) {
+                continue;
+            }
+            List<String> ours = type.jsonFields().stream().filter(Field::required).map(Field::name).sorted().toList();
+            List<String> theirs = upstream.getOrDefault(type.name(), List.of()).stream().sorted().toList();
+            if (!upstream.containsKey(type.name()) && !ours.isEmpty() && !hasUpstreamSource(type)) {
+                continue; // runtime.Unknown and kin: not OpenAPI types
+            }
+            compared += theirs.size();
+            if (!ours.equals(theirs)) {
+                differences.add(type.name() + ": ours " + ours + ", upstream " + theirs);
+            }
+        }
+        assertEquals(List.of(), differences);
+        assertTrue(compared > 100, "compared " + compared);
+        assertTrue(model.type("core.v1.Container").orElseThrow().field("name").orElseThrow().required());
+        assertFalse(model.type("apps.v1.StatefulSetSpec").orElseThrow().field("serviceName").orElseThrow().required(),
+                "+optional wins over a json tag without omitempty");
+    }
+
+    /** Types of the packages the required facts were extracted from. */
+    private static boolean hasUpstreamSource(Type type) {
+        return !type.name().startsWith("runtime.") && !type.name().startsWith("intstr.") && !type.name().startsWith("resource.");
+    }
+
     @Test
     void kindsAndTheirFieldsAsUpstreamWritesThem() {
         Type deployment = model.kind("apps/v1", "Deployment").orElseThrow();

@@ -1,0 +1,281 @@
+package dev.kj.apiserver.decoding;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.schema.Field;
+import dev.kj.apiserver.schema.Type;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a JSON (or YAML) body as upstream decodes it into its Go type, driven by the type model:
+ * keys that name no field of their type (matched case-sensitively, as Kubernetes' decoder does)
+ * are dropped, and every unknown or repeated key is reported in document order with its path,
+ * the way sigs.k8s.io/json's strict decoding words it ({@code unknown field "spec.replicaz"},
+ * {@code duplicate field "metadata.name"}, list items as {@code containers[0]}). Values the Go
+ * type keeps verbatim (RawExtension, apiextensions JSON and its unions) are read as they are;
+ * scalars are not checked here. One pass, so a body is parsed once.
+ */
+public final class TypedDecoder {
+    /** sigs.k8s.io/json stops collecting after this many. */
+    private static final int MAX_ERRORS = 100;
+    /** TypeMeta, inlined in every kind; the model's kinds carry it in the wire envelope instead. */
+    private static final Set<String> TYPE_META = Set.of("apiVersion", "kind");
+
+    /** The fields of one JSON patch operation as upstream's handler decodes it. */
+    private static final Set<String> PATCH_OPERATION = Set.of("op", "path", "from", "value");
+
+    private final JsonNodeFactory nodes = JsonNodeFactory.instance;
+
+    /** The decoded object and what strict decoding objects to, in order, deduplicated. */
+    public record Result(JsonNode value, List<String> errors) {
+        public Result {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** Decodes a kind's body (apiVersion and kind allowed at the top). */
+    public Result decodeKind(JsonParser parser, Type kind) throws IOException {
+        return decode(parser, kind, true);
+    }
+
+    /** Decodes a tree already read (a patched object: no duplicates left to find). */
+    public Result decodeKind(ObjectMapper json, JsonNode tree, Type kind) {
+        try (JsonParser parser = json.treeAsTokens(tree)) {
+            return decode(parser, kind, true);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Decodes any JSON value as Go's map[string]any does: duplicates are the only strict errors. */
+    public Result decodeUntyped(JsonParser parser) throws IOException {
+        State state = new State(parser);
+        if (parser.currentToken() == null) {
+            parser.nextToken();
+        }
+        JsonNode value = untyped(parser, state, "");
+        return new Result(value, state.all());
+    }
+
+    /**
+     * Decodes a JSON patch as upstream's list of operations (op, path, from, value): unknown and
+     * duplicate keys of an operation, and duplicates inside its value, are its strict errors.
+     */
+    public Result decodeOperations(JsonParser parser) throws IOException {
+        State state = new State(parser);
+        if (parser.currentToken() == null) {
+            parser.nextToken();
+        }
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            return new Result(verbatim(parser), List.of());
+        }
+        ArrayNode operations = nodes.arrayNode();
+        int index = 0;
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            String path = "[" + index++ + "]";
+            if (parser.currentToken() != JsonToken.START_OBJECT) {
+                operations.add(verbatim(parser));
+                continue;
+            }
+            ObjectNode operation = operations.addObject();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String key = parser.currentName();
+                int line = parser.currentTokenLocation().getLineNr();
+                parser.nextToken();
+                if (!PATCH_OPERATION.contains(key)) {
+                    state.add("unknown field", child(path, key));
+                    parser.skipChildren();
+                    continue;
+                }
+                if (operation.has(key)) {
+                    state.duplicate(line, child(path, key), key);
+                }
+                operation.set(key, untyped(parser, state, child(path, key)));
+            }
+        }
+        return new Result(operations, state.all());
+    }
+
+    private Result decode(JsonParser parser, Type kind, boolean topLevelKind) throws IOException {
+        State state = new State(parser);
+        if (parser.currentToken() == null) {
+            parser.nextToken();
+        }
+        JsonNode value = struct(parser, state, "", kind, topLevelKind);
+        return new Result(value, state.all());
+    }
+
+    private static final class State {
+        final Set<String> errors = new LinkedHashSet<>();
+        /** YAML bodies: upstream finds repeated keys while converting YAML to JSON, and words them so. */
+        final boolean yaml;
+        final List<String> yamlDuplicates = new ArrayList<>();
+
+        State(JsonParser parser) {
+            this.yaml = parser instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+        }
+
+        void add(String kind, String path) {
+            if (errors.size() < MAX_ERRORS) {
+                errors.add(kind + " " + quote(path));
+            }
+        }
+
+        /** {@code line}: the 1-based line of the repeated key. */
+        void duplicate(int line, String path, String key) {
+            if (yaml) {
+                yamlDuplicates.add("line " + line + ": key " + quote(key)
+                        + " already set in map");
+            } else {
+                add("duplicate field", path);
+            }
+        }
+
+        /** The strict errors in upstream's order: the YAML conversion's first, then the decoder's. */
+        List<String> all() {
+            List<String> all = new ArrayList<>();
+            if (!yamlDuplicates.isEmpty()) {
+                all.add("error converting YAML to JSON: yaml: unmarshal errors:\n  " + String.join("\n  ", yamlDuplicates));
+            }
+            all.addAll(errors);
+            return all;
+        }
+    }
+
+    /** At the token that starts the value. */
+    private JsonNode value(JsonParser parser, State state, String path, Field.Value shape) throws IOException {
+        if (parser.currentToken() == JsonToken.VALUE_NULL) {
+            return nodes.nullNode();
+        }
+        return switch (shape) {
+            case Field.Scalar scalar -> verbatim(parser);
+            case Field.Struct(Type type) -> type.jsonForm().isPresent() ? verbatim(parser) : struct(parser, state, path, type, false);
+            case Field.ListOf(Field.Value items) -> {
+                if (parser.currentToken() != JsonToken.START_ARRAY) {
+                    yield verbatim(parser);
+                }
+                ArrayNode array = nodes.arrayNode();
+                int index = 0;
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    array.add(value(parser, state, path + "[" + index++ + "]", items));
+                }
+                yield array;
+            }
+            case Field.MapOf(Field.Value values) -> {
+                if (parser.currentToken() != JsonToken.START_OBJECT) {
+                    yield verbatim(parser);
+                }
+                ObjectNode map = nodes.objectNode();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = parser.currentName();
+                    int line = parser.currentTokenLocation().getLineNr();
+                    if (map.has(key)) {
+                        state.duplicate(line, child(path, key), key);
+                    }
+                    parser.nextToken();
+                    map.set(key, value(parser, state, child(path, key), values));
+                }
+                yield map;
+            }
+        };
+    }
+
+    private JsonNode struct(JsonParser parser, State state, String path, Type type, boolean topLevelKind) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            return verbatim(parser);
+        }
+        ObjectNode object = nodes.objectNode();
+        Set<String> seen = new HashSet<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String key = parser.currentName();
+            int line = parser.currentTokenLocation().getLineNr();
+            parser.nextToken();
+            if (topLevelKind && TYPE_META.contains(key)) {
+                if (!seen.add(key)) {
+                    state.duplicate(line, child(path, key), key);
+                }
+                object.set(key, verbatim(parser));
+                continue;
+            }
+            var field = type.exactField(key);
+            if (field.isEmpty()) {
+                state.add("unknown field", child(path, key));
+                parser.skipChildren();
+                continue;
+            }
+            if (!seen.add(key)) {
+                state.duplicate(line, child(path, key), key);
+            }
+            object.set(key, value(parser, state, child(path, key), field.get().value()));
+        }
+        return object;
+    }
+
+    private JsonNode untyped(JsonParser parser, State state, String path) throws IOException {
+        return switch (parser.currentToken()) {
+            case START_OBJECT -> {
+                ObjectNode object = nodes.objectNode();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = parser.currentName();
+                    int line = parser.currentTokenLocation().getLineNr();
+                    if (object.has(key)) {
+                        state.duplicate(line, child(path, key), key);
+                    }
+                    parser.nextToken();
+                    object.set(key, untyped(parser, state, child(path, key)));
+                }
+                yield object;
+            }
+            case START_ARRAY -> {
+                ArrayNode array = nodes.arrayNode();
+                int index = 0;
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    array.add(untyped(parser, state, path + "[" + index++ + "]"));
+                }
+                yield array;
+            }
+            default -> verbatim(parser);
+        };
+    }
+
+    private static JsonNode verbatim(JsonParser parser) throws IOException {
+        JsonNode node = parser.readValueAsTree();
+        return node == null ? JsonNodeFactory.instance.nullNode() : node;
+    }
+
+    private static String child(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    /** Go's %q of a field path (strconv.Quote): JSON's escapes cover what paths hold. */
+    static String quote(String text) {
+        StringBuilder quoted = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                case '\n' -> quoted.append("\\n");
+                case '\t' -> quoted.append("\\t");
+                case '\r' -> quoted.append("\\r");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        quoted.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        quoted.append(c);
+                    }
+                }
+            }
+        }
+        return quoted.append('"').toString();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.kj.apiserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kj.apiserver.testing.TestServer;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** fieldValidation=Strict|Warn|Ignore on create, update and patch, with upstream's texts. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FieldValidationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments";
+
+    private TestServer server;
+    private HttpClient admin;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        server = TestServer.start(dir);
+        admin = server.admin();
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static String deployment(String name, String extraSpec, String containerExtra) {
+        return """
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"%s"},
+                 "spec":{%s"selector":{"matchLabels":{"app":"a"}},
+                  "template":{"metadata":{"labels":{"app":"a"}},
+                   "spec":{"containers":[{"name":"c","image":"nginx"%s}]}}}}
+                """.formatted(name, extraSpec, containerExtra);
+    }
+
+    private HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
+        return admin.send(HttpRequest.newBuilder(server.uri(path)).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void strictRefusesUnknownAndDuplicateFieldsWithTheirPaths() throws Exception {
+        HttpResponse<String> response = send("POST", DEPLOYMENTS + "?fieldValidation=Strict", "application/json",
+                deployment("strict", "\"replicaz\":2,\"replicas\":1,\"replicas\":2,", ",\"imagez\":\"x\""));
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode status = JSON.readTree(response.body());
+        assertEquals("BadRequest", status.path("reason").asText());
+        assertEquals("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: "
+                + "unknown field \"spec.replicaz\", duplicate field \"spec.replicas\", "
+                + "unknown field \"spec.template.spec.containers[0].imagez\"", status.path("message").asText());
+        assertEquals(404, admin.send(HttpRequest.newBuilder(server.uri(DEPLOYMENTS + "/strict")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    @Test
+    void warnIsTheDefaultAndDropsUnknownFields() throws Exception {
+        for (String query : List.of("", "?fieldValidation=Warn")) {
+            String name = query.isEmpty() ? "warn-default" : "warn";
+            HttpResponse<String> response = send("POST", DEPLOYMENTS + query, "application/json",
+                    deployment(name, "\"replicaz\":2,", ",\"imagez\":\"x\""));
+            assertEquals(201, response.statusCode(), response.body());
+            assertEquals(List.of("299 - \"unknown field \\\"spec.replicaz\\\"\"",
+                            "299 - \"unknown field \\\"spec.template.spec.containers[0].imagez\\\"\""),
+                    response.headers().allValues("warning"));
+            JsonNode stored = JSON.readTree(admin.send(HttpRequest.newBuilder(server.uri(DEPLOYMENTS + "/" + name)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertFalse(stored.path("spec").has("replicaz"));
+            assertFalse(stored.path("spec").path("template").path("spec").path("containers").get(0).has("imagez"));
+            assertEquals("nginx", stored.path("spec").path("template").path("spec").path("containers").get(0).path("image").asText());
+        }
+    }
+
+    @Test
+    void ignoreDropsSilently() throws Exception {
+        HttpResponse<String> response = send("POST", DEPLOYMENTS + "?fieldValidation=Ignore", "application/json",
+                deployment("ignore", "\"replicaz\":2,", ""));
+        assertEquals(201, response.statusCode(), response.body());
+        assertEquals(List.of(), response.headers().allValues("warning"));
+        assertFalse(JSON.readTree(response.body()).path("spec").has("replicaz"));
+    }
+
+    @Test
+    void caseMismatchedKeysAreUnknownAndYamlBodiesAreChecked() throws Exception {
+        HttpResponse<String> response = send("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict",
+                "application/yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  Labels:\n    a: b\ndata:\n  k: v\n");
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"metadata.Labels\"",
+                JSON.readTree(response.body()).path("message").asText());
+    }
+
+    @Test
+    void yamlDuplicatesAreWordedAsUpstreamsYamlConversion() throws Exception {
+        HttpResponse<String> response = send("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict",
+                "application/yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\ndata:\n  k: v\n  k: w\nbogus: 1\n");
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: error converting YAML"
+                + " to JSON: yaml: unmarshal errors:\n  line 7: key \"k\" already set in map, unknown field \"bogus\"",
+                JSON.readTree(response.body()).path("message").asText());
+    }
+
+    @Test
+    void invalidDirectiveIsRefused() throws Exception {
+        HttpResponse<String> response = send("POST", DEPLOYMENTS + "?fieldValidation=Loose", "application/json",
+                deployment("loose", "", ""));
+        assertEquals(422, response.statusCode());
+        assertEquals("CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"Loose\": supported values: "
+                + "\"\", \"Ignore\", \"Strict\", \"Warn\"", JSON.readTree(response.body()).path("message").asText());
+    }
+
+    @Test
+    void updateAndPatch() throws Exception {
+        assertEquals(201, send("POST", DEPLOYMENTS, "application/json", deployment("patched", "", "")).statusCode());
+        JsonNode current = JSON.readTree(admin.send(HttpRequest.newBuilder(server.uri(DEPLOYMENTS + "/patched")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) current.path("spec")).put("replicaz", 3);
+        HttpResponse<String> update = send("PUT", DEPLOYMENTS + "/patched?fieldValidation=Strict", "application/json", current.toString());
+        assertEquals(400, update.statusCode());
+        assertTrue(JSON.readTree(update.body()).path("message").asText().endsWith("strict decoding error: unknown field \"spec.replicaz\""));
+
+        HttpResponse<String> strict = send("PATCH", DEPLOYMENTS + "/patched?fieldValidation=Strict", "application/merge-patch+json",
+                "{\"spec\":{\"replicaz\":3,\"paused\":true,\"paused\":false}}");
+        assertEquals(422, strict.statusCode(), strict.body());
+        JsonNode status = JSON.readTree(strict.body());
+        String message = status.path("message").asText();
+        assertTrue(message.startsWith(" \"\" is invalid: patch: Invalid value: \"{"), message);
+        assertTrue(message.endsWith("\": strict decoding error: duplicate field \"spec.paused\", unknown field \"spec.replicaz\""), message);
+        assertEquals("patch", status.path("details").path("causes").get(0).path("field").asText());
+        assertEquals("FieldValueInvalid", status.path("details").path("causes").get(0).path("reason").asText());
+
+        HttpResponse<String> warned = send("PATCH", DEPLOYMENTS + "/patched", "application/json-patch+json",
+                "[{\"op\":\"add\",\"path\":\"/spec/replicaz\",\"value\":3,\"valu\":1}]");
+        assertEquals(200, warned.statusCode(), warned.body());
+        assertEquals(List.of("299 - \"json patch unknown field \\\"[0].valu\\\"\"", "299 - \"unknown field \\\"spec.replicaz\\\"\""),
+                warned.headers().allValues("warning"));
+        assertFalse(JSON.readTree(warned.body()).path("spec").has("replicaz"));
+        HttpResponse<String> scale = send("PATCH", DEPLOYMENTS + "/patched/scale?fieldValidation=Strict",
+                "application/merge-patch+json", "{\"spec\":{\"replicas\":2,\"replica\":3}}");
+        assertEquals(422, scale.statusCode(), scale.body());
+        assertTrue(JSON.readTree(scale.body()).path("message").asText().endsWith("strict decoding error: unknown field \"spec.replica\""));
+        HttpResponse<String> scaled = send("PATCH", DEPLOYMENTS + "/patched/scale", "application/merge-patch+json",
+                "{\"spec\":{\"replicas\":2}}");
+        assertEquals(200, scaled.statusCode(), scaled.body());
+        assertEquals(2, JSON.readTree(scaled.body()).path("spec").path("replicas").asInt());
+    }
+}
