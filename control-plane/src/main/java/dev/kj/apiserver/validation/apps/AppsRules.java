@@ -303,10 +303,9 @@ public final class AppsRules {
         }
     }
 
+    /** The template is a struct in apps/v1, never nil: its spec is defaulted even when the body left it out. */
     private static void templateDefaults(ObjectNode spec) {
-        if (spec.get("template") instanceof ObjectNode template) {
-            PodSpecs.setDefaults(object(template, "spec"));
-        }
+        PodSpecs.setDefaults(object(object(spec, "template"), "spec"));
     }
 
     /** Deployments and ReplicaSets: selector required, not empty, matching a valid template for pods that run forever. */

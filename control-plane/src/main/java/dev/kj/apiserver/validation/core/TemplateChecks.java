@@ -22,15 +22,11 @@ public final class TemplateChecks {
     }
 
     /**
-     * A template for long-running pods: the selector (when not empty) matches its labels, it is a
+     * A template for long-running pods (a struct in apps/v1, so never missing): the selector (when not empty) matches its labels, it is a
      * valid pod template, restartPolicy is Always and activeDeadlineSeconds is not set.
      */
     public static List<FieldError> forControllerOfPods(JsonNode template, JsonNode selector, FieldPath path, String kind) {
         List<FieldError> errors = new ArrayList<>();
-        if (template == null || template.isNull() || template.isMissingNode()) {
-            errors.add(FieldError.required(path, ""));
-            return errors;
-        }
         if (selector != null && selector.isObject() && !LabelSelectors.isEmpty(selector)
                 && !LabelSelectors.matches(selector, template.path("metadata").path("labels"))) {
             errors.add(selectorMismatch(template, path.child("metadata", "labels")));
