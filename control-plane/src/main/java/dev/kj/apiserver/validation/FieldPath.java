@@ -9,6 +9,11 @@ public record FieldPath(FieldPath parent, String text) {
         return new FieldPath(null, name);
     }
 
+    /** The whole object (upstream's field.NewPath(""), printed as "[]"). */
+    public static FieldPath whole() {
+        return new FieldPath(null, "[]");
+    }
+
     /** {@code a.b.c} from the root: {@code of("spec", "template")}. */
     public static FieldPath of(String first, String... rest) {
         FieldPath path = root(first);

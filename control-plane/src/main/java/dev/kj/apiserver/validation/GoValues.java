@@ -70,8 +70,12 @@ public final class GoValues {
         return "v1.LabelSelector{MatchLabels:" + stringMap(selector.get("matchLabels")) + ", MatchExpressions:" + expr + "}";
     }
 
-    /** An intstr.IntOrString as its String(): the number or the text, unquoted. */
+    /** %#v of an intstr.IntOrString (the internal types hold them as values, not pointers). */
     public static String intOrString(JsonNode value) {
-        return value == null || value.isNull() ? "null" : value.asText();
+        if (value != null && value.isTextual()) {
+            return "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + quote(value.asText()) + "}";
+        }
+        long number = value == null || value.isNull() ? 0 : value.asLong();
+        return "intstr.IntOrString{Type:0, IntVal:" + number + ", StrVal:\"\"}";
     }
 }

@@ -397,15 +397,12 @@ public final class AppsRules {
         }
     }
 
-    /** ValidatePositiveIntOrPercent. */
+    /** ValidatePositiveIntOrPercent: a percent string, or a number not below 0. */
     static List<FieldError> positiveIntOrPercent(JsonNode value, FieldPath path) {
         List<FieldError> errors = new ArrayList<>();
         if (value.isTextual()) {
-            if (!Formats.percent(value.asText()).isEmpty()) {
-                errors.add(FieldError.invalidRendered(path, GoValues.intOrString(value),
-                        "must be an integer or percentage (e.g '5%')"));
-            } else if (percent(value) < 0) {
-                errors.add(FieldError.invalid(path, percent(value), Numbers.NONNEGATIVE));
+            for (String problem : Formats.percent(value.asText())) {
+                errors.add(FieldError.invalidRendered(path, GoValues.intOrString(value), problem));
             }
         } else if (value.asLong() < 0) {
             errors.add(FieldError.invalid(path, value.asLong(), Numbers.NONNEGATIVE));
