@@ -28,7 +28,7 @@ public final class GoValues {
                 default -> {
                     if (c < 0x20 || c == 0x7f) {
                         out.append(String.format("\\x%02x", c));
-                    } else if (Character.isISOControl(c) || !Character.isDefined(c)) {
+                    } else if (!printable(c)) {
                         out.append(c > 0xffff ? String.format("\\U%08x", c) : String.format("\\u%04x", c));
                     } else {
                         out.appendCodePoint(c);
@@ -37,6 +37,18 @@ public final class GoValues {
             }
         });
         return out.append('"').toString();
+    }
+
+    /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+    private static boolean printable(int c) {
+        if (c == ' ') {
+            return true;
+        }
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
+                 Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SPACE_SEPARATOR -> false;
+            default -> true;
+        };
     }
 
     /** %#v of a map[string]string: keys sorted; {@code map[string]string(nil)} when absent or null. */

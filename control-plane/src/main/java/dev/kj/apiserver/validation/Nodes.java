@@ -36,6 +36,15 @@ public final class Nodes {
 
     public static void defaultNumber(ObjectNode parent, String field, long value) {
         if (!set(parent, field)) {
+            putNumber(parent, field, value);
+        }
+    }
+
+    /** An int when it fits, as a JSON reader would make it. */
+    private static void putNumber(ObjectNode parent, String field, long value) {
+        if (value == (int) value) {
+            parent.put(field, (int) value);
+        } else {
             parent.put(field, value);
         }
     }
@@ -43,7 +52,7 @@ public final class Nodes {
     /** For Go ints without a pointer, where 0 means unset. */
     public static void defaultNonZero(ObjectNode parent, String field, long value) {
         if (parent.path(field).asLong(0) == 0) {
-            parent.put(field, value);
+            putNumber(parent, field, value);
         }
     }
 

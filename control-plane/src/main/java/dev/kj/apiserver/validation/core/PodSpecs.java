@@ -29,12 +29,12 @@ public final class PodSpecs {
     private PodSpecs() {
     }
 
-    /** Every volume source a core/v1 Volume may hold (exactly one is allowed). */
-    private static final List<String> VOLUME_SOURCES = List.of("hostPath", "emptyDir", "gcePersistentDisk",
-            "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd",
-            "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume",
-            "quobyte", "azureDisk", "photonPersistentDisk", "projected", "portworxVolume", "scaleIO", "storageos",
-            "csi", "ephemeral", "image");
+    /** Every volume source a core/v1 Volume may hold (exactly one is allowed), in the order upstream checks them. */
+    private static final List<String> VOLUME_SOURCES = List.of("emptyDir", "hostPath", "gitRepo",
+            "gcePersistentDisk", "awsElasticBlockStore", "secret", "nfs", "iscsi", "glusterfs", "flocker",
+            "persistentVolumeClaim", "rbd", "cinder", "cephfs", "quobyte", "downwardAPI", "fc", "flexVolume",
+            "configMap", "azureFile", "vsphereVolume", "photonPersistentDisk", "portworxVolume", "azureDisk",
+            "storageos", "scaleIO", "projected", "csi", "ephemeral", "image");
     private static final List<String> CONTAINER_LISTS = List.of("initContainers", "containers", "ephemeralContainers");
     private static final Set<String> STANDARD_CONTAINER_RESOURCES = Set.of("cpu", "memory", "ephemeral-storage");
 
