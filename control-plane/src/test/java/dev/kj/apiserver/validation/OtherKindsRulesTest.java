@@ -76,6 +76,9 @@ class OtherKindsRulesTest {
                                 "spec.rules[0].http.paths[0].path: Invalid value: \"api\": must be an absolute path",
                                 "spec.rules[0].http.paths[0].backend.service.port: Required value: port name or number"
                                         + " is required")),
+                new Case("an ingress routes something", NetworkingRules.INGRESS, "{\"spec\":{}}",
+                        List.of("spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules`"
+                                + " must be specified")),
                 new Case("endpoint slices", NetworkingRules.ENDPOINT_SLICE, "{\"endpoints\":[{}],\"ports\":[{\"name\":\"Http\"}]}",
                         List.of("addressType: Required value",
                                 "endpoints[0].addresses: Required value: must contain at least 1 address",

@@ -115,8 +115,8 @@ public final class NetworkingRules {
             JsonNode spec = ingress.path("spec");
             List<FieldError> errors = new ArrayList<>();
             if (!set(spec, "defaultBackend") && spec.path("rules").isEmpty()) {
-                errors.add(FieldError.invalidRendered(specPath.child("rules"), "[]networking.IngressRule(nil)",
-                        "either `defaultBackend` or `rules` must be specified"));
+                String rules = spec.path("rules").isArray() ? "[]networking.IngressRule{}" : "[]networking.IngressRule(nil)";
+                errors.add(FieldError.invalidRendered(specPath, rules, "either `defaultBackend` or `rules` must be specified"));
             }
             int i = 0;
             for (JsonNode rule : spec.path("rules")) {
