@@ -325,9 +325,15 @@ class HttpApiTest {
                 Wire.message().message(1, Wire.message().string(1, "pb")).message(2, spec.get()))), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
         JsonNode stored = JSON.readTree(admin.send(get(deployments + "/pb"), HttpResponse.BodyHandlers.ofString()).body());
-        assertEquals("{\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"pb\"}},\"template\":{\"metadata\":"
-                + "{\"creationTimestamp\":null,\"labels\":{\"app\":\"pb\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
-                + "\"image\":\"nginx\",\"resources\":{}}]}},\"strategy\":{}}", stored.path("spec").toString());
+        // what the body said, plus upstream's v1 defaults (the image has no tag: pulled Always)
+        assertEquals(JSON.readTree("{\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"pb\"}},\"template\":"
+                + "{\"metadata\":{\"creationTimestamp\":null,\"labels\":{\"app\":\"pb\"}},\"spec\":{\"containers\":"
+                + "[{\"name\":\"c\",\"image\":\"nginx\",\"resources\":{},\"terminationMessagePath\":\"/dev/termination-log\","
+                + "\"terminationMessagePolicy\":\"File\",\"imagePullPolicy\":\"Always\"}],\"restartPolicy\":\"Always\","
+                + "\"terminationGracePeriodSeconds\":30,\"dnsPolicy\":\"ClusterFirst\",\"securityContext\":{},"
+                + "\"schedulerName\":\"default-scheduler\"}},\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
+                + "{\"maxUnavailable\":\"25%\",\"maxSurge\":\"25%\"}},\"revisionHistoryLimit\":10,"
+                + "\"progressDeadlineSeconds\":600}"), stored.path("spec"));
 
         // a field kj's definitions lack: refused, and nothing stored
         HttpResponse<String> unknown = admin.send(protobuf("POST", deployments, Wire.body("apps/v1", "Deployment",

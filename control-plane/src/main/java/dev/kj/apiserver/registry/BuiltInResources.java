@@ -20,8 +20,9 @@ import java.util.List;
  * rules, the status subresource and generation counting where upstream has them, and upstream's
  * strategies where they decide more than that (pods, services, HPAs, CSRs, CRDs). Versions that
  * share storage (autoscaling v1 over v2, events.k8s.io over core events) carry a
- * {@link StorageVersion}. Their behaviours (controllers, defaulting, full validation, calling
- * webhooks, serving custom resources) come with later issues; Services' addresses and node ports
+ * {@link StorageVersion}. Defaulting and validation are the store's, per kind (see
+ * {@code dev.kj.apiserver.validation.BuiltInRules}); controllers, calling webhooks and serving custom
+ * resources come with later issues; Services' addresses and node ports
  * are allocated by the store's write hook (see ApiServer).
  */
 public final class BuiltInResources {

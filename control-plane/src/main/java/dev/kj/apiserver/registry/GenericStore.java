@@ -12,6 +12,11 @@ import dev.kj.apiserver.storage.StorageEvent;
 import dev.kj.apiserver.storage.StorageException;
 import dev.kj.apiserver.storage.StoredValue;
 import dev.kj.apiserver.storage.Watch;
+import dev.kj.apiserver.validation.BuiltInRules;
+import dev.kj.apiserver.validation.FieldError;
+import dev.kj.apiserver.validation.FieldPath;
+import dev.kj.apiserver.validation.KindRules;
+import dev.kj.apiserver.validation.Metadata;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -113,6 +118,8 @@ public final class GenericStore {
     private final WriteHook writeHook;
     private final boolean garbageCollection;
     private final dev.kj.apiserver.storage.LeaseReuse leases;
+    /** The kind's defaulting and validation (upstream's SetDefaults_* and ValidateX). */
+    private final KindRules rules;
 
     /** A store that sets the garbage collector's finalizers on deletes (upstream's default) and has no delete stage. */
     public GenericStore(ResourceDescription resource, EtcdStorage storage, ObjectMapper json, Clock clock,
@@ -137,6 +144,7 @@ public final class GenericStore {
         this.deleteStage = deleteStage;
         this.garbageCollection = garbageCollection;
         this.leases = new dev.kj.apiserver.storage.LeaseReuse(storage, clock);
+        this.rules = BuiltInRules.forKind(resource.group(), resource.kind());
     }
 
     /** The lease a write of this resource attaches (0 for resources that live until deleted). */
@@ -200,6 +208,7 @@ public final class GenericStore {
         if (resource.statusSubresource()) {
             object.putObject("status"); // status is the controllers' to write, through status
         }
+        rules.setDefaults(object);
         resource.strategy().prepareForCreate(object, requester);
         boolean generated = meta.path("name").asText("").isEmpty();
         WriteHook.Outcome outcome = writeHook.beforeCreate(object, dryRun);
@@ -219,6 +228,7 @@ public final class GenericStore {
             if (generated) {
                 meta.put("name", generateName + randomSuffix());
             }
+            rules.completeCreate(object);
             validate(object);
             String name = meta.get("name").asText();
             if (dryRun) {
@@ -362,6 +372,7 @@ public final class GenericStore {
         }
         meta.remove(List.of("selfLink", "managedFields"));
         if (part == Part.MAIN) {
+            rules.setDefaults(object);
             resource.strategy().prepareForUpdate(object, old);
         }
         WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
@@ -384,7 +395,8 @@ public final class GenericStore {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
         validate(object);
-        List<Cause> updateProblems = resource.strategy().validateUpdate(object, old);
+        List<Cause> updateProblems = new ArrayList<>(FieldError.causes(rules.validateUpdate(object, old)));
+        updateProblems.addAll(resource.strategy().validateUpdate(object, old));
         if (!updateProblems.isEmpty()) {
             throw invalid(object, updateProblems);
         }
@@ -897,7 +909,11 @@ public final class GenericStore {
             causes.add(new Cause("FieldValueInvalid", "metadata.name: Invalid value: \"" + name + "\": " + problem,
                     "metadata.name"));
         }
+        ObjectNode meta = metadata(object);
+        List<FieldError> errors = new ArrayList<>(Metadata.labelsAndAnnotations(meta, FieldPath.root("metadata")));
+        causes.addAll(FieldError.causes(errors));
         causes.addAll(finalizerProblems(object));
+        causes.addAll(FieldError.causes(rules.validate(object)));
         causes.addAll(resource.strategy().validate(object));
         if (!causes.isEmpty()) {
             throw invalid(object, causes);

@@ -51,6 +51,10 @@ class DeletionTest {
     private GenericStore widgets;
     private GenericStore configMaps;
     private GenericStore deployments;
+    /** A spec upstream's validation accepts: a selector matching a template with one container. */
+    static final String VALID_DEPLOYMENT_SPEC = "{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"d\"}},"
+            + "\"template\":{\"metadata\":{\"labels\":{\"app\":\"d\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
+            + "\"image\":\"nginx\"}]}}}";
 
     @BeforeEach
     void start() throws Exception {
@@ -151,7 +155,7 @@ class DeletionTest {
     @Test
     void finalizersHoldAnObjectAndTheirRemovalDeletesItWithoutAnotherWrite() throws Exception {
         ObjectNode created = deployments.create("ns", object("{\"metadata\":{\"name\":\"d\",\"finalizers\":[\"x/y\"]},"
-                + "\"spec\":{\"replicas\":1}}"), false);
+                + "\"spec\":" + VALID_DEPLOYMENT_SPEC + "}"), false);
         try (Events events = watch(deployments, created)) {
             GenericStore.DeleteResult marked = deployments.delete("ns", "d", DeleteOptions.NONE);
             assertFalse(marked.deleted());

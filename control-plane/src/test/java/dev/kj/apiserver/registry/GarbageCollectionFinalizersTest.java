@@ -116,7 +116,7 @@ class GarbageCollectionFinalizersTest {
     @MethodSource("cases")
     void deleteSetsTheGarbageCollectorsFinalizers(Case c) {
         GenericStore store = c.resource().equals("deployments") ? deployments : replicationControllers;
-        ObjectNode created = store.create("ns", object(c.finalizers()), false);
+        ObjectNode created = store.create("ns", object(c.finalizers(), c.resource()), false);
         clock.advance(Duration.ofSeconds(3));
         GenericStore.DeleteResult result = store.delete("ns", "owner", options(c.orphanDependents(), c.policy(), false));
         if (c.expected() == null) {
@@ -216,13 +216,26 @@ class GarbageCollectionFinalizersTest {
     }
 
     private static ObjectNode object(List<String> finalizers) {
+        return object(finalizers, "deployments");
+    }
+
+    /** A valid Deployment or ReplicationController (a selector matching a template with one container). */
+    private static ObjectNode object(List<String> finalizers, String resource) {
         ObjectNode object = JSON.createObjectNode();
         ObjectNode meta = object.putObject("metadata");
         meta.put("name", "owner");
         if (!finalizers.isEmpty()) {
             finalizers.forEach(meta.putArray("finalizers")::add);
         }
-        object.putObject("spec").put("replicas", 1);
+        ObjectNode spec = object.putObject("spec").put("replicas", 1);
+        if (resource.equals("deployments")) {
+            spec.putObject("selector").putObject("matchLabels").put("app", "o");
+        } else {
+            spec.putObject("selector").put("app", "o");
+        }
+        ObjectNode template = spec.putObject("template");
+        template.putObject("metadata").putObject("labels").put("app", "o");
+        template.putObject("spec").putArray("containers").addObject().put("name", "c").put("image", "nginx");
         return object;
     }
 

@@ -283,7 +283,8 @@ class GenericStoreTest {
         GenericStore deployments = new GenericStore(catalog.find("apps", "v1", "deployments").orElseThrow(), storage,
                 JSON, CLOCK, name -> GenericStore.NamespaceState.ACTIVE);
         ObjectNode created = deployments.create("default", object(
-                "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":1},\"status\":{\"replicas\":9}}"), false);
+                "{\"metadata\":{\"name\":\"web\"},\"spec\":" + DeletionTest.VALID_DEPLOYMENT_SPEC
+                        + ",\"status\":{\"replicas\":9}}"), false);
         assertEquals(1, created.path("metadata").path("generation").asInt());
         assertEquals(object("{}"), created.path("status"), "clients cannot set status on create");
 
@@ -314,7 +315,9 @@ class GenericStoreTest {
                 storage, JSON, CLOCK, name -> GenericStore.NamespaceState.ACTIVE);
         deployments.create("default", object("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":1,"
                 + "\"selector\":{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"tier\","
-                + "\"operator\":\"In\",\"values\":[\"b\",\"a\"]},{\"key\":\"canary\",\"operator\":\"DoesNotExist\"}]}}}"), false);
+                + "\"operator\":\"In\",\"values\":[\"b\",\"a\"]},{\"key\":\"canary\",\"operator\":\"DoesNotExist\"}]},"
+                + "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\",\"tier\":\"a\"}},\"spec\":{\"containers\":"
+                + "[{\"name\":\"c\",\"image\":\"nginx\"}]}}}}"), false);
         ScaleSubresource scale = new ScaleSubresource(deployments);
         ObjectNode view = scale.get("default", "web");
         assertEquals("Scale", view.path("kind").asText());

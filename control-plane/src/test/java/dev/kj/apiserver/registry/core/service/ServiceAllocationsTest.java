@@ -61,24 +61,24 @@ class ServiceAllocationsTest {
                 .path("range").asText());
         Set<String> ips = new HashSet<>();
         for (int i = 0; i < 6; i++) {
-            ips.add(create("s" + i, "{}").path("spec").path("clusterIP").asText());
+            ips.add(create("s" + i, ONE_PORT).path("spec").path("clusterIP").asText());
         }
         assertEquals(Set.of("10.9.0.1", "10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6"), ips);
-        StatusException full = assertThrows(StatusException.class, () -> create("s6", "{}"));
+        StatusException full = assertThrows(StatusException.class, () -> create("s6", ONE_PORT));
         assertEquals("Internal error occurred: failed to allocate a serviceIP: range is full", full.getMessage());
         // all six bits set: 0b111111
         JsonNode bitmap = JSON.readTree(storage.get("/registry/ranges/serviceips").orElseThrow().value());
         assertEquals("Pw==", bitmap.path("data").asText());
         services.delete("default", "s2", dev.kj.apiserver.registry.DeleteOptions.NONE);
-        assertTrue(create("again", "{}").path("spec").path("clusterIP").asText().startsWith("10.9.0."));
+        assertTrue(create("again", ONE_PORT).path("spec").path("clusterIP").asText().startsWith("10.9.0."));
     }
 
     @Test
     void aCreateThatFailsGivesBackWhatItClaimed() throws Exception {
         create("np", "{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":31000}]}");
         // the second port collides after the cluster IP and the first node port were claimed
-        assertThrows(StatusException.class, () -> create("clash", "{\"type\":\"NodePort\",\"ports\":[{\"port\":80},"
-                + "{\"port\":81,\"nodePort\":31000}]}"));
+        assertThrows(StatusException.class, () -> create("clash", "{\"type\":\"NodePort\",\"ports\":[{\"name\":\"a\",\"port\":80},"
+                + "{\"name\":\"b\",\"port\":81,\"nodePort\":31000}]}"));
         byte[] ipBits = Base64.getDecoder().decode(JSON.readTree(storage.get("/registry/ranges/serviceips").orElseThrow()
                 .value()).path("data").asText());
         assertEquals(1, Integer.bitCount(ipBits[ipBits.length - 1] & 0xff), "only np's address stays taken");
@@ -86,6 +86,9 @@ class ServiceAllocationsTest {
                 .orElseThrow().value()).path("data").asText());
         assertEquals("[1]", java.util.Arrays.toString(portBits), "only 31000 stays taken");
     }
+
+    /** The least a ClusterIP service needs to be valid. */
+    private static final String ONE_PORT = "{\"ports\":[{\"port\":80}]}";
 
     private ObjectNode create(String name, String spec) throws Exception {
         return services.create("default", (ObjectNode) JSON.readTree("{\"metadata\":{\"name\":\"" + name + "\"},\"spec\":"

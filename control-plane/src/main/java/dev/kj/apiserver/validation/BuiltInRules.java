@@ -1,0 +1,51 @@
+package dev.kj.apiserver.validation;
+
+import dev.kj.apiserver.validation.apps.AppsRules;
+import dev.kj.apiserver.validation.batch.BatchRules;
+import dev.kj.apiserver.validation.core.ConfigRules;
+import dev.kj.apiserver.validation.core.NamespaceRules;
+import dev.kj.apiserver.validation.core.PodRules;
+import dev.kj.apiserver.validation.core.ServiceRules;
+import dev.kj.apiserver.validation.core.PodTemplateRules;
+import dev.kj.apiserver.validation.core.ReplicationControllerRules;
+import dev.kj.apiserver.validation.networking.NetworkingRules;
+import dev.kj.apiserver.validation.rbac.RbacRules;
+import dev.kj.apiserver.validation.storage.StorageRules;
+import java.util.Map;
+
+/** Which built-in kinds (by group and kind of their storage version) have defaulting and validation of their own. */
+public final class BuiltInRules {
+    private BuiltInRules() {
+    }
+
+    private static final Map<String, KindRules> RULES = Map.ofEntries(
+            Map.entry("/Pod", new PodRules()),
+            Map.entry("/PodTemplate", new PodTemplateRules()),
+            Map.entry("/ReplicationController", new ReplicationControllerRules()),
+            Map.entry("apps/Deployment", AppsRules.DEPLOYMENT),
+            Map.entry("apps/ReplicaSet", AppsRules.REPLICA_SET),
+            Map.entry("apps/DaemonSet", AppsRules.DAEMON_SET),
+            Map.entry("apps/StatefulSet", AppsRules.STATEFUL_SET),
+            Map.entry("batch/Job", BatchRules.JOB),
+            Map.entry("batch/CronJob", BatchRules.CRON_JOB),
+            Map.entry("/ConfigMap", ConfigRules.CONFIG_MAP),
+            Map.entry("/Secret", ConfigRules.SECRET),
+            Map.entry("/Namespace", new NamespaceRules()),
+            Map.entry("/Service", new ServiceRules()),
+            Map.entry("/PersistentVolumeClaim", StorageRules.CLAIM),
+            Map.entry("/PersistentVolume", StorageRules.VOLUME),
+            Map.entry("policy/PodDisruptionBudget", StorageRules.DISRUPTION_BUDGET),
+            Map.entry("rbac.authorization.k8s.io/Role", RbacRules.ROLE),
+            Map.entry("rbac.authorization.k8s.io/ClusterRole", RbacRules.CLUSTER_ROLE),
+            Map.entry("rbac.authorization.k8s.io/RoleBinding", RbacRules.ROLE_BINDING),
+            Map.entry("rbac.authorization.k8s.io/ClusterRoleBinding", RbacRules.CLUSTER_ROLE_BINDING),
+            Map.entry("networking.k8s.io/NetworkPolicy", NetworkingRules.NETWORK_POLICY),
+            Map.entry("networking.k8s.io/Ingress", NetworkingRules.INGRESS),
+            Map.entry("discovery.k8s.io/EndpointSlice", NetworkingRules.ENDPOINT_SLICE),
+            Map.entry("coordination.k8s.io/Lease", NetworkingRules.LEASE));
+
+    /** The kind's rules, {@link KindRules#NONE} for kinds with only the generic metadata checks. */
+    public static KindRules forKind(String group, String kind) {
+        return RULES.getOrDefault(group + "/" + kind, KindRules.NONE);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.kj.apiserver.validation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Values as upstream's field errors print them (Go's %q and %#v of the internal types). */
+public final class GoValues {
+    private GoValues() {
+    }
+
+    /** Go's %q (strconv.Quote). */
+    public static String quote(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                case 7 -> out.append("\\a");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                case 11 -> out.append("\\v");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        out.append(String.format("\\x%02x", c));
+                    } else if (!printable(c)) {
+                        out.append(c > 0xffff ? String.format("\\U%08x", c) : String.format("\\u%04x", c));
+                    } else {
+                        out.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return out.append('"').toString();
+    }
+
+    /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+    private static boolean printable(int c) {
+        if (c == ' ') {
+            return true;
+        }
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
+                 Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SPACE_SEPARATOR -> false;
+            default -> true;
+        };
+    }
+
+    /** %#v of a map[string]string: keys sorted; {@code map[string]string(nil)} when absent or null. */
+    public static String stringMap(JsonNode map) {
+        if (map == null || !map.isObject()) {
+            return "map[string]string(nil)";
+        }
+        Map<String, String> sorted = new TreeMap<>();
+        map.properties().forEach(e -> sorted.put(e.getKey(), e.getValue().asText()));
+        List<String> entries = new ArrayList<>();
+        sorted.forEach((k, v) -> entries.add(quote(k) + ":" + quote(v)));
+        return "map[string]string{" + String.join(", ", entries) + "}";
+    }
+
+    /** %#v of a metav1.LabelSelector (what upstream prints for a selector that may not change). */
+    public static String labelSelector(JsonNode selector) {
+        if (selector == null || selector.isNull() || selector.isMissingNode()) {
+            return "null";
+        }
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode e : selector.path("matchExpressions")) {
+            List<String> values = new ArrayList<>();
+            e.path("values").forEach(v -> values.add(quote(v.asText())));
+            String valueList = e.path("values").isArray() ? "[]string{" + String.join(", ", values) + "}" : "[]string(nil)";
+            expressions.add("v1.LabelSelectorRequirement{Key:" + quote(e.path("key").asText()) + ", Operator:"
+                    + quote(e.path("operator").asText()) + ", Values:" + valueList + "}");
+        }
+        String expr = selector.path("matchExpressions").isArray()
+                ? "[]v1.LabelSelectorRequirement{" + String.join(", ", expressions) + "}"
+                : "[]v1.LabelSelectorRequirement(nil)";
+        return "v1.LabelSelector{MatchLabels:" + stringMap(selector.get("matchLabels")) + ", MatchExpressions:" + expr + "}";
+    }
+
+    /** %#v of an intstr.IntOrString (the internal types hold them as values, not pointers). */
+    public static String intOrString(JsonNode value) {
+        if (value != null && value.isTextual()) {
+            return "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + quote(value.asText()) + "}";
+        }
+        long number = value == null || value.isNull() ? 0 : value.asLong();
+        return "intstr.IntOrString{Type:0, IntVal:" + number + ", StrVal:\"\"}";
+    }
+}

@@ -1,0 +1,35 @@
+package dev.kj.apiserver.validation;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * A kind's defaulting and validation (upstream's v1 SetDefaults_* and pkg/apis/&lt;group&gt;/validation).
+ * The store defaults every object a create or an update brings (as upstream's decoder does), then
+ * validates it after the generic metadata checks; objects are in the storage version.
+ */
+public interface KindRules {
+    /** Fills in what upstream's defaulting fills in. */
+    default void setDefaults(ObjectNode object) {
+    }
+
+    /**
+     * What upstream's strategy fills in once the new object's name and uid are known (a Job's
+     * generated selector); runs on create only, right before validation.
+     */
+    default void completeCreate(ObjectNode object) {
+    }
+
+    /** The kind's problems (ValidateX without the generic ObjectMeta checks). */
+    default List<FieldError> validate(ObjectNode object) {
+        return List.of();
+    }
+
+    /** Problems of an update beyond {@link #validate}: immutable fields, allowed transitions. */
+    default List<FieldError> validateUpdate(ObjectNode object, ObjectNode old) {
+        return List.of();
+    }
+
+    KindRules NONE = new KindRules() {
+    };
+}

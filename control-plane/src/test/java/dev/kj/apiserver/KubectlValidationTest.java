@@ -1,0 +1,111 @@
+package dev.kj.apiserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.kj.apiserver.testing.Kubectl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every stock kubectl: a server-side dry run shows upstream's defaults, and an invalid object gets kubectl's error text. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubectlValidationTest {
+    private Path dir;
+    private ApiServer server;
+
+    @BeforeAll
+    void start(@TempDir Path tempDir) throws Exception {
+        dir = tempDir;
+        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** What upstream 1.33 answers `kubectl create deployment NAME --image=nginx --dry-run=server -o yaml` with, from spec on. */
+    private static final String DEFAULTED_SPEC = """
+            spec:
+              progressDeadlineSeconds: 600
+              replicas: 1
+              revisionHistoryLimit: 10
+              selector:
+                matchLabels:
+                  app: NAME
+              strategy:
+                rollingUpdate:
+                  maxSurge: 25%
+                  maxUnavailable: 25%
+                type: RollingUpdate
+              template:
+                metadata:
+                  creationTimestamp: null
+                  labels:
+                    app: NAME
+                spec:
+                  containers:
+                  - image: nginx
+                    imagePullPolicy: Always
+                    name: nginx
+                    resources: {}
+                    terminationMessagePath: /dev/termination-log
+                    terminationMessagePolicy: File
+                  dnsPolicy: ClusterFirst
+                  restartPolicy: Always
+                  schedulerName: default-scheduler
+                  securityContext: {}
+                  terminationGracePeriodSeconds: 30
+            status: {}
+            """;
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"})
+    void dryRunShowsDefaultsAndInvalidObjectsAreRefusedAsUpstream(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "d" + version.replace(".", "");
+        String yaml = kubectl.run("create", "deployment", name, "--image=nginx", "--dry-run=server", "-o", "yaml").ok().stdout();
+        assertEquals(DEFAULTED_SPEC.replace("NAME", name), yaml.substring(yaml.indexOf("\nspec:\n") + 1));
+        assertEquals(1, kubectl.run("get", "deployment", name).exitCode(), "a dry run stores nothing");
+
+        Path manifest = dir.resolve(name + ".yaml");
+        Files.writeString(manifest, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: NAME}
+                spec:
+                  selector: {matchLabels: {app: NAME}}
+                  template:
+                    metadata: {labels: {app: NAME}}
+                    spec:
+                      containers: [{image: nginx}]
+                """.replace("NAME", name));
+        Kubectl.Result refused = kubectl.run("create", "--validate=false", "-f", manifest.toString());
+        assertNotEquals(0, refused.exitCode());
+        assertEquals("The Deployment \"" + name + "\" is invalid: spec.template.spec.containers[0].name: Required value\n",
+                refused.stderr());
+
+        Files.writeString(manifest, """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: NAME}
+                spec:
+                  restartPolicy: Sometimes
+                  containers: [{name: c, image: busybox, ports: [{containerPort: 0}]}]
+                """.replace("NAME", name));
+        Kubectl.Result pod = kubectl.run("create", "--validate=false", "-f", manifest.toString());
+        assertEquals("The Pod \"" + name + "\" is invalid: \n"
+                + "* spec.containers[0].ports[0].containerPort: Required value\n"
+                + "* spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\","
+                + " \"Never\"\n", pod.stderr());
+    }
+}

@@ -1,0 +1,134 @@
+package dev.kj.apiserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kj.apiserver.testing.TlsClients;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Defaulting and validation through HTTP: 422 Invalid bodies with upstream's causes, defaults on create, update and patch. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ValidationHttpTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments";
+
+    private ApiServer server;
+    private HttpClient admin;
+    private String base;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
+        base = "https://127.0.0.1:" + server.address().getPort();
+        admin = TlsClients.client(dir.resolve("data").resolve("pki"), true);
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void anInvalidDeploymentIs422WithCausesAndFieldPaths() throws Exception {
+        HttpResponse<String> response = send("POST", DEPLOYMENTS, """
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","labels":{"bad key!":"x"}},
+                 "spec":{"selector":{"matchLabels":{"app":"d"}},
+                   "template":{"metadata":{"labels":{"app":"other"}},"spec":{"containers":[{"image":"nginx"}]}}}}""");
+        assertEquals(422, response.statusCode(), response.body());
+        JsonNode status = JSON.readTree(response.body());
+        assertEquals("Invalid", status.path("reason").asText());
+        String labelProblem = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end"
+                + " with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for"
+                + " validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+        assertEquals("Deployment.apps \"d\" is invalid: [metadata.labels: Invalid value: \"bad key!\": " + labelProblem
+                + ", spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does"
+                + " not match template `labels`, spec.template.spec.containers[0].name: Required value]",
+                status.path("message").asText());
+        assertEquals(JSON.readTree("""
+                {"name":"d","group":"apps","kind":"Deployment","causes":[
+                  {"reason":"FieldValueInvalid","message":"Invalid value: \\"bad key!\\": %s","field":"metadata.labels"},
+                  {"reason":"FieldValueInvalid","message":"Invalid value: map[string]string{\\"app\\":\\"other\\"}: `selector` does not match template `labels`","field":"spec.template.metadata.labels"},
+                  {"reason":"FieldValueRequired","message":"Required value","field":"spec.template.spec.containers[0].name"}]}"""
+                .formatted(labelProblem)), status.path("details"));
+        assertEquals(404, send("GET", DEPLOYMENTS + "/d", null).statusCode(), "nothing stored");
+    }
+
+    @Test
+    void defaultsOnCreateAndSelectorsImmutableOnUpdate() throws Exception {
+        JsonNode created = ok(201, send("POST", DEPLOYMENTS, """
+                {"metadata":{"name":"web"},"spec":{"selector":{"matchLabels":{"app":"web"}},
+                 "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]}}}}"""));
+        JsonNode spec = created.path("spec");
+        assertEquals(1, spec.path("replicas").asInt());
+        assertEquals("{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":\"25%\",\"maxSurge\":\"25%\"}}",
+                spec.path("strategy").toString());
+        assertEquals("IfNotPresent", spec.path("template").path("spec").path("containers").get(0).path("imagePullPolicy").asText());
+
+        HttpResponse<String> patched = send("PATCH", DEPLOYMENTS + "/web", "{\"spec\":{\"selector\":{\"matchLabels\":"
+                + "{\"app\":\"web2\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web2\"}}}}}");
+        assertEquals(422, patched.statusCode(), patched.body());
+        assertEquals("Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:"
+                + "map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is"
+                + " immutable", JSON.readTree(patched.body()).path("message").asText());
+
+        // a merge patch that removes a defaulted field gets it back, as upstream decodes with defaults
+        JsonNode reset = ok(200, send("PATCH", DEPLOYMENTS + "/web", "{\"spec\":{\"revisionHistoryLimit\":null}}"));
+        assertEquals(10, reset.path("spec").path("revisionHistoryLimit").asInt());
+    }
+
+    @Test
+    void podsJobsAndCronJobs() throws Exception {
+        HttpResponse<String> pod = send("POST", "/api/v1/namespaces/default/pods", """
+                {"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"busybox",
+                  "resources":{"requests":{"memory":"2Gi"},"limits":{"memory":"1Gi"}},
+                  "volumeMounts":[{"name":"data","mountPath":"/data"}]}]}}""");
+        assertEquals(422, pod.statusCode());
+        assertEquals("Pod \"p\" is invalid: [spec.containers[0].volumeMounts[0].name: Not found: \"data\","
+                + " spec.containers[0].resources.requests: Invalid value: \"2Gi\": must be less than or equal to memory"
+                + " limit of 1Gi]", JSON.readTree(pod.body()).path("message").asText());
+
+        JsonNode job = ok(201, send("POST", "/apis/batch/v1/namespaces/default/jobs", """
+                {"metadata":{"name":"j"},"spec":{"template":{"spec":{"restartPolicy":"Never",
+                  "containers":[{"name":"c","image":"busybox"}]}}}}"""));
+        String uid = job.path("metadata").path("uid").asText();
+        assertEquals(uid, job.path("spec").path("selector").path("matchLabels").path("batch.kubernetes.io/controller-uid").asText());
+        assertEquals("j", job.path("spec").path("template").path("metadata").path("labels").path("job-name").asText());
+        assertEquals(6, job.path("spec").path("backoffLimit").asInt());
+
+        HttpResponse<String> cronJob = send("POST", "/apis/batch/v1/namespaces/default/cronjobs", """
+                {"metadata":{"name":"c"},"spec":{"schedule":"every day","jobTemplate":{"spec":{"template":{"spec":{
+                  "restartPolicy":"OnFailure","containers":[{"name":"c","image":"busybox"}]}}}}}}""");
+        assertEquals(422, cronJob.statusCode());
+        assertEquals("CronJob.batch \"c\" is invalid: spec.schedule: Invalid value: \"every day\": expected exactly 5"
+                + " fields, found 2: [every day]", JSON.readTree(cronJob.body()).path("message").asText());
+    }
+
+    private static JsonNode ok(int code, HttpResponse<String> response) throws Exception {
+        assertEquals(code, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        String type = method.equals("PATCH") ? "application/merge-patch+json" : "application/json";
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", type);
+        }
+        return admin.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
