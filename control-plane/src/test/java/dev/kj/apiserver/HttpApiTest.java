@@ -113,9 +113,19 @@ class HttpApiTest {
                 "{\"metadata\":{\"name\":\"smp\"}}"), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode());
         HttpResponse<String> strategic = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
-                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"finalizers\":[\"a.kj.dev/x\"]}}"))
                 .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(415, strategic.statusCode(), "strategic merge patch is not served yet");
+        assertEquals(200, strategic.statusCode(), strategic.body());
+        HttpResponse<String> unknown = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, unknown.statusCode());
+        assertEquals("the body of the request was in an unknown format - accepted media types include: "
+                + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json",
+                JSON.readTree(unknown.body()).path("message").asText());
+        admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"a.kj.dev/x\"]}}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
