@@ -126,6 +126,21 @@ class HttpApiTest {
         admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"a.kj.dev/x\"]}}"))
                 .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> notJson = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{}} trailing"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, notJson.statusCode());
+        assertEquals("invalid JSON patch", JSON.readTree(notJson.body()).path("message").asText());
+        // a merge failure that is no Status error upstream: a plain 500 without reason
+        assertEquals(201, admin.send(post("/api/v1/namespaces/default/pods",
+                "{\"metadata\":{\"name\":\"smp\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> noMergeKey = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/pods/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"spec\":{\"containers\":[{\"image\":\"o\"}]}}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(500, noMergeKey.statusCode());
+        assertEquals("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                + "\"message\":\"map: map[image:o] does not contain declared merge key: name\",\"code\":500}", noMergeKey.body());
     }
 
     @Test

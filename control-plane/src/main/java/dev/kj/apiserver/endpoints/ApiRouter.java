@@ -2,6 +2,7 @@ package dev.kj.apiserver.endpoints;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -321,7 +322,7 @@ public final class ApiRouter {
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation), dryRun)));
-                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request, scale.type()), body(request), dryRun,
+                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request, scale.type()), patchBody(request), dryRun,
                         patchedObject(request, "autoscaling/v1", "Scale", instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
@@ -355,7 +356,7 @@ public final class ApiRouter {
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
-                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request, store.type()), body(request), dryRun,
+                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request, store.type()), patchBody(request), dryRun,
                         patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/" + tail.get(2),
                         request.method().toLowerCase(java.util.Locale.ROOT));
@@ -404,7 +405,7 @@ public final class ApiRouter {
                     throw StatusException.methodNotSupported(resource.plural(), "patch");
                 }
                 allow(resource, Verb.PATCH, "patch");
-                yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request, store.type()), body(request), dryRun,
+                yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request, store.type()), patchBody(request), dryRun,
                         patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
             }
             case "DELETE" -> {
@@ -691,6 +692,20 @@ public final class ApiRouter {
     /** Upstream's Warning header: code 299, agent "-", the text as an HTTP quoted-string. */
     private static String warningHeader(String text) {
         return "299 - \"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** A patch body (JSON for every patch type served): upstream checks it is one JSON value before anything else. */
+    private JsonNode patchBody(ApiRequest request) {
+        try {
+            JsonNode node = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readTree(request.body());
+            if (node != null && !node.isMissingNode()) {
+                return node;
+            }
+        } catch (IOException e) {
+            // answered below, as upstream
+        }
+        throw StatusException.badRequest("invalid JSON patch");
     }
 
     private JsonNode body(ApiRequest request) {
