@@ -432,6 +432,93 @@ class StrategicMergePatchTest {
                         """, """
                         metadata: {finalizers: [b, c, d, e, a]}
                         """),
+                // upstream's patch tests (mergingList → containers: value → image, other → workingDir), current + three-way patch
+                new Case("upstream: add multiple items in a list and preserve order", "v1 Pod", """
+                        spec:
+                          containers: [{name: "1", workingDir: a}, {name: "2", image: "2", workingDir: b}]
+                        """, """
+                        spec:
+                          $setElementOrder/containers: [{name: "1"}, {name: "4"}, {name: "2"}, {name: "3"}]
+                          containers: [{name: "4", image: "4"}, {name: "3", image: "3"}]
+                        """, """
+                        spec:
+                          containers:
+                          - {name: "1", workingDir: a}
+                          - {name: "4", image: "4"}
+                          - {name: "2", image: "2", workingDir: b}
+                          - {name: "3", image: "3"}
+                        """),
+                new Case("upstream: add and delete an item in a list and preserve order", "v1 Pod", """
+                        spec:
+                          containers: [{name: "1", workingDir: a}, {name: "2", image: "2", workingDir: b}, {name: "3", image: "3"}]
+                        """, """
+                        spec:
+                          $setElementOrder/containers: [{name: "4"}, {name: "2"}, {name: "1"}]
+                          containers: [{name: "4", image: "4"}, {name: "3", $patch: delete}]
+                        """, """
+                        spec:
+                          containers:
+                          - {name: "4", image: "4"}
+                          - {name: "2", image: "2", workingDir: b}
+                          - {name: "1", workingDir: a}
+                        """),
+                new Case("upstream: set elements order in a list with server-only items 2", "v1 Pod", """
+                        spec:
+                          containers: [{name: "1", workingDir: a}, {name: "2", image: "2"}, {name: "9"}, {name: "3", image: "3"},
+                                       {name: "4", image: "4"}]
+                        """, """
+                        spec:
+                          $setElementOrder/containers: [{name: "2"}, {name: "1"}, {name: "4"}, {name: "3"}]
+                        """, """
+                        spec:
+                          containers:
+                          - {name: "2", image: "2"}
+                          - {name: "1", workingDir: a}
+                          - {name: "9"}
+                          - {name: "4", image: "4"}
+                          - {name: "3", image: "3"}
+                        """),
+                new Case("upstream: set elements order in a list with server-only items 3", "v1 Pod", """
+                        spec:
+                          containers: [{name: "1", workingDir: a}, {name: "2", image: "2"}, {name: "7"}, {name: "9"}, {name: "8"},
+                                       {name: "3", image: "3"}, {name: "4", image: "4"}]
+                        """, """
+                        spec:
+                          $setElementOrder/containers: [{name: "2"}, {name: "1"}, {name: "4"}, {name: "3"}]
+                        """, """
+                        spec:
+                          containers:
+                          - {name: "2", image: "2"}
+                          - {name: "1", workingDir: a}
+                          - {name: "7"}
+                          - {name: "9"}
+                          - {name: "8"}
+                          - {name: "4", image: "4"}
+                          - {name: "3", image: "3"}
+                        """),
+                new Case("upstream: behavior of set element order for a merging list with duplicate", "v1 Pod", """
+                        spec:
+                          containers: [{name: "1"}, {name: "2", image: dup1}, {name: "3"}, {name: "2", image: dup2}, {name: "4"}]
+                        """, """
+                        spec:
+                          $setElementOrder/containers: [{name: "2"}, {name: "1"}, {name: "4"}, {name: "3"}, {name: "2"}]
+                        """, """
+                        spec:
+                          containers:
+                          - {name: "2", image: dup1}
+                          - {name: "2", image: dup2}
+                          - {name: "1"}
+                          - {name: "4"}
+                          - {name: "3"}
+                        """),
+                new Case("upstream: set elements order in a int list with server-only items", "v1 ConfigMap", """
+                        metadata: {finalizers: ["1", "3", "4", "2", "9"]}
+                        """, """
+                        metadata:
+                          $setElementOrder/finalizers: ["4", "2", "3", "1"]
+                        """, """
+                        metadata: {finalizers: ["4", "2", "3", "1", "9"]}
+                        """),
                 new Case("$deleteFromPrimitiveList works on a list without merge strategy", "v1 Pod", """
                         spec:
                           containers:
