@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Strategic merge patch as kubectl 1.27-1.33 uses it: {@code kubectl patch} (strategic by default,
  * and each directive with {@code --type=strategic}), the scale subresource, client-side
- * {@code kubectl apply} computing a three-way strategic merge patch, the server's error for a
+ * {@code kubectl apply} computing a three-way strategic merge patch, the commands that compute
+ * their own (set image, rollout restart and pause, cordon, taint), the server's error for a
  * malformed patch, and the 415 for a kind without a type (the test resource "widgets").
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -122,6 +123,24 @@ class KubectlStrategicMergeTest {
         patch(kubectl, ns, "{\"spec\":{\"template\":{\"spec\":{\"tolerations\":[{\"key\":\"disktype\",\"value\":\"ssd\",\"effect\":\"NoSchedule\"}]}}}}");
         assertEquals(JSON.readTree("[{\"key\":\"disktype\",\"value\":\"ssd\",\"effect\":\"NoSchedule\"}]"),
                 deployment(kubectl, ns).at("/spec/template/spec/tolerations"));
+
+        // commands that compute strategic merge patches themselves
+        kubectl.run("set", "image", "deployment/web", "-n", ns, "app=nginx:1.28").ok();
+        assertEquals("nginx:1.28", deployment(kubectl, ns).at("/spec/template/spec/containers/0/image").asText());
+        kubectl.run("rollout", "restart", "deployment/web", "-n", ns).ok();
+        assertTrue(deployment(kubectl, ns).at("/spec/template/metadata/annotations")
+                .has("kubectl.kubernetes.io/restartedAt"), "rollout restart stamps the template");
+        kubectl.run("rollout", "pause", "deployment/web", "-n", ns).ok();
+        assertTrue(deployment(kubectl, ns).at("/spec/paused").asBoolean());
+        Path node = dir.resolve(ns + "-node.yaml");
+        Files.writeString(node, "apiVersion: v1\nkind: Node\nmetadata: {name: " + ns + "}\n");
+        kubectl.run("create", "-f", node.toString(), "--validate=false").ok();
+        kubectl.run("cordon", ns).ok();
+        kubectl.run("taint", "node", ns, "dedicated=web:NoSchedule").ok();
+        JsonNode cordoned = JSON.readTree(kubectl.run("get", "node", ns, "-o", "json").ok().stdout());
+        assertTrue(cordoned.at("/spec/unschedulable").asBoolean(), cordoned.toString());
+        assertEquals(JSON.readTree("[{\"key\":\"dedicated\",\"value\":\"web\",\"effect\":\"NoSchedule\"}]"),
+                cordoned.at("/spec/taints"));
 
         // the scale subresource takes strategic merge too (autoscaling/v1 Scale)
         kubectl.run("patch", "deployment", "web", "-n", ns, "--subresource=scale", "-p", "{\"spec\":{\"replicas\":3}}").ok();
