@@ -1,8 +1,10 @@
 package dev.kj.apiserver.patch.strategic;
 
 import dev.kj.apiserver.schema.Field;
+import dev.kj.apiserver.schema.JsonForm;
 import dev.kj.apiserver.schema.Type;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where a value sits in kj's type model, as strategic merge looks it up: the patch strategies and
@@ -57,13 +59,7 @@ sealed interface PatchMeta permits PatchMeta.Struct, PatchMeta.MapOf, PatchMeta.
             return switch (found.value()) {
                 case Untyped untyped -> found;
                 default -> {
-                    Field field = type.field(key).orElseThrow();
-                    if (!(field.value() instanceof Field.ListOf(Field.Value items))) {
-                        throw Failures.internal("expected slice or array type, but got: struct");
-                    }
-                    if (items instanceof Field.ListOf) {
-                        throw Failures.internal("unexpected slice of slice");
-                    }
+                    Field.Value items = items(type.field(key).orElseThrow().value(), "struct");
                     yield new Lookup(of(items), found.strategies(), found.mergeKey());
                 }
             };
@@ -84,10 +80,7 @@ sealed interface PatchMeta permits PatchMeta.Struct, PatchMeta.MapOf, PatchMeta.
 
         @Override
         public Lookup forList(String key) {
-            if (!(values instanceof Field.ListOf(Field.Value items))) {
-                throw Failures.internal("expected slice or array type, but got: map");
-            }
-            return new Lookup(of(items), List.of(), "");
+            return new Lookup(of(items(values, "map")), List.of(), "");
         }
 
         @Override
@@ -125,6 +118,18 @@ sealed interface PatchMeta permits PatchMeta.Struct, PatchMeta.MapOf, PatchMeta.
         public String goKind() {
             return "interface";
         }
+    }
+
+    /** The items of a list value; {@code parentKind} names the enclosing Go kind in upstream's error. */
+    private static Field.Value items(Field.Value list, String parentKind) {
+        return switch (list) {
+            case Field.ListOf(Field.ListOf nested) -> throw Failures.internal("unexpected slice of slice");
+            case Field.ListOf(Field.Value items) -> items;
+            // a named []string (authentication's ExtraValue) is a Go slice too
+            case Field.Struct(Type named) when named.jsonForm().equals(Optional.of(JsonForm.STRING_LIST)) ->
+                    new Field.Scalar(Field.ScalarKind.STRING);
+            default -> throw Failures.internal("expected slice or array type, but got: " + parentKind);
+        };
     }
 
     private static String goKind(Field.ScalarKind kind) {

@@ -543,6 +543,16 @@ class StrategicMergePatchTest {
                         spec:
                           extra: {a: 1, b: 2}
                         """),
+                new Case("a map of named string lists (a CSR's extra): lists replaced", "certificates.k8s.io/v1 CertificateSigningRequest", """
+                        spec:
+                          extra: {scopes: [a, b], other: [c]}
+                        """, """
+                        spec:
+                          extra: {scopes: [z]}
+                        """, """
+                        spec:
+                          extra: {scopes: [z], other: [c]}
+                        """),
                 new Case("the Scale subresource's kind", "autoscaling/v1 Scale", """
                         spec: {replicas: 1}
                         """, """
