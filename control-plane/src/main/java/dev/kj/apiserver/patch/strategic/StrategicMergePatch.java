@@ -161,7 +161,7 @@ public final class StrategicMergePatch {
             PatchMeta.Lookup field = meta.forList(key);
             String strategy = strategy(field.strategies());
             String mergeKey = field.mergeKey();
-            checkOrder(patchList == null ? List.of() : items(patchList), items(order), mergeKey, (ArrayNode) patchList, order);
+            checkOrder(patchList, order, mergeKey);
             List<JsonNode> merged;
             if (originalList != null && patchList == null) {
                 merged = items(originalList);
@@ -184,8 +184,9 @@ public final class StrategicMergePatch {
     }
 
     /** The patch's items must appear in the directive's list, in its relative order. */
-    private static void checkOrder(List<JsonNode> patchItems, List<JsonNode> order, String mergeKey, ArrayNode patchList,
-                                   JsonNode orderList) {
+    private static void checkOrder(JsonNode patchList, JsonNode orderList, String mergeKey) {
+        List<JsonNode> patchItems = patchList == null ? List.of() : items(patchList);
+        List<JsonNode> order = items(orderList);
         if (order.isEmpty() || patchItems.isEmpty()) {
             return;
         }
@@ -266,7 +267,7 @@ public final class StrategicMergePatch {
                 if (value == null) {
                     throw Failures.noMergeKey(item, mergeKey);
                 }
-                int at = find(merged.subList(0, merged.size()), mergeKey, value);
+                int at = find(merged, mergeKey, value);
                 if (at >= 0) {
                     merged.set(at, mergeMap((ObjectNode) merged.get(at), (ObjectNode) item, items));
                 } else {
