@@ -131,6 +131,13 @@ class HttpApiTest {
                 .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, notJson.statusCode());
         assertEquals("invalid JSON patch", JSON.readTree(notJson.body()).path("message").asText());
+        HttpResponse<String> duplicate = admin.send(HttpRequest.newBuilder(URI.create(base
+                        + "/api/v1/namespaces/default/configmaps/smp?fieldValidation=Strict"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"a\":\"1\",\"a\":\"2\"}}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(422, duplicate.statusCode(), duplicate.body());
+        assertTrue(JSON.readTree(duplicate.body()).path("message").asText().contains("strict decoding error: duplicate field \"data.a\""),
+                duplicate.body());
         // a merge failure that is no Status error upstream: a plain 500 without reason
         assertEquals(201, admin.send(post("/api/v1/namespaces/default/pods",
                 "{\"metadata\":{\"name\":\"smp\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"),

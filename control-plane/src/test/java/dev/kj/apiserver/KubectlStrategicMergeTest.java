@@ -88,16 +88,13 @@ class KubectlStrategicMergeTest {
         assertEquals(1, deployment(kubectl, ns).at("/spec/template/spec/containers").size());
 
         // kubectl diff: the same three-way patch as a server-side dry run, the live object untouched
-        // (kubectl 1.27 and 1.28 stop at the missing /openapi/v2 first)
-        if (!version.equals("1.27") && !version.equals("1.28")) {
-            Path third = dir.resolve(ns + "-3.yaml");
-            Files.writeString(third, DEPLOYMENT.replace("IMAGE", "nginx:1.29").replace("ENV_B", ""));
-            Kubectl.Result diff = kubectl.run("diff", "-f", third.toString(), "-n", ns);
-            assertEquals(1, diff.exitCode(), diff.stderr());
-            assertTrue(diff.stdout().contains("-        image: nginx:1.27") && diff.stdout().contains("+        image: nginx:1.29"),
-                    diff.stdout());
-            assertEquals("nginx:1.27", deployment(kubectl, ns).at("/spec/template/spec/containers/0/image").asText());
-        }
+        Path third = dir.resolve(ns + "-3.yaml");
+        Files.writeString(third, DEPLOYMENT.replace("IMAGE", "nginx:1.29").replace("ENV_B", ""));
+        Kubectl.Result diff = kubectl.run("diff", "-f", third.toString(), "-n", ns);
+        assertEquals(1, diff.exitCode(), diff.stderr());
+        assertTrue(diff.stdout().contains("-        image: nginx:1.27") && diff.stdout().contains("+        image: nginx:1.29"),
+                diff.stdout());
+        assertEquals("nginx:1.27", deployment(kubectl, ns).at("/spec/template/spec/containers/0/image").asText());
 
         // kubectl patch: strategic merge by default, containers merged by name
         patch(kubectl, ns, "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"sidecar\",\"image\":\"redis\"}]}}}}");

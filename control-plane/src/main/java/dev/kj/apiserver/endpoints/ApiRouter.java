@@ -671,11 +671,12 @@ public final class ApiRouter {
         };
     }
 
-    /** The strict errors of a merge or JSON patch document itself (duplicates; a JSON patch's unknown op fields). */
+    /** The strict errors of a merge, strategic merge or JSON patch document itself (duplicates; a JSON patch's unknown op fields). */
     private List<String> patchStrictErrors(ApiRequest request) {
         String type = request.header("content-type");
         boolean jsonPatch = type.startsWith("application/json-patch+json");
-        if (!jsonPatch && !type.startsWith("application/merge-patch+json")) {
+        if (!jsonPatch && !type.startsWith("application/merge-patch+json")
+                && !type.startsWith("application/strategic-merge-patch+json")) {
             return List.of();
         }
         try (JsonParser parser = json.createParser(request.body())) {
