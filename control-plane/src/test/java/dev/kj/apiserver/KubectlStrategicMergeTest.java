@@ -111,8 +111,8 @@ class KubectlStrategicMergeTest {
         // $patch: replace as a list item: ports (merged by containerPort) replaced
         patch(kubectl, ns, "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"app\","
                 + "\"ports\":[{\"containerPort\":8080},{\"$patch\":\"replace\"}]}]}}}}", "--type=strategic");
-        assertEquals("[{\"containerPort\":8080}]",
-                deployment(kubectl, ns).at("/spec/template/spec/containers/0/ports").toString());
+        assertEquals(JSON.readTree("[{\"containerPort\":8080,\"protocol\":\"TCP\"}]"),
+                deployment(kubectl, ns).at("/spec/template/spec/containers/0/ports"), "the one port, its protocol defaulted");
         // $retainKeys: the rolling update parameters go with the strategy type
         patch(kubectl, ns, "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"type\":\"Recreate\"}}}", "--type=strategic");
         assertEquals("{\"type\":\"Recreate\"}", deployment(kubectl, ns).at("/spec/strategy").toString());
