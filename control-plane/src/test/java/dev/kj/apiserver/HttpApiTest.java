@@ -113,9 +113,41 @@ class HttpApiTest {
                 "{\"metadata\":{\"name\":\"smp\"}}"), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode());
         HttpResponse<String> strategic = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
-                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"finalizers\":[\"a.kj.dev/x\"]}}"))
                 .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(415, strategic.statusCode(), "strategic merge patch is not served yet");
+        assertEquals(200, strategic.statusCode(), strategic.body());
+        HttpResponse<String> unknown = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, unknown.statusCode());
+        assertEquals("the body of the request was in an unknown format - accepted media types include: "
+                + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json",
+                JSON.readTree(unknown.body()).path("message").asText());
+        admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"a.kj.dev/x\"]}}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> notJson = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{}} trailing"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, notJson.statusCode());
+        assertEquals("invalid JSON patch", JSON.readTree(notJson.body()).path("message").asText());
+        HttpResponse<String> duplicate = admin.send(HttpRequest.newBuilder(URI.create(base
+                        + "/api/v1/namespaces/default/configmaps/smp?fieldValidation=Strict"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"a\":\"1\",\"a\":\"2\"}}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(422, duplicate.statusCode(), duplicate.body());
+        assertTrue(JSON.readTree(duplicate.body()).path("message").asText().contains("strict decoding error: duplicate field \"data.a\""),
+                duplicate.body());
+        // a merge failure that is no Status error upstream: a plain 500 without reason
+        assertEquals(201, admin.send(post("/api/v1/namespaces/default/pods",
+                "{\"metadata\":{\"name\":\"smp\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> noMergeKey = admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/pods/smp"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"spec\":{\"containers\":[{\"image\":\"o\"}]}}"))
+                .header("Content-Type", "application/strategic-merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(500, noMergeKey.statusCode());
+        assertEquals("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                + "\"message\":\"map: map[image:o] does not contain declared merge key: name\",\"code\":500}", noMergeKey.body());
     }
 
     @Test

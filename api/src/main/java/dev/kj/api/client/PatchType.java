@@ -6,7 +6,7 @@ public enum PatchType {
     JSON("application/json-patch+json"),
     /** RFC 7386. */
     MERGE("application/merge-patch+json"),
-    /** Kubernetes' strategic merge patch (the server answers 415 until it supports it). */
+    /** Kubernetes' strategic merge patch (built-in kinds; the server answers 415 for kinds without a type, as for custom resources). */
     STRATEGIC_MERGE("application/strategic-merge-patch+json"),
     /** Server-side apply (needs a fieldManager; the server answers 415 until it supports it). */
     APPLY("application/apply-patch+yaml");

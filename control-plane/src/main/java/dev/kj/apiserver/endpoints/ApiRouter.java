@@ -2,6 +2,7 @@ package dev.kj.apiserver.endpoints;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * The API's routes: version and health (open to anyone), discovery, and the REST verbs on every
@@ -320,7 +322,7 @@ public final class ApiRouter {
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation), dryRun)));
-                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request), body(request), dryRun,
+                case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request, scale.type()), patchBody(request), dryRun,
                         patchedObject(request, "autoscaling/v1", "Scale", instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
@@ -354,7 +356,7 @@ public final class ApiRouter {
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
-                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request), body(request), dryRun,
+                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request, store.type()), patchBody(request), dryRun,
                         patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/" + tail.get(2),
                         request.method().toLowerCase(java.util.Locale.ROOT));
@@ -403,7 +405,7 @@ public final class ApiRouter {
                     throw StatusException.methodNotSupported(resource.plural(), "patch");
                 }
                 allow(resource, Verb.PATCH, "patch");
-                yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request), body(request), dryRun,
+                yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request, store.type()), patchBody(request), dryRun,
                         patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
             }
             case "DELETE" -> {
@@ -573,14 +575,15 @@ public final class ApiRouter {
         return !values.isEmpty();
     }
 
-    private static GenericStore.PatchType patchType(ApiRequest request) {
+    /** The request's patch type among those the endpoint's kind accepts; any other media type is 415. */
+    private static GenericStore.PatchType patchType(ApiRequest request, Optional<Type> kind) {
         String type = request.header("content-type");
         int semicolon = type.indexOf(';');
-        return switch ((semicolon >= 0 ? type.substring(0, semicolon) : type).trim()) {
-            case "application/json-patch+json" -> GenericStore.PatchType.JSON_PATCH;
-            case "application/merge-patch+json" -> GenericStore.PatchType.MERGE_PATCH;
-            default -> throw StatusException.unsupportedMediaType("application/json-patch+json, application/merge-patch+json");
-        };
+        String mediaType = (semicolon >= 0 ? type.substring(0, semicolon) : type).trim();
+        List<GenericStore.PatchType> accepted = GenericStore.PatchType.acceptedFor(kind);
+        return accepted.stream().filter(patchType -> patchType.mediaType().equals(mediaType)).findFirst()
+                .orElseThrow(() -> StatusException.unsupportedMediaType(accepted.stream()
+                        .map(GenericStore.PatchType::mediaType).collect(Collectors.joining(", "))));
     }
 
     /**
@@ -668,11 +671,12 @@ public final class ApiRouter {
         };
     }
 
-    /** The strict errors of a merge or JSON patch document itself (duplicates; a JSON patch's unknown op fields). */
+    /** The strict errors of a merge, strategic merge or JSON patch document itself (duplicates; a JSON patch's unknown op fields). */
     private List<String> patchStrictErrors(ApiRequest request) {
         String type = request.header("content-type");
         boolean jsonPatch = type.startsWith("application/json-patch+json");
-        if (!jsonPatch && !type.startsWith("application/merge-patch+json")) {
+        if (!jsonPatch && !type.startsWith("application/merge-patch+json")
+                && !type.startsWith("application/strategic-merge-patch+json")) {
             return List.of();
         }
         try (JsonParser parser = json.createParser(request.body())) {
@@ -689,6 +693,20 @@ public final class ApiRouter {
     /** Upstream's Warning header: code 299, agent "-", the text as an HTTP quoted-string. */
     private static String warningHeader(String text) {
         return "299 - \"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** A patch body (JSON for every patch type served): upstream checks it is one JSON value before anything else. */
+    private JsonNode patchBody(ApiRequest request) {
+        try {
+            JsonNode node = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readTree(request.body());
+            if (node != null && !node.isMissingNode()) {
+                return node;
+            }
+        } catch (IOException e) {
+            // answered below, as upstream
+        }
+        throw StatusException.badRequest("invalid JSON patch");
     }
 
     private JsonNode body(ApiRequest request) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.errors.StatusException.Cause;
+import dev.kj.apiserver.patch.strategic.StrategicMergePatch;
+import dev.kj.apiserver.schema.Type;
+import dev.kj.apiserver.schema.TypeModel;
 import dev.kj.apiserver.storage.EtcdStorage;
 import dev.kj.apiserver.storage.ListPage;
 import dev.kj.apiserver.storage.StorageEvent;
@@ -290,8 +293,46 @@ public final class GenericStore {
         return fromStorage(write(namespace, name, current, object, part, dryRun));
     }
 
-    /** The patch types served so far; strategic merge and server-side apply are not (yet). */
-    public enum PatchType { JSON_PATCH, MERGE_PATCH }
+    /** The patch types served so far (server-side apply is not yet), by their media types. */
+    public enum PatchType {
+        JSON_PATCH("application/json-patch+json"),
+        MERGE_PATCH("application/merge-patch+json"),
+        STRATEGIC_MERGE_PATCH("application/strategic-merge-patch+json");
+
+        private final String mediaType;
+
+        PatchType(String mediaType) {
+            this.mediaType = mediaType;
+        }
+
+        public String mediaType() {
+            return mediaType;
+        }
+
+        /** What a patch of this type makes of {@code target}, an object of {@code type} when the kind has one. */
+        public JsonNode apply(ObjectNode target, JsonNode patch, Optional<Type> type) {
+            return switch (this) {
+                case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(target, patch);
+                case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(target, patch);
+                case STRATEGIC_MERGE_PATCH -> StrategicMergePatch.apply(target, patch,
+                        type.orElseThrow(() -> new IllegalStateException("strategic merge patch of a kind without a type")));
+            };
+        }
+
+        /**
+         * The patch types of an endpoint whose kind has {@code type}: strategic merge needs the
+         * kind's patch facts, so kinds without a type in kj's model (upstream: without a Go type,
+         * as custom resources) take JSON and merge patches only.
+         */
+        public static List<PatchType> acceptedFor(Optional<Type> type) {
+            return type.isPresent() ? List.of(values()) : List.of(JSON_PATCH, MERGE_PATCH);
+        }
+    }
+
+    /** The kind's type in kj's model (the served version's), when it has one. */
+    public Optional<Type> type() {
+        return TypeModel.get().kind(resource.apiVersion(), resource.kind());
+    }
 
     public ObjectNode patch(String namespace, String name, PatchType type, JsonNode patch, boolean dryRun) {
         return patch(namespace, name, Part.MAIN, type, patch, dryRun);
@@ -310,10 +351,7 @@ public final class GenericStore {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             ObjectNode old = decode(current);
-            JsonNode patched = switch (type) {
-                case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(old, patch);
-                case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(old, patch);
-            };
+            JsonNode patched = type.apply(old, patch, type());
             if (!(patched instanceof ObjectNode patchedObject)) {
                 throw StatusException.badRequest("the patch does not leave an object");
             }

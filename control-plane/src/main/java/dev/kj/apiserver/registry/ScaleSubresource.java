@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.errors.StatusException.Cause;
+import dev.kj.apiserver.schema.Type;
+import dev.kj.apiserver.schema.TypeModel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -39,6 +42,11 @@ public final class ScaleSubresource {
         return toScale(store.update(namespace, name, object, dryRun));
     }
 
+    /** autoscaling/v1 Scale, the kind this subresource reads and writes. */
+    public Optional<Type> type() {
+        return TypeModel.get().kind("autoscaling/v1", "Scale");
+    }
+
     public ObjectNode patch(String namespace, String name, GenericStore.PatchType type, JsonNode patch, boolean dryRun) {
         return patch(namespace, name, type, patch, dryRun, java.util.function.UnaryOperator.identity());
     }
@@ -48,10 +56,7 @@ public final class ScaleSubresource {
                             java.util.function.UnaryOperator<ObjectNode> decode) {
         for (int attempt = 0; ; attempt++) {
             ObjectNode current = get(namespace, name);
-            JsonNode patched = switch (type) {
-                case JSON_PATCH -> dev.kj.apiserver.patch.JsonPatch.apply(current, patch);
-                case MERGE_PATCH -> dev.kj.apiserver.patch.MergePatch.apply(current, patch);
-            };
+            JsonNode patched = type.apply(current, patch, type());
             if (!(patched instanceof ObjectNode patchedScale)) {
                 throw StatusException.badRequest("the patch does not leave an object");
             }

@@ -23,6 +23,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -307,6 +309,30 @@ class GenericStoreTest {
                 object("{\"metadata\":{\"labels\":{\"a\":\"b\"}}}"), false);
         assertEquals(2, labeled.path("metadata").path("generation").asInt(), "metadata changes are not spec changes");
         assertEquals(3, labeled.path("status").path("replicas").asInt());
+    }
+
+    @Test
+    void strategicMergePatchesRetryConflictsUnlessThePatchPinsAResourceVersion() throws Exception {
+        ObjectNode created = configMaps.create("default", object("{\"metadata\":{\"name\":\"smp\"}}"), false);
+        int writers = 6;
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<ObjectNode>> done = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String finalizer = "kj.dev/f" + i;
+                done.add(threads.submit(() -> configMaps.patch("default", "smp", GenericStore.PatchType.STRATEGIC_MERGE_PATCH,
+                        object("{\"metadata\":{\"finalizers\":[\"" + finalizer + "\"]}}"), false)));
+            }
+            for (var write : done) {
+                write.get(30, TimeUnit.SECONDS);
+            }
+        }
+        JsonNode finalizers = configMaps.get("default", "smp").path("metadata").path("finalizers");
+        assertEquals(writers, finalizers.size(), "every concurrent patch merged into the set: " + finalizers);
+
+        StatusException pinned = assertThrows(StatusException.class, () -> configMaps.patch("default", "smp",
+                GenericStore.PatchType.STRATEGIC_MERGE_PATCH, object("{\"metadata\":{\"resourceVersion\":\""
+                        + created.path("metadata").path("resourceVersion").asText() + "\",\"labels\":{\"a\":\"b\"}}}"), false));
+        assertEquals(409, pinned.code(), "a patch naming an old resourceVersion conflicts");
     }
 
     @Test
