@@ -386,9 +386,10 @@ final class SqliteTxn implements WriteTxn {
             insert.setLong(3, atRevision);
             insert.setBytes(4, k);
             insert.executeUpdate();
-            PreparedStatement latest = conn.prepare("UPDATE latest SET kv_id = ?, lease = 0, live = 0 WHERE key = ?");
-            latest.setLong(1, id);
-            latest.setBytes(2, k);
+            PreparedStatement latest = conn.prepare("INSERT INTO latest (key, kv_id, lease, live) VALUES (?, ?, 0, 0)"
+                    + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = 0, live = 0");
+            latest.setBytes(1, k);
+            latest.setLong(2, id);
             latest.executeUpdate();
         } catch (SQLException e) {
             throw failure("delete", e);
@@ -411,6 +412,10 @@ final class SqliteTxn implements WriteTxn {
     @Override
     public void setMeta(String name, long value) {
         requireWritable();
+        if (name.equals("schema_version")) {
+            // The file's layout, which only SqliteSchema sets (a copied-in value would misdescribe it).
+            throw new IllegalArgumentException("schema_version is the SQLite file's own");
+        }
         try {
             PreparedStatement ps = conn.prepare("INSERT INTO meta (name, value) VALUES (?, ?)"
                     + " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
