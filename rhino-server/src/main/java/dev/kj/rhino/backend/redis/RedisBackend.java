@@ -338,7 +338,8 @@ public final class RedisBackend implements Backend {
             }
             w.setRevision(view.revision());
             for (Map.Entry<String, Long> meta : reader.allMeta().entrySet()) {
-                if (!meta.getKey().equals("revision")) {
+                // The copy's layout is SQLite's, with its own schema version.
+                if (!meta.getKey().equals("revision") && !meta.getKey().equals("schema_version")) {
                     w.setMeta(meta.getKey(), meta.getValue());
                 }
             }

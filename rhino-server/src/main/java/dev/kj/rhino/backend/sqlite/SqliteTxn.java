@@ -135,53 +135,102 @@ final class SqliteTxn implements WriteTxn {
 
     @Override
     public List<Row> range(KeyRange range, long atRevision, long limit, boolean keysOnly) {
-        String value = keysOnly ? "NULL" : "value";
-        String sql;
-        List<Object> params = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
         if (atRevision >= revision) {
-            sql = "SELECT k.key, k.revision, k.create_revision, k.version, k.lease, " + (keysOnly ? "NULL" : "k.value")
-                    + " FROM live l JOIN kv k ON k.id = l.kv_id WHERE " + keyCondition(range, "l.key", params)
-                    + " ORDER BY l.key LIMIT ?";
-        } else {
-            // SQLite takes the bare columns from the row holding MAX(revision).
-            sql = "SELECT key, revision, create_revision, version, lease, " + value + " FROM ("
-                    + "SELECT key, MAX(revision) AS revision, create_revision, version, lease, value FROM kv WHERE "
-                    + keyCondition(range, "key", params) + " AND revision <= ? GROUP BY key"
-                    + ") WHERE version > 0 ORDER BY key LIMIT ?";
-            params.add(atRevision);
-        }
-        params.add(limit > 0 ? limit : -1L);
-        try {
-            PreparedStatement ps = bind(sql, params);
-            List<Row> rows = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
+            List<Object> params = new ArrayList<>();
+            String sql = "SELECT k.key, k.revision, k.create_revision, k.version, k.lease, " + (keysOnly ? "NULL" : "k.value")
+                    + " FROM latest l JOIN kv k ON k.id = l.kv_id WHERE " + keyCondition(range, "l.key", params)
+                    + " AND l.live ORDER BY l.key LIMIT ?";
+            params.add(limit > 0 ? limit : -1L);
+            try (ResultSet rs = bind(sql, params).executeQuery()) {
                 while (rs.next()) {
                     rows.add(readRow(rs, 1));
                 }
+            } catch (SQLException e) {
+                throw failure("range", e);
             }
             return rows;
+        }
+        pastRows(range, atRevision, keysOnly, row -> {
+            rows.add(row);
+            return limit <= 0 || rows.size() < limit;
+        });
+        return rows;
+    }
+
+    @Override
+    public long count(KeyRange range, long atRevision) {
+        if (atRevision >= revision) {
+            List<Object> params = new ArrayList<>();
+            String sql = "SELECT count(*) FROM latest WHERE " + keyCondition(range, "key", params) + " AND live";
+            try (ResultSet rs = bind(sql, params).executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (SQLException e) {
+                throw failure("count", e);
+            }
+        }
+        long[] n = {0};
+        pastRows(range, atRevision, true, row -> {
+            n[0]++;
+            return true;
+        });
+        return n[0];
+    }
+
+    /** Receives rows in key order; returns false to stop. */
+    private interface RowSink {
+        boolean accept(Row row);
+    }
+
+    /**
+     * The live rows of {@code range} as of {@code atRevision}, in key order: each key's newest row,
+     * followed back through {@code prev} until one at or below {@code atRevision}. A link that is
+     * gone was compacted away, so the key had no row visible at any revision a read may still ask for.
+     */
+    private void pastRows(KeyRange range, long atRevision, boolean keysOnly, RowSink sink) {
+        String value = keysOnly ? "NULL" : "k.value";
+        List<Object> params = new ArrayList<>();
+        String sql = "SELECT k.key, k.revision, k.create_revision, k.version, k.lease, " + value + ", k.prev"
+                + " FROM latest l JOIN kv k ON k.id = l.kv_id WHERE " + keyCondition(range, "l.key", params)
+                + " ORDER BY l.key";
+        try (ResultSet rs = bind(sql, params).executeQuery()) {
+            while (rs.next()) {
+                long rowRevision = rs.getLong(2);
+                Row row;
+                if (rowRevision <= atRevision) {
+                    row = readRow(rs, 1);
+                } else {
+                    row = walkBack(rs.getBytes(1), rs.getObject(7) == null ? 0 : rs.getLong(7), atRevision, keysOnly);
+                }
+                if (row != null && !row.isTombstone() && !sink.accept(row)) {
+                    return;
+                }
+            }
         } catch (SQLException e) {
             throw failure("range", e);
         }
     }
 
-    @Override
-    public long count(KeyRange range, long atRevision) {
-        String sql;
-        List<Object> params = new ArrayList<>();
-        if (atRevision >= revision) {
-            sql = "SELECT count(*) FROM live WHERE " + keyCondition(range, "key", params);
-        } else {
-            sql = "SELECT count(*) FROM (SELECT MAX(revision), version FROM kv WHERE "
-                    + keyCondition(range, "key", params) + " AND revision <= ? GROUP BY key) WHERE version > 0";
-            params.add(atRevision);
+    /** The first row at or below {@code atRevision} on the chain starting at row {@code id}, or null. */
+    private Row walkBack(byte[] key, long id, long atRevision, boolean keysOnly) throws SQLException {
+        PreparedStatement ps = conn.prepare("SELECT revision, create_revision, version, lease, "
+                + (keysOnly ? "NULL" : "value") + ", prev FROM kv WHERE id = ?");
+        while (id != 0) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                if (rs.getLong(1) <= atRevision) {
+                    byte[] value = rs.getBytes(5);
+                    return new Row(ByteString.copyFrom(key), rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                            value == null ? ByteString.EMPTY : ByteString.copyFrom(value));
+                }
+                id = rs.getObject(6) == null ? 0 : rs.getLong(6);
+            }
         }
-        try (ResultSet rs = bind(sql, params).executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (SQLException e) {
-            throw failure("count", e);
-        }
+        return null;
     }
 
     @Override
@@ -193,8 +242,7 @@ final class SqliteTxn implements WriteTxn {
         if (withPrevious) {
             sql = "SELECT e.key, e.revision, e.create_revision, e.version, e.lease, e.value,"
                     + " p.key, p.revision, p.create_revision, p.version, p.lease, p.value"
-                    + " FROM kv e LEFT JOIN kv p ON p.key = e.key AND p.revision ="
-                    + " (SELECT MAX(x.revision) FROM kv x WHERE x.key = e.key AND x.revision < e.revision)"
+                    + " FROM kv e LEFT JOIN kv p ON p.id = e.prev"
                     + " WHERE e.id >= ? AND e.id < ? AND " + keyCondition(range, "e.key", params)
                     + " ORDER BY e.id";
         } else {
@@ -221,7 +269,7 @@ final class SqliteTxn implements WriteTxn {
     @Override
     public List<byte[]> keysWithLease(long lease) {
         try {
-            PreparedStatement ps = conn.prepare("SELECT key FROM live WHERE lease = ? ORDER BY key");
+            PreparedStatement ps = conn.prepare("SELECT key FROM latest WHERE lease = ? ORDER BY key");
             ps.setLong(1, lease);
             List<byte[]> keys = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -302,22 +350,24 @@ final class SqliteTxn implements WriteTxn {
         requireWritable();
         try {
             long id = nextId(row.modRevision());
-            PreparedStatement insert = conn.prepare(
-                    "INSERT INTO kv (id, " + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
+            byte[] key = row.key().toByteArray();
+            PreparedStatement insert = conn.prepare("INSERT INTO kv (id, " + ROW_COLUMNS + ", prev)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT kv_id FROM latest WHERE key = ?))");
             insert.setLong(1, id);
-            insert.setBytes(2, row.key().toByteArray());
+            insert.setBytes(2, key);
             insert.setLong(3, row.modRevision());
             insert.setLong(4, row.createRevision());
             insert.setLong(5, row.version());
             insert.setLong(6, row.lease());
             insert.setBytes(7, row.value().toByteArray());
+            insert.setBytes(8, key);
             insert.executeUpdate();
-            PreparedStatement live = conn.prepare("INSERT INTO live (key, kv_id, lease) VALUES (?, ?, ?)"
-                    + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = excluded.lease");
-            live.setBytes(1, row.key().toByteArray());
-            live.setLong(2, id);
-            live.setLong(3, row.lease());
-            live.executeUpdate();
+            PreparedStatement latest = conn.prepare("INSERT INTO latest (key, kv_id, lease, live) VALUES (?, ?, ?, 1)"
+                    + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = excluded.lease, live = 1");
+            latest.setBytes(1, key);
+            latest.setLong(2, id);
+            latest.setLong(3, row.lease());
+            latest.executeUpdate();
         } catch (SQLException e) {
             throw failure("put", e);
         }
@@ -327,15 +377,20 @@ final class SqliteTxn implements WriteTxn {
     public void delete(ByteString key, long atRevision) {
         requireWritable();
         try {
-            PreparedStatement insert = conn.prepare(
-                    "INSERT INTO kv (id, " + ROW_COLUMNS + ") VALUES (?, ?, ?, 0, 0, 0, NULL)");
-            insert.setLong(1, nextId(atRevision));
-            insert.setBytes(2, key.toByteArray());
+            long id = nextId(atRevision);
+            byte[] k = key.toByteArray();
+            PreparedStatement insert = conn.prepare("INSERT INTO kv (id, " + ROW_COLUMNS + ", prev)"
+                    + " VALUES (?, ?, ?, 0, 0, 0, NULL, (SELECT kv_id FROM latest WHERE key = ?))");
+            insert.setLong(1, id);
+            insert.setBytes(2, k);
             insert.setLong(3, atRevision);
+            insert.setBytes(4, k);
             insert.executeUpdate();
-            PreparedStatement live = conn.prepare("DELETE FROM live WHERE key = ?");
-            live.setBytes(1, key.toByteArray());
-            live.executeUpdate();
+            PreparedStatement latest = conn.prepare("INSERT INTO latest (key, kv_id, lease, live) VALUES (?, ?, 0, 0)"
+                    + " ON CONFLICT (key) DO UPDATE SET kv_id = excluded.kv_id, lease = 0, live = 0");
+            latest.setBytes(1, k);
+            latest.setLong(2, id);
+            latest.executeUpdate();
         } catch (SQLException e) {
             throw failure("delete", e);
         }
@@ -357,6 +412,10 @@ final class SqliteTxn implements WriteTxn {
     @Override
     public void setMeta(String name, long value) {
         requireWritable();
+        if (name.equals("schema_version")) {
+            // The file's layout, which only SqliteSchema sets (a copied-in value would misdescribe it).
+            throw new IllegalArgumentException("schema_version is the SQLite file's own");
+        }
         try {
             PreparedStatement ps = conn.prepare("INSERT INTO meta (name, value) VALUES (?, ?)"
                     + " ON CONFLICT (name) DO UPDATE SET value = excluded.value");
@@ -399,16 +458,27 @@ final class SqliteTxn implements WriteTxn {
     public long compactWindow(long fromRevision, long toRevision) {
         requireWritable();
         try {
-            PreparedStatement superseded = conn.prepare("DELETE FROM kv WHERE id IN (SELECT p.id FROM kv n"
-                    + " JOIN kv p ON p.key = n.key AND p.revision < n.revision"
-                    + " WHERE n.id >= ? AND n.id < ?)");
-            superseded.setLong(1, firstId(fromRevision + 1));
-            superseded.setLong(2, firstId(toRevision + 1));
+            long from = firstId(fromRevision + 1);
+            long to = firstId(toRevision + 1);
+            // Each row of the window supersedes its previous row; older ones went with earlier
+            // windows (compaction proceeds window by window from revision 0).
+            PreparedStatement superseded = conn.prepare(
+                    "DELETE FROM kv WHERE id IN (SELECT prev FROM kv WHERE id >= ? AND id < ? AND prev IS NOT NULL)");
+            superseded.setLong(1, from);
+            superseded.setLong(2, to);
             long removed = superseded.executeUpdate();
+            // A key whose newest row is a tombstone of the window is gone from every reachable revision.
+            PreparedStatement forgotten = conn.prepare("DELETE FROM latest WHERE key IN"
+                    + " (SELECT key FROM kv WHERE id >= ? AND id < ? AND version = 0) AND kv_id >= ? AND kv_id < ? AND live = 0");
+            forgotten.setLong(1, from);
+            forgotten.setLong(2, to);
+            forgotten.setLong(3, from);
+            forgotten.setLong(4, to);
+            forgotten.executeUpdate();
             PreparedStatement tombstones = conn.prepare(
                     "DELETE FROM kv WHERE id >= ? AND id < ? AND version = 0");
-            tombstones.setLong(1, firstId(fromRevision + 1));
-            tombstones.setLong(2, firstId(toRevision + 1));
+            tombstones.setLong(1, from);
+            tombstones.setLong(2, to);
             return removed + tombstones.executeUpdate();
         } catch (SQLException e) {
             throw failure("compact", e);
