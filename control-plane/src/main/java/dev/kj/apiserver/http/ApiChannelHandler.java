@@ -48,7 +48,9 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         ApiRequest request = decode(ctx, http);
         boolean keepAlive = HttpUtil.isKeepAlive(http);
         boolean head = request.method().equals("HEAD");
-        FullHttpRequest upgrade = WebSocketWatch.isUpgrade(http) ? WebSocketWatch.headersOnly(http) : null;
+        // WebSocket upgrades exist on HTTP/1.1 connections only (an HTTP/2 stream's request reads as 1.1 here)
+        FullHttpRequest upgrade = !(ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel)
+                && WebSocketWatch.isUpgrade(http) ? WebSocketWatch.headersOnly(http) : null;
         ctx.channel().config().setAutoRead(false);
         Thread.ofVirtual().name("apiserver-request").start(() -> {
             ApiResponse response = router.handle(request);
