@@ -74,6 +74,11 @@ class KubectlMatrixTest {
                 spec:
                   containers: [{name: web, image: nginx}]
                 ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, labels: {matrix: NS}}
+                spec: {selector: {app: shop}, ports: [{port: 80}]}
+                ---
                 apiVersion: apps/v1
                 kind: Deployment
                 metadata: {name: web, labels: {matrix: NS}}
@@ -85,7 +90,7 @@ class KubectlMatrixTest {
                     spec:
                       containers: [{name: web, image: nginx}]
                 """.replace("NS", ns));
-        assertEquals("configmap/app-config created\npod/web-0 created\ndeployment.apps/web created",
+        assertEquals("configmap/app-config created\npod/web-0 created\nservice/web created\ndeployment.apps/web created",
                 kubectl.run("create", "-f", manifest.toString(), "-n", ns, "--validate=false").ok().stdout().strip());
 
         assertEquals(List.of(List.of("NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"),
@@ -94,11 +99,16 @@ class KubectlMatrixTest {
         assertEquals(List.of(List.of("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"),
                         List.of("web", "0/2", "0", "0", "<age>", "web", "nginx", "app=shop")),
                 table(kubectl.run("get", "deployments", "-n", ns, "-o", "wide").ok().stdout()));
+        // a defaulted Service: type ClusterIP, no external IP, TCP
+        List<List<String>> services = table(kubectl.run("get", "services", "-n", ns, "-o", "wide").ok().stdout());
+        assertEquals(List.of("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"), services.get(0));
+        assertEquals(List.of("web", "ClusterIP", "<ip>", "<none>", "80/TCP", "<age>", "app=shop"), services.get(1).stream()
+                .map(cell -> cell.matches("10\\.43\\.\\d+\\.\\d+") ? "<ip>" : cell).toList());
         assertEquals(List.of(List.of("NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"),
                         List.of(ns, "web-0", "0/1", "Pending", "0", "<age>")),
                 table(kubectl.run("get", "pods", "-A", "-l", "matrix=" + ns).ok().stdout()));
-        assertEquals(List.of("configmap/app-config", "deployment.apps/web", "pod/web-0"),
-                kubectl.run("get", "cm,deploy,pods", "-A", "-l", "matrix=" + ns, "-o", "name").ok().stdout().lines().sorted().toList());
+        assertEquals(List.of("configmap/app-config", "deployment.apps/web", "pod/web-0", "service/web"),
+                kubectl.run("get", "cm,deploy,pods,svc", "-A", "-l", "matrix=" + ns, "-o", "name").ok().stdout().lines().sorted().toList());
 
         // 1.31 put a blank line after each value of a ConfigMap's data
         String valueEnd = olderThan(version, "1.31") ? "\n" : "\n\n";
