@@ -8,27 +8,36 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kj.apiserver.discovery.VersionInfo;
 import dev.kj.apiserver.testing.Kubectl;
+import dev.kj.apiserver.testing.ServerUnderTest;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Stock kubectl, every minor version on the machine, against an in-process kj API server on embedded Rhino. */
+/**
+ * Stock kubectl, every minor version on the machine, against an in-process kj API server on embedded
+ * Rhino ({@link KubectlEtcdTest}: the same on a real etcd).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubectlTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Path dir;
-    private ApiServer server;
+    private ServerUnderTest server;
 
     @BeforeAll
     void start(@TempDir Path tempDir) throws Exception {
         dir = tempDir;
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
+        server = startServer(tempDir);
+    }
+
+    ServerUnderTest startServer(Path tempDir) throws Exception {
+        return ServerUnderTest.embedded(tempDir);
     }
 
     @AfterAll
@@ -36,6 +45,10 @@ class KubectlTest {
         if (server != null) {
             server.close();
         }
+    }
+
+    Stream<String> versions() {
+        return Stream.of("1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl");
     }
 
     @org.junit.jupiter.api.Test
@@ -80,7 +93,7 @@ class KubectlTest {
     }
 
     @ParameterizedTest(name = "kubectl {0}")
-    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
+    @MethodSource("versions")
     void moreEverydayVerbs(String version) throws Exception {
         Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
         String ns = "ev-" + version.replace(".", "");
@@ -198,7 +211,7 @@ class KubectlTest {
     }
 
     @ParameterizedTest(name = "kubectl {0}")
-    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33", "kubectl"})
+    @MethodSource("versions")
     void configMapLifecycle(String version) throws Exception {
         Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
         String ns = "kc-" + version.replace(".", "");

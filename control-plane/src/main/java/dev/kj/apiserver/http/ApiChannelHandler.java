@@ -48,11 +48,16 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         ApiRequest request = decode(ctx, http);
         boolean keepAlive = HttpUtil.isKeepAlive(http);
         boolean head = request.method().equals("HEAD");
+        // WebSocket upgrades exist on HTTP/1.1 connections only (an HTTP/2 stream's request reads as 1.1 here)
+        FullHttpRequest upgrade = !(ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel)
+                && WebSocketWatch.isUpgrade(http) ? WebSocketWatch.headersOnly(http) : null;
         ctx.channel().config().setAutoRead(false);
         Thread.ofVirtual().name("apiserver-request").start(() -> {
             ApiResponse response = router.handle(request);
             switch (response) {
                 case ApiResponse.Full full -> writeFull(ctx, full, keepAlive, head);
+                case ApiResponse.Stream stream when upgrade != null && WebSocketWatch.carries(stream) ->
+                        WebSocketWatch.serve(ctx, upgrade, stream);
                 case ApiResponse.Stream stream -> writeStream(ctx, stream, keepAlive);
             }
         });
@@ -158,7 +163,7 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         ctx.read();
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    static void closeQuietly(AutoCloseable closeable) {
         try {
             closeable.close();
         } catch (Exception ignored) {

@@ -9,19 +9,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -30,19 +32,24 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The API server's certificates in {@code <data-dir>/pki}: a cluster CA, a serving certificate for
  * 127.0.0.1 and localhost, and an admin client certificate (CN kubernetes-admin, O system:masters,
- * as kubeadm's admin.conf). Made once, then reused; keys are P-256, stored PKCS#8, readable by the
- * owner only.
+ * as kubeadm's admin.conf). Made once, then reused; keys are P-256, readable by the owner only. The
+ * CA and serving keys are stored PKCS#8; the admin key, which clients read from the kubeconfig, is
+ * SEC 1 ("EC PRIVATE KEY") as Go's tooling (kubeadm, client-go's keyutil) writes ECDSA keys: some
+ * clients (fabric8's) take every PKCS#8 "PRIVATE KEY" for RSA.
  */
 public final class ClusterPki {
     private static final Duration CA_LIFETIME = Duration.ofDays(3650);
@@ -89,7 +96,7 @@ public final class ClusterPki {
                 KeyPair ca = newKeyPair();
                 X500Name name = new X500Name("CN=kj-ca");
                 X509Certificate cert = sign(name, ca.getPublic(), name, ca, CA_LIFETIME, true, List.of(), List.of(), null);
-                writeKeyAndCert(pki.caKey(), ca.getPrivate(), pki.caCert(), cert);
+                writeKeyAndCert(pki.caKey(), ca.getPrivate(), KeyEncoding.PKCS8, pki.caCert(), cert);
                 // leaves signed by an older CA are useless now
                 Files.deleteIfExists(pki.servingCert());
                 Files.deleteIfExists(pki.adminCert());
@@ -107,13 +114,13 @@ public final class ClusterPki {
                         new GeneralName(GeneralName.dNSName, "kubernetes.default.svc"));
                 X509Certificate cert = sign(new X500Name("CN=kube-apiserver"), serving.getPublic(), issuer, ca,
                         LEAF_LIFETIME, false, names, List.of(KeyPurposeId.id_kp_serverAuth), caCert);
-                writeKeyAndCert(pki.servingKey(), serving.getPrivate(), pki.servingCert(), cert);
+                writeKeyAndCert(pki.servingKey(), serving.getPrivate(), KeyEncoding.PKCS8, pki.servingCert(), cert);
             }
             if (!Files.exists(pki.adminCert()) || !Files.exists(pki.adminKey())) {
                 KeyPair admin = newKeyPair();
                 X509Certificate cert = sign(new X500Name("O=" + ADMIN_GROUP + ",CN=" + ADMIN_USER), admin.getPublic(),
                         issuer, ca, LEAF_LIFETIME, false, List.of(), List.of(KeyPurposeId.id_kp_clientAuth), caCert);
-                writeKeyAndCert(pki.adminKey(), admin.getPrivate(), pki.adminCert(), cert);
+                writeKeyAndCert(pki.adminKey(), admin.getPrivate(), KeyEncoding.SEC1, pki.adminCert(), cert);
             }
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IOException("cannot create the cluster PKI in " + dir, e);
@@ -157,12 +164,26 @@ public final class ClusterPki {
         return new JcaX509CertificateConverter().getCertificate(holder);
     }
 
-    private static void writeKeyAndCert(Path keyFile, PrivateKey key, Path certFile, X509Certificate cert)
+    /** How a key file is encoded: PKCS#8 "PRIVATE KEY", or SEC 1 "EC PRIVATE KEY" (with the curve named). */
+    enum KeyEncoding { PKCS8, SEC1 }
+
+    private static void writeKeyAndCert(Path keyFile, PrivateKey key, KeyEncoding encoding, Path certFile, X509Certificate cert)
             throws IOException, GeneralSecurityException {
         Path keyTemp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
         Files.deleteIfExists(keyTemp);
         Files.createFile(keyTemp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(keyTemp, pem("PRIVATE KEY", key.getEncoded()));
+        Files.writeString(keyTemp, switch (encoding) {
+            case PKCS8 -> pem("PRIVATE KEY", key.getEncoded());
+            // PKCS#8's PrivateKeyInfo wraps a SEC 1 ECPrivateKey without curve or public key; Go's has both
+            case SEC1 -> {
+                PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+                ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
+                ASN1Primitive curve = info.getPrivateKeyAlgorithm().getParameters().toASN1Primitive();
+                DERBitString publicKey = new DERBitString(
+                        SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded()).getPublicKeyData().getBytes());
+                yield pem("EC PRIVATE KEY", new ECPrivateKey(256, inner.getKey(), publicKey, curve).getEncoded());
+            }
+        });
         Files.move(keyTemp, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
@@ -184,10 +205,16 @@ public final class ClusterPki {
         }
     }
 
-    private static PrivateKey readKey(Path file) throws IOException, GeneralSecurityException {
-        String text = Files.readString(file);
-        String base64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    /** A key written by {@link #writeKeyAndCert}, in either encoding. */
+    public static PrivateKey readKey(Path file) throws IOException {
+        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file)))) {
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            return switch (parser.readObject()) {
+                case PrivateKeyInfo info -> converter.getPrivateKey(info);
+                case PEMKeyPair pair -> converter.getPrivateKey(pair.getPrivateKeyInfo());
+                case null, default -> throw new IOException(file + " holds no private key");
+            };
+        }
     }
 
     /** Base64 of a file, as kubeconfig's *-data fields want it. */

@@ -1,16 +1,14 @@
 package dev.kj.apiserver.testing;
 
+import dev.kj.apiserver.pki.ClusterPki;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -34,8 +32,7 @@ public final class TlsClients {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         if (withAdminCertificate) {
-            String pem = Files.readString(pki.resolve("admin.key")).replaceAll("-----[A-Z ]+-----|\\s", "");
-            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+            PrivateKey key = ClusterPki.readKey(pki.resolve("admin.key"));
             Certificate cert;
             try (InputStream in = Files.newInputStream(pki.resolve("admin.crt"))) {
                 cert = x509.generateCertificate(in);
