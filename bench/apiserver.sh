@@ -30,10 +30,11 @@ bench_prepare_rhino  # builds kj.jar when stale; finds the JDK
 
 target=${KJ_TARGET:-target}
 echo "compiling control-plane test classes into $target ..." >&2
-(cd "$root" && mvn -B -q -o -Dkj.target="$target" -pl control-plane -am test-compile \
-    && mvn -B -q -Dkj.target="$target" -pl control-plane \
-        org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-        -Dmdep.includeScope=test -Dmdep.outputFile="$work/deps.txt") >&2
+# one reactor run, so rhino-server and api resolve to their target dirs (nothing is installed);
+# control-plane comes last and writes the file last
+(cd "$root" && mvn -B -q -Dkj.target="$target" -pl control-plane -am test-compile \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$work/deps.txt") >&2
 classpath=$root/control-plane/$target/test-classes:$root/control-plane/$target/classes:$(cat "$work/deps.txt")
 
 etcd_flags=()
