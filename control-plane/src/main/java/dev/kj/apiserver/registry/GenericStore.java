@@ -723,8 +723,8 @@ public final class GenericStore {
 
     /** A {@code <Kind>List} of the objects the options select, one page when a limit is given. */
     public ObjectNode list(String namespace, ListOptions options) {
-        Predicate<ObjectNode> selected = selector(options);
         Selection selection = selection(options);
+        Predicate<ObjectNode> selected = selection == Selection.EVERYTHING ? object -> true : selector(options);
         String prefix = resource.keyPrefix(namespace);
         long revision = 0;
         String start = null;
@@ -858,15 +858,17 @@ public final class GenericStore {
         } else {
             start = unversioned ? WatchRequest.Start.NOW : WatchRequest.Start.AFTER;
         }
+        Selection selection = selection(options);
         WatchRequest request = new WatchRequest(start, revision, freshness, Boolean.TRUE.equals(initialEvents),
-                options.allowWatchBookmarks(), selection(options));
+                options.allowWatchBookmarks(), selection);
+        boolean everything = selection == Selection.EVERYTHING;
         try {
             return storage.watch(resource.keyPrefix(namespace), request, event -> {
                 switch (event) {
                     case StorageEvent.Put put -> {
                         ObjectNode current = decode(put.current());
-                        boolean now = selected.test(current);
-                        boolean before = put.previous() != null && selected.test(decode(put.previous()));
+                        boolean now = everything || selected.test(current);
+                        boolean before = put.previous() != null && (everything || selected.test(decode(put.previous())));
                         if (now && before) {
                             events.accept(new WatchEvent.Modified(current));
                         } else if (now) {
@@ -877,7 +879,7 @@ public final class GenericStore {
                     }
                     case StorageEvent.Delete delete -> {
                         ObjectNode last = decode(delete.previous());
-                        if (selected.test(last)) {
+                        if (everything || selected.test(last)) {
                             metadata(last).put("resourceVersion", Long.toString(delete.revision()));
                             events.accept(new WatchEvent.Deleted(last));
                         }

@@ -215,13 +215,15 @@ public final class ApiServerBench {
             Thread.ofPlatform().daemon().name("watcher-" + w).start(() -> {
                 try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
                     int received = 0;
-                    for (String line = lines.readLine(); line != null && received < writes; line = lines.readLine()) {
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                         long now = System.nanoTime();
                         JsonNode event = JSON.readTree(line);
                         int n = event.path("object").path("data").path("n").asInt(-1);
                         if (n >= 0 && n < writes) {
                             seen[watcher][n] = now;
-                            received++;
+                            if (++received == writes) {
+                                break;
+                            }
                         }
                     }
                 } catch (Exception e) {
