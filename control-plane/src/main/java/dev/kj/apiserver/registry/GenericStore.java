@@ -805,8 +805,10 @@ public final class GenericStore {
         }
         ArrayNode array = list.putArray("items");
         for (ObjectNode item : items) {
-            // list items carry no kind/apiVersion of their own, as upstream's typed lists
-            item.remove(List.of("kind", "apiVersion"));
+            // list items carry no kind/apiVersion of their own, as upstream's typed lists (two
+            // single removes: Jackson's remove(Collection) showed in a 10,000-item list's profile)
+            item.remove("kind");
+            item.remove("apiVersion");
             array.add(item);
         }
         return list;

@@ -91,8 +91,16 @@ public final class ApiServerBench {
         System.exit(0); // watch readers' threads
     }
 
+    /** "1,10,50", or "none" to skip that part. */
     private static int[] ints(String list) {
-        return Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+        return list.equals("none") ? new int[0] : Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** The server's process_cpu_seconds_total: CPU it used, whatever else the machine runs. */
+    private double serverCpuSeconds() throws Exception {
+        String metrics = send(client(), get("/metrics"), 200);
+        return metrics.lines().filter(line -> line.startsWith("process_cpu_seconds_total "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst().orElse(Double.NaN);
     }
 
     private HttpClient client() throws Exception {
@@ -175,17 +183,19 @@ public final class ApiServerBench {
                 return null;
             }));
         }
+        double cpuBefore = serverCpuSeconds();
         long start = System.nanoTime();
         go.countDown();
         for (Future<?> future : done) {
             future.get();
         }
         long elapsed = System.nanoTime() - start;
+        double cpu = serverCpuSeconds() - cpuBefore;
         pool.shutdown();
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
-        System.out.printf(Locale.ROOT, "RESULT label=%s op=%s clients=%d ops=%d p50_ms=%.2f p99_ms=%.2f ops_per_s=%.0f%n",
-                label, name, clients, all.length, millis(percentile(all, 50)), millis(percentile(all, 99)),
-                all.length / (elapsed / 1e9));
+        System.out.printf(Locale.ROOT, "RESULT label=%s op=%s clients=%d ops=%d p50_ms=%.2f p99_ms=%.2f ops_per_s=%.0f"
+                        + " server_cpu_ms_per_op=%.2f%n", label, name, clients, all.length, millis(percentile(all, 50)),
+                millis(percentile(all, 99)), all.length / (elapsed / 1e9), cpu * 1000 / all.length);
     }
 
     /** When the op's current request started (ops of one thread). */
@@ -289,7 +299,11 @@ public final class ApiServerBench {
             long[] times = new long[10];
             int count = 0;
             long bytes = 0;
+            double cpuBefore = 0;
             for (int i = 0; i < times.length + 2; i++) { // two to warm up
+                if (i == 2) {
+                    cpuBefore = serverCpuSeconds();
+                }
                 long start = System.nanoTime();
                 HttpResponse<byte[]> response = setup.send(get(path), HttpResponse.BodyHandlers.ofByteArray());
                 long elapsed = System.nanoTime() - start;
@@ -302,10 +316,11 @@ public final class ApiServerBench {
                 bytes = response.body().length;
                 count = JSON.readTree(response.body()).path("items").size();
             }
+            double cpu = serverCpuSeconds() - cpuBefore;
             Arrays.sort(times);
             System.out.printf(Locale.ROOT, "RESULT label=%s op=list-%d resourceVersion=%s items=%d bytes=%d p50_ms=%.1f"
-                    + " max_ms=%.1f%n", label, items, version.isEmpty() ? "\"\"" : version, count, bytes,
-                    millis(percentile(times, 50)), millis(times[times.length - 1]));
+                    + " max_ms=%.1f server_cpu_ms_per_list=%.1f%n", label, items, version.isEmpty() ? "\"\"" : version,
+                    count, bytes, millis(percentile(times, 50)), millis(times[times.length - 1]), cpu * 1000 / times.length);
         }
     }
 
