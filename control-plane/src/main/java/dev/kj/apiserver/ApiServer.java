@@ -30,6 +30,8 @@ import dev.kj.apiserver.registry.core.service.ServiceAllocations;
 import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdEndpoints;
 import dev.kj.apiserver.storage.EtcdStorage;
+import dev.kj.apiserver.storage.cacher.CacherMetrics;
+import dev.kj.apiserver.storage.cacher.Cachers;
 import dev.kj.controllers.ControllerManager;
 import dev.kj.controllers.ControllerSelection;
 import dev.kj.controllers.KnownControllers;
@@ -65,6 +67,7 @@ public final class ApiServer implements AutoCloseable {
 
     private final RhinoServer rhino;
     private final EtcdStorage storage;
+    private final Cachers cachers;
     private final HttpsServer https;
     private final ApiRouter router;
     private final ScheduledExecutorService timers;
@@ -73,8 +76,9 @@ public final class ApiServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ApiServer(RhinoServer rhino, EtcdStorage storage, HttpsServer https, ApiRouter router,
+    private ApiServer(RhinoServer rhino, EtcdStorage storage, Cachers cachers, HttpsServer https, ApiRouter router,
                       ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers) {
+        this.cachers = cachers;
         this.controllers = controllers;
         this.rhino = rhino;
         this.storage = storage;
@@ -115,7 +119,9 @@ public final class ApiServer implements AutoCloseable {
         EtcdStorage storage = new EtcdStorage(channel, storageMetrics);
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
+        Cachers cachers = null;
         try {
+            cachers = new Cachers(storage, config.watchCache(), new CacherMetrics(metrics));
             ObjectMapper json = new ObjectMapper();
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
@@ -131,9 +137,11 @@ public final class ApiServer implements AutoCloseable {
                     continue; // bindings: answered by the pods store (see ApiRouter)
                 }
                 boolean services = resource.group().isEmpty() && resource.plural().equals("services");
-                stores.put(resource, new GenericStore(resource, storage, json, Clock.systemUTC(), lookup,
+                GenericStore store = new GenericStore(resource, cachers, json, Clock.systemUTC(), lookup,
                         resource == namespaces ? new NamespaceDeletion(Clock.systemUTC()) : GenericStore.DeleteStage.NONE,
-                        services ? allocations : GenericStore.WriteHook.NONE, garbageCollection));
+                        services ? allocations : GenericStore.WriteHook.NONE, garbageCollection);
+                stores.put(resource, store);
+                cachers.start(resource.keyPrefix(), resource.qualifiedResource(), store::attributes);
             }
             ApiMetrics apiMetrics = new ApiMetrics(metrics);
             ProcessMetrics.register(metrics);
@@ -168,9 +176,12 @@ public final class ApiServer implements AutoCloseable {
             // the controllers talk to this server through the API, in-process, with their own identity
             ControllerManager controllers = ControllerManager.start(
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)), selection, Clock.systemUTC());
-            return new ApiServer(rhino, storage, https, router, timers, kubeconfig, controllers);
+            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers);
         } catch (IOException | RuntimeException e) {
             timers.shutdownNow();
+            if (cachers != null) {
+                cachers.close();
+            }
             storage.close();
             if (rhino != null) {
                 rhino.close();
@@ -313,6 +324,7 @@ public final class ApiServer implements AutoCloseable {
             controllers.close();
             https.close();
             timers.shutdownNow();
+            cachers.close();
             storage.close();
             if (rhino != null) {
                 rhino.close();

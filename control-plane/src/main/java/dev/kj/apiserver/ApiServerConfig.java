@@ -24,11 +24,12 @@ import java.util.List;
  * @param controllers which controllers run in this process, in kube-controller-manager's
  *                    {@code --controllers} syntax ({@code *}, {@code name}, {@code -name}); the
  *                    garbage collector's finalizers are set on deletes only where it runs
+ * @param watchCache  the watch caches' sizes and intervals
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                               Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
                               ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
-                              List<String> controllers) {
+                              List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -45,6 +46,7 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
     public ApiServerConfig {
         etcdServers = List.copyOf(etcdServers);
         controllers = controllers == null ? List.of("*") : List.copyOf(controllers);
+        watchCache = watchCache == null ? dev.kj.apiserver.storage.cacher.CacherConfig.DEFAULT : watchCache;
         dev.kj.controllers.ControllerSelection.parse(controllers); // refuses unknown names now, with upstream's text
         etcdTls = etcdTls == null ? EtcdTls.NONE : etcdTls;
         eventTtl = eventTtl == null ? dev.kj.apiserver.registry.BuiltInResources.DEFAULT_EVENT_TTL : eventTtl;
@@ -76,9 +78,23 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
                 serviceNodePortRange, null);
     }
 
+    /** With the default watch cache settings. */
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                           Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
+                           ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange, List<String> controllers) {
+        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
+                serviceNodePortRange, controllers, null);
+    }
+
     /** The same with another {@code --controllers} list. */
     public ApiServerConfig withControllers(List<String> selection) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, selection);
+                serviceClusterIpRange, serviceNodePortRange, selection, watchCache);
+    }
+
+    /** The same with other watch cache settings. */
+    public ApiServerConfig withWatchCache(dev.kj.apiserver.storage.cacher.CacherConfig settings) {
+        return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
+                serviceClusterIpRange, serviceNodePortRange, controllers, settings);
     }
 }

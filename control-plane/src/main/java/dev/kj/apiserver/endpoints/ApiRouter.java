@@ -471,6 +471,12 @@ public final class ApiRouter {
                 if (ended.get()) {
                     return;
                 }
+                if (event instanceof WatchEvent.End) { // ended on purpose: the client watches again
+                    if (ended.compareAndSet(false, true)) {
+                        sink.end();
+                    }
+                    return;
+                }
                 byte[] line = line(transform.apply(event.toJson()));
                 apiMetrics.watchEvent(store.resource().group(), store.resource().version(), store.resource().kind(),
                         line.length);
@@ -531,10 +537,45 @@ public final class ApiRouter {
             throw StatusException.badRequest("resourceVersionMatch: Unsupported value: \"" + match
                     + "\": supported values: \"Exact\", \"NotOlderThan\"");
         }
+        String initialEvents = request.param("sendInitialEvents", "");
         ListOptions options = new ListOptions(labels, fields, request.param("resourceVersion", ""), match,
-                parseLong(request.param("limit", ""), 0), request.param("continue", ""));
+                parseLong(request.param("limit", ""), 0), request.param("continue", ""),
+                isTrue(request.param("allowWatchBookmarks", "false")),
+                initialEvents.isEmpty() ? null : isTrue(initialEvents));
+        checkWatchOptions(options, isTrue(request.param("watch", "false")));
         store.checkSelectable(fields);
         return options;
+    }
+
+    /** Upstream's rules for sendInitialEvents and resourceVersionMatch on watches (a 422 on ListOptions.meta.k8s.io). */
+    private static void checkWatchOptions(ListOptions options, boolean watch) {
+        List<StatusException.Cause> causes = new java.util.ArrayList<>();
+        String match = options.resourceVersionMatch();
+        if (!watch) {
+            if (options.sendInitialEvents() != null) {
+                causes.add(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+            }
+        } else {
+            if (options.sendInitialEvents() != null && !match.equals("NotOlderThan")) {
+                causes.add(forbidden("resourceVersionMatch",
+                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+            }
+            if (!match.isEmpty() && options.sendInitialEvents() == null) {
+                causes.add(forbidden("resourceVersionMatch",
+                        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+            }
+            if (!match.isEmpty() && !match.equals("NotOlderThan")) {
+                causes.add(new StatusException.Cause("FieldValueNotSupported", "resourceVersionMatch: Unsupported value: \""
+                        + match + "\": supported values: \"NotOlderThan\"", "resourceVersionMatch"));
+            }
+        }
+        if (!causes.isEmpty()) {
+            throw StatusException.invalid("ListOptions", "meta.k8s.io", "", causes);
+        }
+    }
+
+    private static StatusException.Cause forbidden(String field, String detail) {
+        return new StatusException.Cause("FieldValueForbidden", field + ": Forbidden: " + detail, field);
     }
 
     /**

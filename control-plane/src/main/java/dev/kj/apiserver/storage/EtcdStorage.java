@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  * in-process Rhino or a real etcd. Upstream's etcd3 store is the model: creates are guarded by
  * {@code create_revision == 0}, updates and deletes by {@code mod_revision == resourceVersion}.
  */
-public final class EtcdStorage implements AutoCloseable {
+public final class EtcdStorage implements Storage, AutoCloseable {
     private static final long CALL_SECONDS = 30;
 
     private final ManagedChannel channel;
@@ -57,6 +57,7 @@ public final class EtcdStorage implements AutoCloseable {
     }
 
     /** Grants a lease of {@code ttlSeconds}; keys put with it vanish when it expires. */
+    @Override
     public long grantLease(long ttlSeconds) {
         return call(null, "", () -> leases.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS).leaseGrant(
                 dev.kj.rhino.api.etcdserverpb.LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
@@ -66,7 +67,21 @@ public final class EtcdStorage implements AutoCloseable {
         return kv.withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** The store's current revision (the header of a one-key read of {@code key}). */
+    public long currentRevision(String key) {
+        return call("get", key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).setLimit(1)
+                .setKeysOnly(true).build())).getHeader().getRevision();
+    }
+
+    /** The version the store reports (etcd's, or the one Rhino implements), e.g. "3.4.23". */
+    public String serverVersion() {
+        return call(null, "", () -> dev.kj.rhino.api.etcdserverpb.MaintenanceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+                .status(dev.kj.rhino.api.etcdserverpb.StatusRequest.getDefaultInstance())).getVersion();
+    }
+
     /** The key's current value, if any. */
+    @Override
     public Optional<StoredValue> get(String key) {
         RangeResponse response = call("get", key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
         return response.getKvsList().stream().findFirst().map(EtcdStorage::stored);
@@ -85,6 +100,7 @@ public final class EtcdStorage implements AutoCloseable {
     }
 
     /** As {@link #create(String, byte[])}, attached to {@code lease} (0: none). */
+    @Override
     public long create(String key, byte[] value, long lease) {
         TxnResponse response = call("create", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
@@ -106,6 +122,7 @@ public final class EtcdStorage implements AutoCloseable {
     }
 
     /** As {@link #update(String, byte[], long)}, attached to {@code lease} (0: none). */
+    @Override
     public long update(String key, byte[] value, long expectedModRevision, long lease) {
         TxnResponse response = call("update", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
@@ -119,6 +136,7 @@ public final class EtcdStorage implements AutoCloseable {
     }
 
     /** Deletes the key if it is still at {@code expectedModRevision}; returns its last value and the delete's revision. */
+    @Override
     public StorageEvent.Delete delete(String key, long expectedModRevision) {
         TxnResponse response = call("delete", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
@@ -151,6 +169,36 @@ public final class EtcdStorage implements AutoCloseable {
                 response.getHeader().getRevision(), response.getMore());
     }
 
+    /** etcd itself holds every revision: each list is read there, exactly (the selection is left to the caller). */
+    @Override
+    public ListPage list(String prefix, ListRequest request) {
+        return list(prefix, request.startKey(), request.limit(),
+                request.freshness() == Freshness.EXACT ? request.revision() : 0);
+    }
+
+    /**
+     * A watch read from etcd: a STATE start lists the prefix at the newest revision and watches from
+     * the next one. No periodic bookmarks (etcd's progress notifications are not asked for).
+     */
+    @Override
+    public Watch watch(String prefix, dev.kj.apiserver.storage.WatchRequest request, Consumer<StorageEvent> events) {
+        long after = switch (request.start()) {
+            case AFTER -> request.revision();
+            case NOW -> currentRevision(prefix);
+            case STATE -> {
+                ListPage state = list(prefix, null, 0, 0);
+                for (StoredValue value : state.items()) {
+                    events.accept(new StorageEvent.Put(value, null));
+                }
+                if (request.initialEventsEnd()) {
+                    events.accept(new StorageEvent.Bookmark(state.revision(), true));
+                }
+                yield state.revision();
+            }
+        };
+        return watch(prefix, after + 1, events);
+    }
+
     /**
      * Watches every key under {@code prefix} from {@code fromRevision} (inclusive) and hands each
      * event to {@code events} in order, on a gRPC thread. Ends with {@link StorageEvent.Expired}
@@ -162,7 +210,17 @@ public final class EtcdStorage implements AutoCloseable {
     public Watch watch(String prefix, long fromRevision, Consumer<StorageEvent> events) {
         ResumingWatch watch = new ResumingWatch(prefix, fromRevision, events);
         watch.open();
-        return watch::close;
+        return new Watch() {
+            @Override
+            public void close() {
+                watch.close();
+            }
+
+            @Override
+            public void requestProgress() {
+                watch.requestProgress();
+            }
+        };
     }
 
     /** How long a broken watch keeps trying to resume before it ends with {@link StorageEvent.Failed}. */
@@ -220,6 +278,11 @@ public final class EtcdStorage implements AutoCloseable {
                         return;
                     }
                     brokenSince = 0;
+                    if (response.getEventsCount() == 0 && !response.getCreated()) {
+                        // a progress notification: every event up to the header's revision was sent
+                        events.accept(new StorageEvent.Bookmark(response.getHeader().getRevision(), false));
+                        return;
+                    }
                     for (Event event : response.getEventsList()) {
                         if (event.getType() == Event.EventType.PUT) {
                             KeyValue kv = event.getKv();
@@ -284,6 +347,16 @@ public final class EtcdStorage implements AutoCloseable {
             if (closed.compareAndSet(false, true)) {
                 events.accept(last);
                 current.cancel("watch ended", null);
+            }
+        }
+
+        void requestProgress() {
+            ClientCallStreamObserver<WatchRequest> requests = current;
+            if (!closed.get() && requests != null) {
+                synchronized (this) { // gRPC request streams take one writer at a time
+                    requests.onNext(WatchRequest.newBuilder().setProgressRequest(
+                            dev.kj.rhino.api.etcdserverpb.WatchProgressRequest.getDefaultInstance()).build());
+                }
             }
         }
 

@@ -13,13 +13,13 @@ import java.time.Instant;
 public final class LeaseReuse {
     private static final Duration MAX_WINDOW = Duration.ofMinutes(1);
 
-    private final EtcdStorage storage;
+    private final Storage storage;
     private final Clock clock;
     private long lease;
     private long leaseTtlSeconds;
     private Instant reuseUntil = Instant.MIN;
 
-    public LeaseReuse(EtcdStorage storage, Clock clock) {
+    public LeaseReuse(Storage storage, Clock clock) {
         this.storage = storage;
         this.clock = clock;
     }

@@ -5,4 +5,8 @@ package dev.kj.apiserver.storage;
 public interface Watch extends AutoCloseable {
     @Override
     void close();
+
+    /** Asks for a {@link StorageEvent.Bookmark} once every event so far has been delivered (etcd's progress request). */
+    default void requestProgress() {
+    }
 }

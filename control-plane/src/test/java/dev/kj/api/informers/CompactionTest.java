@@ -55,9 +55,11 @@ class CompactionTest extends ClusterTest {
     protected TestCluster startCluster(Path dir) throws IOException {
         etcd = RealEtcd.start();
         etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(Map.of("ETCDCTL_API", "3"));
-        // compaction only when the test asks for it
+        // compaction only when the test asks for it; watches are served by the watch cache, whose
+        // window (one event here) decides what is too old for them, as etcd's compaction does for reads
         return TestCluster.on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()),
-                "127.0.0.1", 0, Duration.ZERO, null, null)));
+                "127.0.0.1", 0, Duration.ZERO, null, null).withWatchCache(
+                        new dev.kj.apiserver.storage.cacher.CacherConfig(1, 1000, Duration.ofMinutes(1), Duration.ofSeconds(3)))));
     }
 
     @AfterAll
@@ -150,6 +152,10 @@ class CompactionTest extends ClusterTest {
         for (int i = 0; i < 10; i++) {
             configMaps.create(ns, configMap("a" + i, "0"));
         }
+        // the informer's first list reads resourceVersion "0", which the watch cache may answer a
+        // moment behind the writes (as upstream's): wait until it holds them all
+        await(() -> configMaps.list(ns, ListOptions.NONE.withResourceVersion("0")).items().size() == 10,
+                "the watch cache to hold the ten objects");
         try (InformerFactory factory = new InformerFactory(new ApiClient(transport), InformerOptions.DEFAULTS.inNamespace(ns)
                 .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)))) {
             SharedInformer<ConfigMap> informer = factory.typed(Resources.CONFIG_MAPS, ConfigMap.class);

@@ -1,0 +1,375 @@
+package dev.kj.apiserver.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kj.apiserver.testing.TlsClients;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Latency and throughput of a running {@code kj server} over HTTPS with its admin client
+ * certificate (bench/apiserver.sh starts the server):
+ * <ul>
+ *   <li>configmap create, get, update (PUT) and list (a namespace of 100, resourceVersion "") at
+ *       1, 10 and 50 concurrent clients, each client on its own connection: p50/p99 and ops/s;
+ *   <li>watch latency, from just before a write is sent until a watcher has read its event, with
+ *       1 and 100 watchers;
+ *   <li>the time to LIST 10,000 configmaps at resourceVersion=0 (the watch cache) and "" (consistent).
+ * </ul>
+ * Prints {@code RESULT key=value ...} lines.
+ *
+ * <pre>ApiServerBench --server https://127.0.0.1:PORT --pki DIR [--clients 1,10,50] [--ops 1000]
+ *     [--watchers 1,100] [--watch-writes 200] [--list-items 10000] [--label NAME]</pre>
+ */
+public final class ApiServerBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String server;
+    private final Path pki;
+    private final String label;
+
+    private ApiServerBench(String server, Path pki, String label) {
+        this.server = server;
+        this.pki = pki;
+        this.label = label;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String server = null;
+        Path pki = null;
+        String label = "kj";
+        int[] clients = {1, 10, 50};
+        int ops = 1000;
+        int[] watchers = {1, 100};
+        int watchWrites = 200;
+        int listItems = 10_000;
+        for (int i = 0; i < args.length; i += 2) {
+            String value = args[i + 1];
+            switch (args[i]) {
+                case "--server" -> server = value;
+                case "--pki" -> pki = Path.of(value);
+                case "--label" -> label = value;
+                case "--clients" -> clients = ints(value);
+                case "--ops" -> ops = Integer.parseInt(value);
+                case "--watchers" -> watchers = ints(value);
+                case "--watch-writes" -> watchWrites = Integer.parseInt(value);
+                case "--list-items" -> listItems = Integer.parseInt(value);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (server == null || pki == null) {
+            throw new IllegalArgumentException("--server and --pki are required");
+        }
+        ApiServerBench bench = new ApiServerBench(server, pki, label);
+        bench.awaitReady();
+        for (int count : clients) {
+            bench.crud(count, ops);
+        }
+        for (int count : watchers) {
+            bench.watchLatency(count, watchWrites);
+        }
+        if (listItems > 0) {
+            bench.bigList(listItems);
+        }
+        System.exit(0); // watch readers' threads
+    }
+
+    /** "1,10,50", or "none" to skip that part. */
+    private static int[] ints(String list) {
+        return list.equals("none") ? new int[0] : Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** The server's process_cpu_seconds_total: CPU it used, whatever else the machine runs. */
+    private double serverCpuSeconds() throws Exception {
+        String metrics = send(client(), get("/metrics"), 200);
+        return metrics.lines().filter(line -> line.startsWith("process_cpu_seconds_total "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+    }
+
+    private HttpClient client() throws Exception {
+        return TlsClients.client(pki, true);
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient client = client();
+        for (int i = 0; i < 600; i++) {
+            try {
+                if (client.send(get("/readyz"), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the server never became ready");
+    }
+
+    // ---- create / get / update / list ----
+
+    private void crud(int clients, int ops) throws Exception {
+        String ns = "bench-crud-" + clients;
+        HttpClient setup = client();
+        createNamespace(setup, ns);
+        String listNs = "bench-list-" + clients;
+        createNamespace(setup, listNs);
+        for (int i = 0; i < 100; i++) {
+            send(setup, post("/api/v1/namespaces/" + listNs + "/configmaps", configMap("l" + i, "x")), 201);
+        }
+        List<HttpClient> connections = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            connections.add(client());
+        }
+        int perClient = Math.max(1, ops / clients);
+        phase("create", clients, perClient, connections, (client, c, i) ->
+                send(client, post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c" + c + "-" + i, "0")), 201));
+        phase("get", clients, perClient, connections, (client, c, i) ->
+                send(client, get("/api/v1/namespaces/" + ns + "/configmaps/c" + c + "-" + i), 200));
+        // each update sends the object as read by the get before it, so no conflicts: clients own their objects
+        phase("update", clients, perClient, connections, (client, c, i) -> {
+            String path = "/api/v1/namespaces/" + ns + "/configmaps/c" + c + "-" + i;
+            JsonNode current = JSON.readTree(send(client, get(path), 200));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) current.path("data")).put("v", "1");
+            send(client, HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(current.toString())).build(), 200);
+        }, true);
+        phase("list", clients, perClient, connections, (client, c, i) ->
+                send(client, get("/api/v1/namespaces/" + listNs + "/configmaps"), 200));
+    }
+
+    @FunctionalInterface
+    private interface Op {
+        void run(HttpClient client, int clientIndex, int opIndex) throws Exception;
+    }
+
+    private void phase(String name, int clients, int perClient, List<HttpClient> connections, Op op) throws Exception {
+        phase(name, clients, perClient, connections, op, false);
+    }
+
+    /** @param lastCallOnly time only the op's last request (update: the get before the PUT is not counted) */
+    private void phase(String name, int clients, int perClient, List<HttpClient> connections, Op op, boolean lastCallOnly)
+            throws Exception {
+        long[][] latencies = new long[clients][perClient];
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            done.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < perClient; i++) {
+                    long start = System.nanoTime();
+                    LAST_CALL_START.set(start);
+                    op.run(connections.get(client), client, i);
+                    latencies[client][i] = System.nanoTime() - (lastCallOnly ? LAST_CALL_START.get() : start);
+                }
+                return null;
+            }));
+        }
+        double cpuBefore = serverCpuSeconds();
+        long start = System.nanoTime();
+        go.countDown();
+        for (Future<?> future : done) {
+            future.get();
+        }
+        long elapsed = System.nanoTime() - start;
+        double cpu = serverCpuSeconds() - cpuBefore;
+        pool.shutdown();
+        long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+        System.out.printf(Locale.ROOT, "RESULT label=%s op=%s clients=%d ops=%d p50_ms=%.2f p99_ms=%.2f ops_per_s=%.0f"
+                        + " server_cpu_ms_per_op=%.2f%n", label, name, clients, all.length, millis(percentile(all, 50)),
+                millis(percentile(all, 99)), all.length / (elapsed / 1e9), cpu * 1000 / all.length);
+    }
+
+    /** When the op's current request started (ops of one thread). */
+    private static final ThreadLocal<Long> LAST_CALL_START = ThreadLocal.withInitial(() -> 0L);
+
+    // ---- watch latency ----
+
+    private void watchLatency(int watchers, int writes) throws Exception {
+        String ns = "bench-watch-" + watchers;
+        HttpClient writer = client();
+        createNamespace(writer, ns);
+        String version = JSON.readTree(send(writer, post("/api/v1/namespaces/" + ns + "/configmaps",
+                configMap("ticker", "0")), 201)).path("metadata").path("resourceVersion").asText();
+        long[][] seen = new long[watchers][writes];
+        AtomicInteger ready = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(watchers);
+        long[] sentAt = new long[writes];
+        for (int w = 0; w < watchers; w++) {
+            int watcher = w;
+            HttpClient client = client();
+            HttpResponse<InputStream> stream = client.send(get("/api/v1/namespaces/" + ns
+                    + "/configmaps?watch=1&timeoutSeconds=600&resourceVersion=" + version), HttpResponse.BodyHandlers.ofInputStream());
+            if (stream.statusCode() != 200) {
+                throw new IllegalStateException("watch answered " + stream.statusCode());
+            }
+            ready.incrementAndGet();
+            Thread.ofPlatform().daemon().name("watcher-" + w).start(() -> {
+                try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                    int received = 0;
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                        long now = System.nanoTime();
+                        JsonNode event = JSON.readTree(line);
+                        int n = event.path("object").path("data").path("n").asInt(-1);
+                        if (n >= 0 && n < writes) {
+                            seen[watcher][n] = now;
+                            if (++received == writes) {
+                                break;
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    System.err.println("watcher " + watcher + ": " + e);
+                } finally {
+                    finished.countDown();
+                }
+            });
+        }
+        Thread.sleep(500); // every watch registered
+        String path = "/api/v1/namespaces/" + ns + "/configmaps/ticker";
+        for (int n = 0; n < writes; n++) {
+            sentAt[n] = System.nanoTime();
+            send(writer, HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/merge-patch+json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"data\":{\"n\":\"" + n + "\"}}")).build(), 200);
+            Thread.sleep(10);
+        }
+        if (!finished.await(120, TimeUnit.SECONDS)) {
+            System.err.println("some watchers did not see every write");
+        }
+        List<Long> latencies = new ArrayList<>();
+        int missing = 0;
+        for (long[] watcher : seen) {
+            for (int n = 0; n < writes; n++) {
+                if (watcher[n] == 0) {
+                    missing++;
+                } else {
+                    latencies.add(watcher[n] - sentAt[n]);
+                }
+            }
+        }
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(Locale.ROOT, "RESULT label=%s op=watch watchers=%d writes=%d events=%d missing=%d p50_ms=%.2f"
+                        + " p99_ms=%.2f max_ms=%.2f%n", label, watchers, writes, sorted.length, missing,
+                millis(percentile(sorted, 50)), millis(percentile(sorted, 99)), millis(sorted[sorted.length - 1]));
+    }
+
+    // ---- a list of 10,000 ----
+
+    private void bigList(int items) throws Exception {
+        String ns = "bench-10k";
+        HttpClient setup = client();
+        createNamespace(setup, ns);
+        int creators = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(creators);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < creators; c++) {
+            int creator = c;
+            HttpClient client = client();
+            done.add(pool.submit(() -> {
+                for (int i = creator; i < items; i += creators) {
+                    send(client, post("/api/v1/namespaces/" + ns + "/configmaps", configMap("item-" + i, "some-value-" + i)), 201);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> future : done) {
+            future.get();
+        }
+        pool.shutdown();
+        for (String version : List.of("0", "")) {
+            String path = "/api/v1/namespaces/" + ns + "/configmaps" + (version.isEmpty() ? "" : "?resourceVersion=" + version);
+            long[] times = new long[10];
+            int count = 0;
+            long bytes = 0;
+            double cpuBefore = 0;
+            for (int i = 0; i < times.length + 2; i++) { // two to warm up
+                if (i == 2) {
+                    cpuBefore = serverCpuSeconds();
+                }
+                long start = System.nanoTime();
+                HttpResponse<byte[]> response = setup.send(get(path), HttpResponse.BodyHandlers.ofByteArray());
+                long elapsed = System.nanoTime() - start;
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("list answered " + response.statusCode());
+                }
+                if (i >= 2) {
+                    times[i - 2] = elapsed;
+                }
+                bytes = response.body().length;
+                count = JSON.readTree(response.body()).path("items").size();
+            }
+            double cpu = serverCpuSeconds() - cpuBefore;
+            Arrays.sort(times);
+            System.out.printf(Locale.ROOT, "RESULT label=%s op=list-%d resourceVersion=%s items=%d bytes=%d p50_ms=%.1f"
+                    + " max_ms=%.1f server_cpu_ms_per_list=%.1f%n", label, items, version.isEmpty() ? "\"\"" : version,
+                    count, bytes, millis(percentile(times, 50)), millis(times[times.length - 1]), cpu * 1000 / times.length);
+        }
+    }
+
+    // ---- helpers ----
+
+    private void createNamespace(HttpClient client, String name) throws Exception {
+        HttpResponse<String> response = client.send(post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + name + "\"}}"),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 201 && response.statusCode() != 409) {
+            throw new IllegalStateException("namespace " + name + ": " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    private static String configMap(String name, String value) {
+        return "{\"metadata\":{\"name\":\"" + name + "\",\"labels\":{\"bench\":\"kj\"}},\"data\":{\"v\":\"" + value + "\"}}";
+    }
+
+    private String send(HttpClient client, HttpRequest request, int expected) throws Exception {
+        LAST_CALL_START.set(System.nanoTime());
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != expected) {
+            throw new IllegalStateException(request.method() + " " + request.uri() + ": " + response.statusCode() + " "
+                    + response.body());
+        }
+        return response.body();
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(uri(path)).GET().build();
+    }
+
+    private HttpRequest post(String path, String body) {
+        return HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private URI uri(String path) {
+        return URI.create(server + path);
+    }
+
+    private static long percentile(long[] sorted, int percent) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static double millis(long nanos) {
+        return nanos / 1e6;
+    }
+}
