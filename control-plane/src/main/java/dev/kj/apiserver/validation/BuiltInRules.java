@@ -3,6 +3,10 @@ package dev.kj.apiserver.validation;
 import dev.kj.apiserver.validation.apps.AppsRules;
 import dev.kj.apiserver.validation.batch.BatchRules;
 import dev.kj.apiserver.validation.core.ConfigRules;
+import dev.kj.apiserver.validation.core.EndpointsRules;
+import dev.kj.apiserver.validation.core.EventRules;
+import dev.kj.apiserver.validation.core.NodeRules;
+import dev.kj.apiserver.validation.core.QuotaRules;
 import dev.kj.apiserver.validation.core.NamespaceRules;
 import dev.kj.apiserver.validation.core.PodRules;
 import dev.kj.apiserver.validation.core.ServiceRules;
@@ -32,6 +36,11 @@ public final class BuiltInRules {
             Map.entry("/Secret", ConfigRules.SECRET),
             Map.entry("/Namespace", new NamespaceRules()),
             Map.entry("/Service", new ServiceRules()),
+            Map.entry("/Node", new NodeRules()),
+            Map.entry("/Endpoints", new EndpointsRules()),
+            Map.entry("/Event", new EventRules()),
+            Map.entry("/ResourceQuota", QuotaRules.RESOURCE_QUOTA),
+            Map.entry("/LimitRange", QuotaRules.LIMIT_RANGE),
             Map.entry("/PersistentVolumeClaim", StorageRules.CLAIM),
             Map.entry("/PersistentVolume", StorageRules.VOLUME),
             Map.entry("policy/PodDisruptionBudget", StorageRules.DISRUPTION_BUDGET),
