@@ -14,6 +14,8 @@ import dev.kj.apiserver.validation.core.PodTemplateRules;
 import dev.kj.apiserver.validation.core.ReplicationControllerRules;
 import dev.kj.apiserver.validation.networking.NetworkingRules;
 import dev.kj.apiserver.validation.rbac.RbacRules;
+import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
+import dev.kj.apiserver.validation.storage.StorageClassRules;
 import dev.kj.apiserver.validation.storage.StorageRules;
 import java.util.Map;
 
@@ -44,6 +46,8 @@ public final class BuiltInRules {
             Map.entry("/PersistentVolumeClaim", StorageRules.CLAIM),
             Map.entry("/PersistentVolume", StorageRules.VOLUME),
             Map.entry("policy/PodDisruptionBudget", StorageRules.DISRUPTION_BUDGET),
+            Map.entry("storage.k8s.io/StorageClass", new StorageClassRules()),
+            Map.entry("scheduling.k8s.io/PriorityClass", new PriorityClassRules()),
             Map.entry("rbac.authorization.k8s.io/Role", RbacRules.ROLE),
             Map.entry("rbac.authorization.k8s.io/ClusterRole", RbacRules.CLUSTER_ROLE),
             Map.entry("rbac.authorization.k8s.io/RoleBinding", RbacRules.ROLE_BINDING),

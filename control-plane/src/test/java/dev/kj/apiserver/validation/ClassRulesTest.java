@@ -1,0 +1,79 @@
+package dev.kj.apiserver.validation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
+import dev.kj.apiserver.validation.storage.StorageClassRules;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** StorageClasses and PriorityClasses: upstream's defaults, checks and immutable fields. */
+class ClassRulesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static ObjectNode object(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json.replace('\'', '"'));
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    static List<String> messages(List<FieldError> errors) {
+        return errors.stream().map(FieldError::toString).toList();
+    }
+
+    @Test
+    void storageClasses() {
+        StorageClassRules rules = new StorageClassRules();
+        ObjectNode standard = object("{'metadata':{'name':'standard'},'provisioner':'rancher.io/local-path'}");
+        rules.setDefaults(standard);
+        assertEquals("Delete", standard.path("reclaimPolicy").asText());
+        assertEquals("Immediate", standard.path("volumeBindingMode").asText());
+        assertEquals(List.of(), rules.validate(standard));
+
+        ObjectNode bad = object("{'reclaimPolicy':'Recycle','volumeBindingMode':'Later','parameters':{'':'x'}}");
+        rules.setDefaults(bad);
+        assertEquals(List.of("provisioner: Required value",
+                "parameters: Invalid value: \"\": field can not be empty.",
+                "reclaimPolicy: Unsupported value: \"Recycle\": supported values: \"Delete\", \"Retain\"",
+                "volumeBindingMode: Unsupported value: \"Later\": supported values: \"Immediate\", \"WaitForFirstConsumer\""),
+                messages(rules.validate(bad)));
+
+        ObjectNode changed = object("{'provisioner':'other.io/x','parameters':{'type':'ssd'},'reclaimPolicy':'Retain',"
+                + "'volumeBindingMode':'WaitForFirstConsumer'}");
+        assertEquals(List.of("parameters: Forbidden: updates to parameters are forbidden.",
+                "provisioner: Forbidden: updates to provisioner are forbidden.",
+                "reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.",
+                "volumeBindingMode: Invalid value: \"WaitForFirstConsumer\": field is immutable"),
+                messages(rules.validateUpdate(changed, standard)));
+    }
+
+    @Test
+    void priorityClasses() {
+        PriorityClassRules rules = new PriorityClassRules();
+        ObjectNode high = object("{'metadata':{'name':'high'},'value':1000}");
+        rules.setDefaults(high);
+        assertEquals("PreemptLowerPriority", high.path("preemptionPolicy").asText());
+        assertEquals(List.of(), rules.validate(high));
+
+        assertEquals(List.of("value: Forbidden: maximum allowed value of a user defined priority is 1000000000",
+                "preemptionPolicy: Unsupported value: \"Sometimes\": supported values: \"PreemptLowerPriority\", \"Never\""),
+                messages(rules.validate(object("{'metadata':{'name':'huge'},'value':1000000001,"
+                        + "'preemptionPolicy':'Sometimes'}"))));
+        assertEquals(List.of("metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system"
+                + " use only. error: system-x is not a known system priority class"),
+                messages(rules.validate(object("{'metadata':{'name':'system-x'},'value':1}"))));
+        assertEquals(List.of("metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system"
+                + " use only. error: value of system-node-critical PriorityClass must be 2000001000"),
+                messages(rules.validate(object("{'metadata':{'name':'system-node-critical'},'value':1}"))));
+        assertEquals(List.of(), rules.validate(object("{'metadata':{'name':'system-cluster-critical'},'value':2000000000}")));
+
+        ObjectNode changed = object("{'metadata':{'name':'high'},'value':2000,'preemptionPolicy':'Never'}");
+        assertEquals(List.of("value: Forbidden: may not be changed in an update.",
+                "preemptionPolicy: Invalid value: \"Never\": field is immutable"),
+                messages(rules.validateUpdate(changed, high)));
+    }
+}
