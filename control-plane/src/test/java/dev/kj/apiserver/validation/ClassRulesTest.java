@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.validation.node.RuntimeClassRules;
 import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
 import dev.kj.apiserver.validation.storage.StorageClassRules;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** StorageClasses and PriorityClasses: upstream's defaults, checks and immutable fields. */
+/** StorageClasses, PriorityClasses and RuntimeClasses: upstream's defaults, checks and immutable fields. */
 class ClassRulesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -75,5 +76,18 @@ class ClassRulesTest {
         assertEquals(List.of("value: Forbidden: may not be changed in an update.",
                 "preemptionPolicy: Invalid value: \"Never\": field is immutable"),
                 messages(rules.validateUpdate(changed, high)));
+    }
+
+    @Test
+    void runtimeClasses() {
+        RuntimeClassRules rules = new RuntimeClassRules();
+        ObjectNode runc = object("{'metadata':{'name':'runc'},'handler':'runc','scheduling':{'nodeSelector':{'a':'b'}}}");
+        assertEquals(List.of(), rules.validate(runc));
+        assertEquals(List.of("handler: Invalid value: \"Kata_1\": a lowercase RFC 1123 label must consist of lower case"
+                + " alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g."
+                + " 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+                messages(rules.validate(object("{'handler':'Kata_1'}"))));
+        assertEquals(List.of("handler: Invalid value: \"kata\": field is immutable"),
+                messages(rules.validateUpdate(object("{'handler':'kata'}"), runc)));
     }
 }
