@@ -12,6 +12,7 @@ import dev.kj.apiserver.validation.core.PodRules;
 import dev.kj.apiserver.validation.core.ServiceRules;
 import dev.kj.apiserver.validation.core.PodTemplateRules;
 import dev.kj.apiserver.validation.core.ReplicationControllerRules;
+import dev.kj.apiserver.validation.networking.IngressClassRules;
 import dev.kj.apiserver.validation.networking.NetworkingRules;
 import dev.kj.apiserver.validation.node.RuntimeClassRules;
 import dev.kj.apiserver.validation.rbac.RbacRules;
@@ -50,6 +51,7 @@ public final class BuiltInRules {
             Map.entry("storage.k8s.io/StorageClass", new StorageClassRules()),
             Map.entry("scheduling.k8s.io/PriorityClass", new PriorityClassRules()),
             Map.entry("node.k8s.io/RuntimeClass", new RuntimeClassRules()),
+            Map.entry("networking.k8s.io/IngressClass", new IngressClassRules()),
             Map.entry("rbac.authorization.k8s.io/Role", RbacRules.ROLE),
             Map.entry("rbac.authorization.k8s.io/ClusterRole", RbacRules.CLUSTER_ROLE),
             Map.entry("rbac.authorization.k8s.io/RoleBinding", RbacRules.ROLE_BINDING),

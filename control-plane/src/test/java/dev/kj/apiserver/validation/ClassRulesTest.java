@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.validation.networking.IngressClassRules;
 import dev.kj.apiserver.validation.node.RuntimeClassRules;
 import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
 import dev.kj.apiserver.validation.storage.StorageClassRules;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** StorageClasses, PriorityClasses and RuntimeClasses: upstream's defaults, checks and immutable fields. */
+/** StorageClasses, PriorityClasses, RuntimeClasses and IngressClasses: upstream's defaults, checks and immutable fields. */
 class ClassRulesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -89,5 +90,24 @@ class ClassRulesTest {
                 messages(rules.validate(object("{'handler':'Kata_1'}"))));
         assertEquals(List.of("handler: Invalid value: \"kata\": field is immutable"),
                 messages(rules.validateUpdate(object("{'handler':'kata'}"), runc)));
+    }
+
+    @Test
+    void ingressClasses() {
+        IngressClassRules rules = new IngressClassRules();
+        ObjectNode nginx = object("{'spec':{'controller':'k8s.io/ingress-nginx','parameters':{'kind':'Config','name':'c'}}}");
+        rules.setDefaults(nginx);
+        assertEquals("Cluster", nginx.path("spec").path("parameters").path("scope").asText());
+        assertEquals(List.of(), rules.validate(nginx));
+        assertEquals(List.of("spec.controller: Invalid value: \"nginx\": must be a domain-prefixed path (such as"
+                        + " \"acme.io/foo\")",
+                "spec.parameters.kind: Required value", "spec.parameters.name: Required value",
+                "spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"),
+                messages(rules.validate(object("{'spec':{'controller':'nginx','parameters':{'scope':'Namespace'}}}"))));
+        assertEquals(List.of("spec.controller: Invalid value: \"a b\": Invalid path (regex used for validation is"
+                        + " '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"),
+                messages(rules.validate(object("{'spec':{'controller':'example.com/a b'}}"))));
+        assertEquals(List.of("spec.controller: Invalid value: \"example.com/other\": field is immutable"),
+                messages(rules.validateUpdate(object("{'spec':{'controller':'example.com/other'}}"), nginx)));
     }
 }
