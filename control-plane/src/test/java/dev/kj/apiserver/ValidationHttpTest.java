@@ -117,6 +117,34 @@ class ValidationHttpTest {
                 + " fields, found 2: [every day]", JSON.readTree(cronJob.body()).path("message").asText());
     }
 
+    @Test
+    void nodesEventsAndQuotas() throws Exception {
+        JsonNode node = ok(201, send("POST", "/api/v1/nodes", """
+                {"metadata":{"name":"n1"},"spec":{"podCIDR":"10.244.1.0/24"}}"""));
+        assertEquals("[\"10.244.1.0/24\"]", node.path("spec").path("podCIDRs").toString());
+        HttpResponse<String> moved = send("PATCH", "/api/v1/nodes/n1", "{\"spec\":{\"podCIDRs\":[\"10.244.2.0/24\"]}}");
+        assertEquals(422, moved.statusCode(), moved.body());
+        assertEquals("Node \"n1\" is invalid: spec.podCIDRs: Forbidden: node updates may not change podCIDR except from"
+                + " \"\" to valid", JSON.readTree(moved.body()).path("message").asText());
+        HttpResponse<String> tainted = send("POST", "/api/v1/nodes", """
+                {"metadata":{"name":"n2"},"spec":{"taints":[{"key":"k","effect":"NoSchedule"},
+                  {"key":"k","effect":"NoSchedule"}]}}""");
+        assertEquals(422, tainted.statusCode(), tainted.body());
+        JsonNode cause = JSON.readTree(tainted.body()).path("details").path("causes").get(0);
+        assertEquals("FieldValueDuplicate", cause.path("reason").asText());
+        assertEquals("spec.taints[1]", cause.path("field").asText());
+
+        HttpResponse<String> event = send("POST", "/api/v1/namespaces/default/events", """
+                {"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","namespace":"other","name":"p"}}""");
+        assertEquals(422, event.statusCode(), event.body());
+        assertEquals("Event \"e\" is invalid: involvedObject.namespace: Invalid value: \"other\": does not match"
+                + " event.namespace", JSON.readTree(event.body()).path("message").asText());
+
+        JsonNode limits = ok(201, send("POST", "/api/v1/namespaces/default/limitranges", """
+                {"metadata":{"name":"l"},"spec":{"limits":[{"type":"Container","max":{"memory":"1Gi"}}]}}"""));
+        assertEquals("{\"memory\":\"1Gi\"}", limits.path("spec").path("limits").get(0).path("defaultRequest").toString());
+    }
+
     private static JsonNode ok(int code, HttpResponse<String> response) throws Exception {
         assertEquals(code, response.statusCode(), response.body());
         return JSON.readTree(response.body());

@@ -3,13 +3,21 @@ package dev.kj.apiserver.validation;
 import dev.kj.apiserver.validation.apps.AppsRules;
 import dev.kj.apiserver.validation.batch.BatchRules;
 import dev.kj.apiserver.validation.core.ConfigRules;
+import dev.kj.apiserver.validation.core.EndpointsRules;
+import dev.kj.apiserver.validation.core.EventRules;
+import dev.kj.apiserver.validation.core.NodeRules;
+import dev.kj.apiserver.validation.core.QuotaRules;
 import dev.kj.apiserver.validation.core.NamespaceRules;
 import dev.kj.apiserver.validation.core.PodRules;
 import dev.kj.apiserver.validation.core.ServiceRules;
 import dev.kj.apiserver.validation.core.PodTemplateRules;
 import dev.kj.apiserver.validation.core.ReplicationControllerRules;
+import dev.kj.apiserver.validation.networking.IngressClassRules;
 import dev.kj.apiserver.validation.networking.NetworkingRules;
+import dev.kj.apiserver.validation.node.RuntimeClassRules;
 import dev.kj.apiserver.validation.rbac.RbacRules;
+import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
+import dev.kj.apiserver.validation.storage.StorageClassRules;
 import dev.kj.apiserver.validation.storage.StorageRules;
 import java.util.Map;
 
@@ -32,9 +40,18 @@ public final class BuiltInRules {
             Map.entry("/Secret", ConfigRules.SECRET),
             Map.entry("/Namespace", new NamespaceRules()),
             Map.entry("/Service", new ServiceRules()),
+            Map.entry("/Node", new NodeRules()),
+            Map.entry("/Endpoints", new EndpointsRules()),
+            Map.entry("/Event", new EventRules()),
+            Map.entry("/ResourceQuota", QuotaRules.RESOURCE_QUOTA),
+            Map.entry("/LimitRange", QuotaRules.LIMIT_RANGE),
             Map.entry("/PersistentVolumeClaim", StorageRules.CLAIM),
             Map.entry("/PersistentVolume", StorageRules.VOLUME),
             Map.entry("policy/PodDisruptionBudget", StorageRules.DISRUPTION_BUDGET),
+            Map.entry("storage.k8s.io/StorageClass", new StorageClassRules()),
+            Map.entry("scheduling.k8s.io/PriorityClass", new PriorityClassRules()),
+            Map.entry("node.k8s.io/RuntimeClass", new RuntimeClassRules()),
+            Map.entry("networking.k8s.io/IngressClass", new IngressClassRules()),
             Map.entry("rbac.authorization.k8s.io/Role", RbacRules.ROLE),
             Map.entry("rbac.authorization.k8s.io/ClusterRole", RbacRules.CLUSTER_ROLE),
             Map.entry("rbac.authorization.k8s.io/RoleBinding", RbacRules.ROLE_BINDING),

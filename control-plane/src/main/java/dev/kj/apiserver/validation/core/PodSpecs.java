@@ -617,16 +617,16 @@ public final class PodSpecs {
     }
 
     /** IsOvercommitAllowed: native resources (no domain, or a kubernetes.io one) other than hugepages. */
-    private static boolean overcommitAllowed(String resource) {
+    static boolean overcommitAllowed(String resource) {
         return native_(resource) && !resource.startsWith("hugepages-");
     }
 
-    private static boolean native_(String resource) {
+    static boolean native_(String resource) {
         return !resource.contains("/") || resource.contains("kubernetes.io/");
     }
 
     /** validateContainerResourceName. */
-    private static List<FieldError> validateResourceName(String name, FieldPath path) {
+    static List<FieldError> validateResourceName(String name, FieldPath path) {
         List<FieldError> errors = new ArrayList<>(Formats.invalid(path, name, Formats.qualifiedName(name)));
         if (!name.contains("/")) {
             if (!STANDARD_CONTAINER_RESOURCES.contains(name) && !name.startsWith("hugepages-")) {
