@@ -117,4 +117,32 @@ class KubectlServerSideApplyTest {
         assertEquals("Update", entry.path("operation").asText());
         assertTrue(entry.path("fieldsV1").path("f:metadata").path("f:labels").has("."), entry.toString());
     }
+
+    /**
+     * The first apply --server-side after client-side applies changes fields kubectl-client-side-apply
+     * owns without a conflict (they are the last-applied-configuration's, still as applied), and
+     * kubectl then hands that manager's fields to its applier (csaupgrade's JSON patch of managedFields).
+     */
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.30", "1.33"})
+    void clientSideToServerSideUpgrade(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "up" + version.replace(".", "");
+        kubectl.run("apply", "-f", manifest(name + "-1.yaml", name, 1, "nginx:1").toString()).ok();
+        kubectl.run("apply", "--server-side", "-f", manifest(name + "-2.yaml", name, 2, "nginx:2").toString()).ok();
+        JsonNode object = JSON.readTree(kubectl.run("get", "deployment", name, "-o", "json", "--show-managed-fields")
+                .ok().stdout());
+        assertEquals(2, object.path("spec").path("replicas").asInt());
+        for (JsonNode managed : object.path("metadata").path("managedFields")) {
+            assertNotEquals("kubectl-client-side-apply", managed.path("manager").asText(), object.toString());
+        }
+        // a field last-applied never had, owned by someone else with another value, still conflicts
+        kubectl.run("patch", "deployment", name, "--type=merge", "-p", "{\"spec\":{\"minReadySeconds\":5}}").ok();
+        Path withMinReady = dir.resolve(name + "-3.yaml");
+        Files.writeString(withMinReady, Files.readString(manifest(name + "-4.yaml", name, 2, "nginx:2"))
+                .replace("  replicas: 2\n", "  replicas: 2\n  minReadySeconds: 7\n"));
+        Kubectl.Result conflict = kubectl.run("apply", "--server-side", "-f", withMinReady.toString());
+        assertTrue(conflict.stderr().contains("Apply failed with 1 conflict: conflict with \"kubectl-patch\" using apps/v1: .spec.minReadySeconds"),
+                conflict.stderr());
+    }
 }

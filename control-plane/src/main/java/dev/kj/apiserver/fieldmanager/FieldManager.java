@@ -146,7 +146,7 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
                 conflicting.paths().forEach(path -> conflicts.add(new Conflict(entry.manager(), path)));
             }
         }
-        if (!force && !conflicts.isEmpty()) {
+        if (!force && !conflicts.isEmpty() && !upgradesClientSideApply(live, manager, conflicts)) {
             conflicts.sort(Comparator.comparing((Conflict c) -> c.manager().describe())
                     .thenComparing(Conflict::path, FieldSet.PATH_ORDER));
             return new Conflicts(List.copyOf(conflicts));
@@ -156,8 +156,63 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
         entries.values().removeIf(entry -> entry.fields().isEmpty() && !entry.manager().equals(manager));
         ObjectNode meta = merged.with("metadata");
         meta.set("managedFields", managed.encode());
+        keepLastAppliedInStep(live, config, manager, meta);
         return new Merged(merged);
     }
+
+    /**
+     * kubectl's first server-side apply over a client-side applied object: conflicts are forgiven
+     * when kubectl applies and every conflicting field is one the object's
+     * last-applied-configuration sets to the value the object still has (upstream's
+     * lastAppliedManager), so ownership moves to the applier as if forced.
+     */
+    private boolean upgradesClientSideApply(JsonNode live, Manager manager, List<Conflict> conflicts) {
+        if (live == null || !manager.name().equals("kubectl")) {
+            return false;
+        }
+        String lastApplied = live.path("metadata").path("annotations").path(LAST_APPLIED).asText("");
+        if (lastApplied.isEmpty()) {
+            return false;
+        }
+        JsonNode configuration;
+        try {
+            configuration = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lastApplied);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        if (!(configuration instanceof ObjectNode)) {
+            return false;
+        }
+        FieldSet applied = fields(configuration);
+        FieldSet allowed = applied.difference(modified(applied.intersection(fields(live)), configuration, live));
+        return conflicts.stream().allMatch(conflict -> allowed.contains(conflict.path()));
+    }
+
+    private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+    /**
+     * While an object still carries kubectl's last-applied-configuration, kubectl's server-side
+     * applies rewrite it to the configuration applied (upstream's lastAppliedUpdater), so a later
+     * client-side apply computes its three-way patch from what was really applied.
+     */
+    private static void keepLastAppliedInStep(JsonNode live, ObjectNode config, Manager manager, ObjectNode meta) {
+        if (live == null || !manager.name().equals("kubectl")
+                || !live.path("metadata").path("annotations").has(LAST_APPLIED)
+                || config.path("metadata").path("annotations").has(LAST_APPLIED)) {
+            return;
+        }
+        if (meta.path("annotations") instanceof ObjectNode annotations && annotations.has(LAST_APPLIED)) {
+            String applied = config.toString();
+            if (applied.length() > LAST_APPLIED_LIMIT) {
+                annotations.remove(LAST_APPLIED);
+            } else {
+                annotations.put(LAST_APPLIED, applied);
+            }
+        }
+    }
+
+    /** Upstream's cap on the rewritten annotation (its total annotation size limit). */
+    private static final int LAST_APPLIED_LIMIT = 256 * 1024;
 
     /** Removes what the applier stopped applying, deepest first, unless someone still owns it or something below it. */
     private static void prune(ObjectNode merged, FieldSet dropped, Map<Manager, Entry> entries) {
