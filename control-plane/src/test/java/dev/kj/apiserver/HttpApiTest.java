@@ -121,7 +121,7 @@ class HttpApiTest {
                 .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(415, unknown.statusCode());
         assertEquals("the body of the request was in an unknown format - accepted media types include: "
-                + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json",
+                + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml",
                 JSON.readTree(unknown.body()).path("message").asText());
         admin.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/configmaps/smp"))
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"a.kj.dev/x\"]}}"))

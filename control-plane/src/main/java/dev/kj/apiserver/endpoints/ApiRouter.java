@@ -355,9 +355,9 @@ public final class ApiRouter {
             }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
-                case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
-                case "PATCH" -> ok(shape.apply(store.patch(namespace, name, part, patchType(request, store.type()), patchBody(request), dryRun,
-                        patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
+                case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,
+                        fieldManager(request))));
+                case "PATCH" -> patchOrApply(request, resource, store, namespace, name, part, dryRun, shape, instrumentation);
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/" + tail.get(2),
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -391,22 +391,22 @@ public final class ApiRouter {
                 }
                 allow(resource, Verb.CREATE, "create");
                 yield respond(201, shape.apply(store.create(namespace, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,
-                        request.user().orElse(null))));
+                        request.user().orElse(null), fieldManager(request))));
             }
             case "PUT" -> {
                 if (name == null) {
                     throw StatusException.methodNotSupported(resource.plural(), "update");
                 }
                 allow(resource, Verb.UPDATE, "update");
-                yield ok(shape.apply(store.update(namespace, name, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun)));
+                yield ok(shape.apply(store.update(namespace, name, GenericStore.Part.MAIN, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,
+                        fieldManager(request))));
             }
             case "PATCH" -> {
                 if (name == null) {
                     throw StatusException.methodNotSupported(resource.plural(), "patch");
                 }
                 allow(resource, Verb.PATCH, "patch");
-                yield ok(shape.apply(store.patch(namespace, name, GenericStore.Part.MAIN, patchType(request, store.type()), patchBody(request), dryRun,
-                        patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation))));
+                yield patchOrApply(request, resource, store, namespace, name, GenericStore.Part.MAIN, dryRun, shape, instrumentation);
             }
             case "DELETE" -> {
                 if (name == null) {
@@ -606,6 +606,87 @@ public final class ApiRouter {
         return DeleteOptions.fromBody(body).validated();
     }
 
+    /**
+     * A PATCH: server-side apply for {@code application/apply-patch+yaml} (201 when it created the
+     * object), else a merge or JSON patch recorded as an Update by the request's field manager.
+     */
+    private ApiResponse patchOrApply(ApiRequest request, ResourceDescription resource, GenericStore store,
+                                     String namespace, String name, GenericStore.Part part, boolean dryRun,
+                                     UnaryOperator<ObjectNode> shape, Instrumentation instrumentation) {
+        boolean apply = mediaType(request).equals(APPLY_PATCH_TYPE);
+        checkPatchOptions(request, apply);
+        if (!apply) {
+            return ok(shape.apply(store.patch(namespace, name, part, patchType(request, store.type()), patchBody(request), dryRun,
+                    patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation), fieldManager(request))));
+        }
+        JsonNode config;
+        try {
+            config = yaml.readTree(request.body());
+        } catch (IOException e) {
+            throw StatusException.badRequest("error decoding YAML: " + e.getMessage());
+        }
+        if (!(config instanceof ObjectNode object)) {
+            throw StatusException.badRequest("error decoding YAML: the apply configuration is not an object");
+        }
+        ObjectNode decoded = patchedObject(request, resource.apiVersion(), resource.kind(), instrumentation).apply(object);
+        GenericStore.Applied applied = store.apply(namespace, name, part, decoded, request.param("fieldManager", ""),
+                isTrue(request.param("force", "false")), dryRun);
+        return respond(applied.created() ? 201 : 200, shape.apply(applied.object()));
+    }
+
+    private static final String APPLY_PATCH_TYPE = "application/apply-patch+yaml";
+
+    private static String mediaType(ApiRequest request) {
+        String type = request.header("content-type");
+        int semicolon = type.indexOf(';');
+        return (semicolon >= 0 ? type.substring(0, semicolon) : type).trim();
+    }
+
+    /** Upstream's PatchOptions validation: an apply names its field manager; only an apply may force. */
+    private static void checkPatchOptions(ApiRequest request, boolean apply) {
+        List<StatusException.Cause> causes = new java.util.ArrayList<>();
+        String manager = request.param("fieldManager", "");
+        if (apply && manager.isEmpty()) {
+            causes.add(new StatusException.Cause("FieldValueRequired", "fieldManager: Required value: is required for apply patch",
+                    "fieldManager"));
+        }
+        if (!apply && request.query().containsKey("force")) {
+            causes.add(new StatusException.Cause("FieldValueForbidden", "force: Forbidden: may not be specified for non-apply patch",
+                    "force"));
+        }
+        if (manager.length() > MAX_FIELD_MANAGER) {
+            causes.add(new StatusException.Cause("FieldValueTooLong", "fieldManager: Too long: may not be more than "
+                    + MAX_FIELD_MANAGER + " bytes", "fieldManager"));
+        }
+        if (!causes.isEmpty()) {
+            throw StatusException.invalid("PatchOptions", "meta.k8s.io", "", causes);
+        }
+    }
+
+    private static final int MAX_FIELD_MANAGER = 128;
+
+    /**
+     * Who a write is recorded for in managedFields: the fieldManager parameter, else the
+     * User-Agent up to its first '/' (printable characters only, at most 128), as upstream.
+     */
+    static String fieldManager(ApiRequest request) {
+        String given = request.param("fieldManager", "");
+        if (!given.isEmpty()) {
+            return given;
+        }
+        String agent = request.header("user-agent");
+        int slash = agent.indexOf('/');
+        StringBuilder out = new StringBuilder();
+        (slash >= 0 ? agent.substring(0, slash) : agent).codePoints()
+                .filter(c -> !Character.isISOControl(c) && Character.isDefined(c))
+                .forEachOrdered(c -> {
+                    if (out.length() < MAX_FIELD_MANAGER) {
+                        out.appendCodePoint(c);
+                    }
+                });
+        return out.toString();
+    }
+
     private static boolean dryRun(ApiRequest request) {
         List<String> values = request.query().getOrDefault("dryRun", List.of());
         for (String value : values) {
@@ -623,8 +704,9 @@ public final class ApiRouter {
         String mediaType = (semicolon >= 0 ? type.substring(0, semicolon) : type).trim();
         List<GenericStore.PatchType> accepted = GenericStore.PatchType.acceptedFor(kind);
         return accepted.stream().filter(patchType -> patchType.mediaType().equals(mediaType)).findFirst()
-                .orElseThrow(() -> StatusException.unsupportedMediaType(accepted.stream()
-                        .map(GenericStore.PatchType::mediaType).collect(Collectors.joining(", "))));
+                .orElseThrow(() -> StatusException.unsupportedMediaType(java.util.stream.Stream.concat(accepted.stream()
+                        .map(GenericStore.PatchType::mediaType), kind.stream().map(k -> APPLY_PATCH_TYPE))
+                        .collect(Collectors.joining(", "))));
     }
 
     /**

@@ -62,6 +62,11 @@ public final class StatusException extends RuntimeException {
                 + " \"" + name + "\": " + why, Details.of(name, group, resource));
     }
 
+    /** errors.NewApplyConflict: a 409 whose details carry only the conflicting fields. */
+    public static StatusException applyConflict(String message, List<Cause> causes) {
+        return new StatusException(409, "Conflict", message, new Details(null, null, null, null, causes));
+    }
+
     /** errors.NewForbidden: {@code <resource> "<name>" is forbidden: <why>}. */
     public static StatusException forbidden(String qualifiedResource, String group, String resource, String name,
                                             String why, List<Cause> causes) {

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.errors.StatusException.Cause;
+import dev.kj.apiserver.fieldmanager.FieldManager;
+import dev.kj.apiserver.fieldmanager.FieldSet;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Manager;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Operation;
 import dev.kj.apiserver.patch.strategic.StrategicMergePatch;
 import dev.kj.apiserver.schema.Type;
 import dev.kj.apiserver.schema.TypeModel;
@@ -181,6 +185,18 @@ public final class GenericStore {
 
     /** A create on behalf of {@code requester} (null when unknown), which some strategies record. */
     public ObjectNode create(String namespace, ObjectNode body, boolean dryRun, dev.kj.apiserver.authn.User requester) {
+        return create(namespace, body, dryRun, requester, (String) null);
+    }
+
+    /** A create recorded in managedFields as an Update by {@code manager} (null: nothing recorded). */
+    public ObjectNode create(String namespace, ObjectNode body, boolean dryRun, dev.kj.apiserver.authn.User requester,
+                             String manager) {
+        return create(namespace, body, dryRun, requester,
+                updatedBy(manager, Part.MAIN, body.path("metadata").path("managedFields")));
+    }
+
+    private ObjectNode create(String namespace, ObjectNode body, boolean dryRun, dev.kj.apiserver.authn.User requester,
+                              Ownership ownership) {
         checkKind(body);
         ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
@@ -217,6 +233,7 @@ public final class GenericStore {
         }
         rules.setDefaults(object);
         resource.strategy().prepareForCreate(object, requester);
+        setManagedFields(meta, ownership.managedFields(null, object));
         boolean generated = meta.path("name").asText("").isEmpty();
         WriteHook.Outcome outcome = writeHook.beforeCreate(object, dryRun);
         boolean stored = false;
@@ -279,6 +296,11 @@ public final class GenericStore {
     }
 
     public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun) {
+        return update(namespace, name, part, body, dryRun, null);
+    }
+
+    /** An update recorded in managedFields as an Update by {@code manager} (null: nothing recorded). */
+    public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun, String manager) {
         checkKind(body);
         ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
@@ -294,7 +316,8 @@ public final class GenericStore {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return fromStorage(write(namespace, name, current, object, part, dryRun));
+        return fromStorage(write(namespace, name, current, object, part, dryRun,
+                updatedBy(manager, part, body.path("metadata").path("managedFields"))));
     }
 
     /** The patch types served so far (server-side apply is not yet), by their media types. */
@@ -352,6 +375,12 @@ public final class GenericStore {
      */
     public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun,
                             UnaryOperator<ObjectNode> decode) {
+        return patch(namespace, name, part, type, patch, dryRun, decode, null);
+    }
+
+    /** A patch recorded in managedFields as an Update by {@code manager} (null: nothing recorded). */
+    public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun,
+                            UnaryOperator<ObjectNode> decode, String manager) {
         for (int attempt = 0; ; attempt++) {
             StoredValue current = read(namespace, name);
             ObjectNode old = decode(current);
@@ -376,7 +405,8 @@ public final class GenericStore {
                         StatusException.MODIFIED);
             }
             try {
-                return fromStorage(write(namespace, name, current, toStorage(object), part, dryRun));
+                return fromStorage(write(namespace, name, current, toStorage(object), part, dryRun,
+                        updatedBy(manager, part, object.path("metadata").path("managedFields"))));
             } catch (StatusException e) {
                 if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
                         && patch.path("metadata").path("resourceVersion").isMissingNode()) {
@@ -387,9 +417,129 @@ public final class GenericStore {
         }
     }
 
+    // ---- server-side apply and managedFields ----
+
+    /** What an apply did: the object (served version) and whether the apply created it (201). */
+    public record Applied(ObjectNode object, boolean created) {
+    }
+
+    /**
+     * A server-side apply of {@code config} (the served version, already decoded) by
+     * {@code manager}: creates the object when it does not exist (the main resource only), else
+     * merges it into the stored one, 409 on conflicts with other managers unless {@code force}.
+     */
+    public Applied apply(String namespace, String name, Part part, ObjectNode config, String manager, boolean force,
+                         boolean dryRun) {
+        checkKind(config);
+        JsonNode configMeta = config.path("metadata");
+        if (configMeta.has("managedFields") && !configMeta.get("managedFields").isNull()) {
+            throw StatusException.badRequest("metadata.managedFields must be nil");
+        }
+        String configName = configMeta.path("name").asText("");
+        if (!configName.equals(name)) {
+            throw StatusException.badRequest("the name of the object (" + configName
+                    + ") does not match the name on the URL (" + name + ")");
+        }
+        placeInNamespace(config, namespace);
+        ObjectNode stored = toStorage(config.deepCopy());
+        Optional<FieldManager> fields = fieldManager(stored, part);
+        if (fields.isEmpty()) {
+            throw StatusException.unsupportedMediaType("application/json-patch+json, application/merge-patch+json");
+        }
+        Manager applier = new Manager(manager, Operation.Apply, "", subresourceName(part));
+        for (int attempt = 0; ; attempt++) {
+            Optional<StoredValue> current;
+            try {
+                current = storage.get(resource.key(namespace, name));
+            } catch (StorageException e) {
+                throw translate(e, name);
+            }
+            if (current.isEmpty()) {
+                if (part != Part.MAIN) {
+                    throw StatusException.notFound(resource.qualifiedResource(), resource.group(), resource.plural(), name);
+                }
+                ObjectNode merged = applied(fields.get().apply(null, stored, applier, force, now()));
+                JsonNode managedFields = merged.path("metadata").path("managedFields");
+                try {
+                    return new Applied(create(namespace, fromStorage(merged), dryRun, null,
+                            (old, object) -> managedFields), true);
+                } catch (StatusException e) {
+                    if (e.code() == 409 && "AlreadyExists".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES) {
+                        continue; // created meanwhile: apply to it
+                    }
+                    throw e;
+                }
+            }
+            ObjectNode live = load(current.get());
+            ObjectNode merged = applied(fields.get().apply(live, stored, applier, force, now()));
+            JsonNode managedFields = merged.path("metadata").path("managedFields");
+            try {
+                return new Applied(fromStorage(write(namespace, name, current.get(), merged, part, dryRun,
+                        (old, object) -> managedFields)), false);
+            } catch (StatusException e) {
+                if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private ObjectNode applied(FieldManager.Applied outcome) {
+        return switch (outcome) {
+            case FieldManager.Merged(ObjectNode object) -> object;
+            case FieldManager.Conflicts conflicts -> throw StatusException.applyConflict(conflicts.message(),
+                    conflicts.conflicts().stream().map(c -> new Cause("FieldManagerConflict",
+                            "conflict with " + c.manager().describe(), FieldSet.print(c.path()))).toList());
+        };
+    }
+
+    /** How a write's managedFields come about: computed from the old (null on create) and new object; null keeps the old ones. */
+    @FunctionalInterface
+    private interface Ownership {
+        JsonNode managedFields(ObjectNode old, ObjectNode object);
+
+        Ownership KEEP = (old, object) -> null;
+    }
+
+    /** An Update by {@code manager} (nothing recorded when null or the kind is not in the type model). */
+    private Ownership updatedBy(String manager, Part part, JsonNode sent) {
+        if (manager == null) {
+            return Ownership.KEEP;
+        }
+        return (old, object) -> fieldManager(object, part)
+                .<JsonNode>map(fields -> fields.update(old, object, sent, new Manager(manager, Operation.Update,
+                        fields.apiVersion(), subresourceName(part)), now()))
+                .orElse(null);
+    }
+
+    /** The field manager of a stored object: its kind in the type model, status left to /status where that exists. */
+    private Optional<FieldManager> fieldManager(ObjectNode object, Part part) {
+        String apiVersion = object.path("apiVersion").asText("");
+        return TypeModel.get().kind(apiVersion, object.path("kind").asText("")).map(kind -> new FieldManager(kind,
+                apiVersion, part == Part.MAIN && resource.statusSubresource()
+                        ? FieldSet.of(List.of(List.of("f:status"))) : FieldSet.EMPTY));
+    }
+
+    private static String subresourceName(Part part) {
+        return part.subresource == null ? "" : part.subresource.path();
+    }
+
+    private static void setManagedFields(ObjectNode meta, JsonNode managedFields) {
+        meta.remove("managedFields");
+        if (managedFields != null && managedFields.isArray() && !managedFields.isEmpty()) {
+            meta.set("managedFields", managedFields);
+        }
+    }
+
     /** Writes {@code written} (storage version) over {@code current}; returns the stored object in the storage version. */
     private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
                              boolean dryRun) {
+        return write(namespace, name, current, written, part, dryRun, Ownership.KEEP);
+    }
+
+    private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
+                             boolean dryRun, Ownership ownership) {
         ObjectNode old = load(current);
         ObjectNode object = written;
         if (part != Part.MAIN) {
@@ -417,6 +567,8 @@ public final class GenericStore {
             rules.setDefaults(object);
             resource.strategy().prepareForUpdate(object, old);
         }
+        JsonNode managedFields = ownership.managedFields(old, object);
+        setManagedFields(meta, managedFields != null ? managedFields : oldMeta.get("managedFields"));
         WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
         boolean stored = false;
         try {

@@ -1,0 +1,271 @@
+package dev.kj.apiserver.fieldmanager;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Entry;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Manager;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Operation;
+import dev.kj.apiserver.schema.Type;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Field ownership as upstream's field manager keeps it (structured-merge-diff's Updater): an
+ * Update takes the fields it changed from everyone; an Apply owns exactly the fields of its
+ * configuration, removes the ones it stopped applying unless someone else owns them, and
+ * conflicts with the managers of the fields whose values it changes unless forced.
+ *
+ * @param kind          the object's type
+ * @param apiVersion    the version the entries are recorded in
+ * @param ignored       paths whose subtrees nobody owns through this endpoint (status on the main resource)
+ */
+public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
+    /** Fields upstream never records (its stripMeta manager): removed as exact paths only. */
+    private static final FieldSet SYSTEM = FieldSet.of(List.of(List.of("f:apiVersion"), List.of("f:kind"),
+            List.of("f:metadata"), List.of("f:metadata", "f:name"), List.of("f:metadata", "f:namespace"),
+            List.of("f:metadata", "f:creationTimestamp"), List.of("f:metadata", "f:selfLink"),
+            List.of("f:metadata", "f:uid"), List.of("f:metadata", "f:clusterName"),
+            List.of("f:metadata", "f:generation"), List.of("f:metadata", "f:managedFields"),
+            List.of("f:metadata", "f:resourceVersion")));
+    /** The Update manager upstream gives the fields of an object first applied without managedFields. */
+    public static final String BEFORE_FIRST_APPLY = "before-first-apply";
+
+    /** The fields of {@code object} that can be owned. */
+    public FieldSet fields(JsonNode object) {
+        if (object == null) {
+            return FieldSet.EMPTY;
+        }
+        ObjectNode withoutManaged = ((ObjectNode) object).deepCopy();
+        if (withoutManaged.path("metadata") instanceof ObjectNode meta) {
+            meta.remove("managedFields");
+        }
+        return TypedFields.of(kind, withoutManaged).difference(SYSTEM).withoutPrefixes(ignored);
+    }
+
+    /**
+     * The managedFields after an Update by {@code manager} turned {@code live} (null on create)
+     * into {@code updated}. {@code sent} is the managedFields the request carried: when they read
+     * as a non-empty list, they replace the live ones (how clients such as kubectl's
+     * client-side-to-server-side upgrade rewrite ownership); subresource writes never do.
+     */
+    public ArrayNode update(JsonNode live, ObjectNode updated, JsonNode sent, Manager manager, String now) {
+        ManagedFields managed = ManagedFields.decode(sent).filter(m -> !m.entries().isEmpty()
+                && manager.subresource().isEmpty()).orElseGet(() -> current(live));
+        JsonNode previous = live != null ? live : TypedFields.zero(kind); // a create compares with the zero object
+        FieldSet before = fields(previous);
+        FieldSet after = fields(updated);
+        FieldSet removed = before.difference(after);
+        FieldSet changed = after.difference(before).union(modified(before.intersection(after), previous, updated))
+                .union(appeared(after, previous));
+        Map<Manager, Entry> entries = managed.entries();
+        entries.replaceAll((who, entry) -> new Entry(who, entry.apiVersion(), entry.time(),
+                entry.fields().difference(changed).difference(removed)));
+        if (!changed.isEmpty()) {
+            Entry earlier = entries.get(manager);
+            FieldSet owned = earlier == null ? changed : earlier.fields().union(changed);
+            entries.put(manager, new Entry(manager, apiVersion, now, owned));
+        }
+        entries.values().removeIf(entry -> entry.fields().isEmpty());
+        return managed.encode();
+    }
+
+    /** The outcome of an apply: the merged object (managedFields set) or the conflicts that refused it. */
+    public sealed interface Applied {
+    }
+
+    public record Merged(ObjectNode object) implements Applied {
+    }
+
+    /** A conflict: a path another manager owns and the apply would change. */
+    public record Conflict(Manager manager, List<String> path) {
+    }
+
+    public record Conflicts(List<Conflict> conflicts) implements Applied {
+        /** Upstream's 409 message. */
+        public String message() {
+            if (conflicts.size() == 1) {
+                Conflict only = conflicts.get(0);
+                return "Apply failed with 1 conflict: conflict with " + only.manager().describe() + ": "
+                        + FieldSet.print(only.path());
+            }
+            Map<String, List<String>> byManager = new java.util.TreeMap<>();
+            for (Conflict conflict : conflicts) {
+                byManager.computeIfAbsent(conflict.manager().describe(), m -> new ArrayList<>())
+                        .add(FieldSet.print(conflict.path()));
+            }
+            List<String> lines = new ArrayList<>();
+            byManager.forEach((manager, paths) -> {
+                lines.add("conflicts with " + manager + ":");
+                paths.forEach(path -> lines.add("- " + path));
+            });
+            return "Apply failed with " + conflicts.size() + " conflicts: " + String.join("\n", lines);
+        }
+    }
+
+    /**
+     * {@code config} applied by {@code manager} to {@code live} (null when the apply creates the
+     * object). The configuration carries no managedFields (the caller refuses those).
+     */
+    public Applied apply(JsonNode live, ObjectNode config, Manager manager, boolean force, String now) {
+        ManagedFields managed = current(live);
+        if (live != null && !live.path("metadata").has("managedFields")) {
+            // an object written before fields were tracked: its fields so far belong to one Update manager
+            Manager before = new Manager(BEFORE_FIRST_APPLY, Operation.Update, apiVersion, "");
+            FieldSet existing = fields(live);
+            if (!existing.isEmpty()) {
+                managed.entries().put(before, new Entry(before, apiVersion, now, existing));
+            }
+        }
+        ObjectNode base = live == null ? JsonNodeFactory.instance.objectNode() : ((ObjectNode) live).deepCopy();
+        ObjectNode merged = TypedFields.merge(kind, base, config);
+        FieldSet applied = fields(config);
+        Entry last = managed.entries().get(manager);
+        Map<Manager, Entry> entries = managed.entries();
+        entries.put(manager, new Entry(manager, apiVersion, now, applied));
+        if (last != null) {
+            prune(merged, last.fields().difference(applied), entries);
+        }
+        FieldSet before = fields(live);
+        FieldSet after = fields(merged);
+        FieldSet removed = before.difference(after);
+        FieldSet changed = after.difference(before).union(modified(before.intersection(after), live, merged));
+        List<Conflict> conflicts = new ArrayList<>();
+        Map<Manager, FieldSet> taken = new LinkedHashMap<>();
+        for (Entry entry : entries.values()) {
+            if (entry.manager().equals(manager)) {
+                continue;
+            }
+            FieldSet conflicting = entry.fields().intersection(changed);
+            if (!conflicting.isEmpty()) {
+                taken.put(entry.manager(), conflicting);
+                conflicting.paths().forEach(path -> conflicts.add(new Conflict(entry.manager(), path)));
+            }
+        }
+        if (!force && !conflicts.isEmpty() && !upgradesClientSideApply(live, manager, conflicts)) {
+            conflicts.sort(Comparator.comparing((Conflict c) -> c.manager().describe())
+                    .thenComparing(Conflict::path, FieldSet.PATH_ORDER));
+            return new Conflicts(List.copyOf(conflicts));
+        }
+        entries.replaceAll((who, entry) -> new Entry(who, entry.apiVersion(), entry.time(), entry.fields()
+                .difference(taken.getOrDefault(who, FieldSet.EMPTY)).difference(removed)));
+        entries.values().removeIf(entry -> entry.fields().isEmpty() && !entry.manager().equals(manager));
+        ObjectNode meta = merged.with("metadata");
+        meta.set("managedFields", managed.encode());
+        keepLastAppliedInStep(live, config, manager, meta);
+        return new Merged(merged);
+    }
+
+    /**
+     * kubectl's first server-side apply over a client-side applied object: conflicts are forgiven
+     * when kubectl applies and every conflicting field is one the object's
+     * last-applied-configuration sets to the value the object still has (upstream's
+     * lastAppliedManager), so ownership moves to the applier as if forced.
+     */
+    private boolean upgradesClientSideApply(JsonNode live, Manager manager, List<Conflict> conflicts) {
+        if (live == null || !manager.name().equals("kubectl")) {
+            return false;
+        }
+        String lastApplied = live.path("metadata").path("annotations").path(LAST_APPLIED).asText("");
+        if (lastApplied.isEmpty()) {
+            return false;
+        }
+        JsonNode configuration;
+        try {
+            configuration = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lastApplied);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        if (!(configuration instanceof ObjectNode)) {
+            return false;
+        }
+        FieldSet applied = fields(configuration);
+        FieldSet allowed = applied.difference(modified(applied.intersection(fields(live)), configuration, live));
+        return conflicts.stream().allMatch(conflict -> allowed.contains(conflict.path()));
+    }
+
+    private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+    /**
+     * While an object still carries kubectl's last-applied-configuration, kubectl's server-side
+     * applies rewrite it to the configuration applied (upstream's lastAppliedUpdater), so a later
+     * client-side apply computes its three-way patch from what was really applied.
+     */
+    private static void keepLastAppliedInStep(JsonNode live, ObjectNode config, Manager manager, ObjectNode meta) {
+        if (live == null || !manager.name().equals("kubectl")
+                || !live.path("metadata").path("annotations").has(LAST_APPLIED)
+                || config.path("metadata").path("annotations").has(LAST_APPLIED)) {
+            return;
+        }
+        if (meta.path("annotations") instanceof ObjectNode annotations && annotations.has(LAST_APPLIED)) {
+            String applied = config.toString();
+            if (applied.length() > LAST_APPLIED_LIMIT) {
+                annotations.remove(LAST_APPLIED);
+            } else {
+                annotations.put(LAST_APPLIED, applied);
+            }
+        }
+    }
+
+    /** Upstream's cap on the rewritten annotation (its total annotation size limit). */
+    private static final int LAST_APPLIED_LIMIT = 256 * 1024;
+
+    /** Removes what the applier stopped applying, deepest first, unless someone still owns it or something below it. */
+    private static void prune(ObjectNode merged, FieldSet dropped, Map<Manager, Entry> entries) {
+        List<List<String>> paths = new ArrayList<>(dropped.paths());
+        paths.sort(Comparator.comparingInt((List<String> p) -> -p.size()));
+        for (List<String> path : paths) {
+            boolean owned = entries.values().stream().anyMatch(entry -> entry.fields().hasAtOrBelow(path));
+            if (!owned) {
+                TypedFields.remove(merged, path);
+            }
+        }
+    }
+
+    /** The leaves present in both whose values differ (members with fields below them are compared through those). */
+    private static FieldSet modified(FieldSet both, JsonNode before, JsonNode after) {
+        List<List<String>> out = new ArrayList<>();
+        List<List<String>> paths = both.paths();
+        for (int i = 0; i < paths.size(); i++) {
+            List<String> path = paths.get(i);
+            boolean hasChildren = i + 1 < paths.size() && paths.get(i + 1).size() > path.size()
+                    && paths.get(i + 1).subList(0, path.size()).equals(path);
+            if (hasChildren) {
+                continue;
+            }
+            if (!TypedFields.at(before, path).equals(TypedFields.at(after, path))) {
+                out.add(path);
+            }
+        }
+        return FieldSet.of(out);
+    }
+
+    /**
+     * The maps, lists and structs that hold fields of {@code after} and were absent before: the
+     * Update owns them too (fieldsV1's {@code "."}), as upstream's comparison adds them.
+     */
+    private FieldSet appeared(FieldSet after, JsonNode before) {
+        List<List<String>> out = new ArrayList<>();
+        for (List<String> path : after.paths()) {
+            for (int length = 1; length < path.size(); length++) {
+                List<String> prefix = path.subList(0, length);
+                if (TypedFields.at(before, prefix).isEmpty()) {
+                    out.add(List.copyOf(prefix));
+                }
+            }
+        }
+        return FieldSet.of(out).difference(SYSTEM).withoutPrefixes(ignored);
+    }
+
+    private static ManagedFields current(JsonNode live) {
+        if (live == null) {
+            return ManagedFields.empty();
+        }
+        return ManagedFields.decode(live.path("metadata").path("managedFields")).orElseGet(ManagedFields::empty)
+                .copy();
+    }
+}

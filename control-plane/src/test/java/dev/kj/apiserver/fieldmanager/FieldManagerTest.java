@@ -1,0 +1,122 @@
+package dev.kj.apiserver.fieldmanager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Manager;
+import dev.kj.apiserver.fieldmanager.ManagedFields.Operation;
+import dev.kj.apiserver.schema.TypeModel;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** fieldsV1 and apply merging against the examples of kubernetes.io's "Server-Side Apply" page. */
+class FieldManagerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NOW = "2026-12-07T10:00:00Z";
+
+    private static ObjectNode json(String text) throws Exception {
+        return (ObjectNode) JSON.readTree(text.replace('\'', '"'));
+    }
+
+    private static FieldManager manager(String apiVersion, String kind, boolean statusIgnored) {
+        return new FieldManager(TypeModel.get().kind(apiVersion, kind).orElseThrow(), apiVersion,
+                statusIgnored ? FieldSet.of(List.of(List.of("f:status"))) : FieldSet.EMPTY);
+    }
+
+    @Test
+    void configMapAppliedAsTheDocumentationShowsIt() throws Exception {
+        ObjectNode config = json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'test-cm','namespace':'default',"
+                + "'labels':{'test-label':'test'}},'data':{'key':'some value'}}");
+        FieldManager.Applied applied = manager("v1", "ConfigMap", false)
+                .apply(null, config, new Manager("kubectl", Operation.Apply, "", ""), false, NOW);
+        ObjectNode object = assertInstanceOf(FieldManager.Merged.class, applied).object();
+        JsonNode entry = object.path("metadata").path("managedFields").get(0);
+        assertEquals("kubectl", entry.path("manager").asText());
+        assertEquals("Apply", entry.path("operation").asText());
+        assertEquals("v1", entry.path("apiVersion").asText());
+        assertEquals("FieldsV1", entry.path("fieldsType").asText());
+        assertEquals(json("{'f:data':{'f:key':{}},'f:metadata':{'f:labels':{'f:test-label':{}}}}"), entry.path("fieldsV1"));
+    }
+
+    @Test
+    void listMapsSetsAndAtomicStructsAtFieldGranularity() throws Exception {
+        ObjectNode deployment = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d',"
+                + "'finalizers':['a/b']},'spec':{'replicas':2,'selector':{'matchLabels':{'app':'x'}},"
+                + "'template':{'spec':{'containers':[{'name':'nginx','image':'nginx:1',"
+                + "'ports':[{'containerPort':80,'protocol':'TCP'}]}]}}},'status':{'replicas':1}}");
+        FieldSet fields = manager("apps/v1", "Deployment", true).fields(deployment);
+        assertEquals(json("{'f:metadata':{'f:finalizers':{'v:\\'a/b\\'':{}}},'f:spec':{'f:replicas':{},'f:selector':{},"
+                + "'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':\\'nginx\\'}':{'.':{},'f:image':{},'f:name':{},"
+                + "'f:ports':{'k:{\\'containerPort\\':80,\\'protocol\\':\\'TCP\\'}':{'.':{},'f:containerPort':{},"
+                + "'f:protocol':{}}}}}}}}}"), fields.toFieldsV1());
+        assertEquals(fields, FieldSet.fromFieldsV1(fields.toFieldsV1()).orElseThrow());
+        assertEquals(".spec.template.spec.containers[name=\"nginx\"].ports[containerPort=80,protocol=\"TCP\"].protocol",
+                FieldSet.print(List.of("f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"nginx\"}",
+                        "f:ports", "k:{\"containerPort\":80,\"protocol\":\"TCP\"}", "f:protocol")));
+    }
+
+    @Test
+    void updateOnCreateOwnsNewMapsAndPointerStructsWithDot() throws Exception {
+        ObjectNode created = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d','labels':{'app':'x'}},"
+                + "'spec':{'replicas':1,'strategy':{'type':'RollingUpdate','rollingUpdate':{'maxSurge':1}}}}");
+        JsonNode managed = manager("apps/v1", "Deployment", true).update(null, created, null,
+                new Manager("kubectl-client-side-apply", Operation.Update, "apps/v1", ""), NOW);
+        assertEquals(json("{'f:metadata':{'f:labels':{'.':{},'f:app':{}}},'f:spec':{'f:replicas':{},"
+                + "'f:strategy':{'f:rollingUpdate':{'.':{},'f:maxSurge':{}},'f:type':{}}}}"), managed.get(0).path("fieldsV1"));
+        assertEquals(NOW, managed.get(0).path("time").asText());
+    }
+
+    @Test
+    void conflictsNameTheManagerAndFieldUnlessForced() throws Exception {
+        FieldManager fields = manager("apps/v1", "Deployment", true);
+        ObjectNode live = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d'},'spec':{'replicas':1}}");
+        live.with("metadata").set("managedFields", fields.update(null, live, null,
+                new Manager("kubectl-client-side-apply", Operation.Update, "apps/v1", ""), NOW));
+        ObjectNode config = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d'},'spec':{'replicas':3}}");
+        Manager applier = new Manager("kubectl", Operation.Apply, "", "");
+        FieldManager.Conflicts conflicts = assertInstanceOf(FieldManager.Conflicts.class,
+                fields.apply(live, config, applier, false, NOW));
+        assertEquals("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas",
+                conflicts.message());
+        ObjectNode forced = assertInstanceOf(FieldManager.Merged.class, fields.apply(live, config, applier, true, NOW)).object();
+        assertEquals(3, forced.path("spec").path("replicas").asInt());
+        JsonNode entries = forced.path("metadata").path("managedFields");
+        assertEquals(1, entries.size()); // the Update manager lost its only field
+        assertEquals("kubectl", entries.get(0).path("manager").asText());
+    }
+
+    @Test
+    void sameValueIsSharedAndAnOmittedFieldIsRemovedUnlessSomeoneElseOwnsIt() throws Exception {
+        FieldManager fields = manager("v1", "ConfigMap", false);
+        Manager a = new Manager("a", Operation.Apply, "", "");
+        Manager b = new Manager("b", Operation.Apply, "", "");
+        ObjectNode first = ((FieldManager.Merged) fields.apply(null,
+                json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'x':'1','y':'2'}}"), a, false, NOW)).object();
+        // b applies the same value of x: no conflict, shared
+        ObjectNode second = assertInstanceOf(FieldManager.Merged.class, fields.apply(first,
+                json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'x':'1'}}"), b, false, NOW)).object();
+        // a stops applying x and y: y goes, x stays (b owns it)
+        ObjectNode third = assertInstanceOf(FieldManager.Merged.class, fields.apply(second,
+                json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'z':'3'}}"), a, false, NOW)).object();
+        assertEquals(json("{'x':'1','z':'3'}"), third.path("data"));
+        // b changing x now conflicts with nobody; a changing x would conflict with b
+        FieldManager.Conflicts conflicts = assertInstanceOf(FieldManager.Conflicts.class, fields.apply(third,
+                json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'x':'9'}}"), a, false, NOW));
+        assertEquals("Apply failed with 1 conflict: conflict with \"b\": .data.x", conflicts.message());
+    }
+
+    @Test
+    void listMapItemsMergeByKey() throws Exception {
+        FieldManager fields = manager("apps/v1", "Deployment", true);
+        ObjectNode live = json("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'d'},'spec':{'template':{'spec':"
+                + "{'containers':[{'name':'a','image':'a:1'},{'name':'b','image':'b:1'}]}}}}");
+        ObjectNode merged = TypedFields.merge(TypeModel.get().kind("apps/v1", "Deployment").orElseThrow(), live,
+                json("{'spec':{'template':{'spec':{'containers':[{'name':'b','image':'b:2'},{'name':'c','image':'c:1'}]}}}}"));
+        assertEquals(JSON.readTree("[{'name':'a','image':'a:1'},{'name':'b','image':'b:2'},{'name':'c','image':'c:1'}]"
+                        .replace('\'', '"')),
+                merged.path("spec").path("template").path("spec").path("containers"));
+    }
+}
