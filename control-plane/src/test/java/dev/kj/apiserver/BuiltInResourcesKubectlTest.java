@@ -98,7 +98,7 @@ class BuiltInResourcesKubectlTest {
                 lastTimestamp: "2026-01-01T00:00:00Z"
                 count: 1
                 """.replace("NS", ns).replace("CSR", csr));
-        kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok();
+        kubectl.run("create", "-f", manifest.toString()).ok();
 
         assertEquals(List.of(List.of("NAME", "READY", "STATUS", "RESTARTS", "AGE"), List.of("web", "0/2", "Pending", "0", "<age>")),
                 table(kubectl.run("get", "pods", "-n", ns).ok().stdout()));

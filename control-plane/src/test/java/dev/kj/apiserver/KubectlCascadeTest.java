@@ -74,7 +74,7 @@ class KubectlCascadeTest {
 
         Path held = dir.resolve(ns + "-held.yaml");
         Files.writeString(held, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, finalizers: [example.com/hold]}\n");
-        kubectl.run("create", "-f", held.toString(), "-n", ns, "--validate=false").ok();
+        kubectl.run("create", "-f", held.toString(), "-n", ns).ok();
         assertEquals("namespace \"" + ns + "\" deleted", kubectl.run("delete", "namespace", ns, "--wait=false").ok().stdout().strip());
         List<String> table = kubectl.run("get", "namespace", ns).ok().stdout().lines().toList();
         assertEquals(List.of("NAME", "STATUS", "AGE"), List.of(table.get(0).split("\\s+")));
@@ -126,7 +126,7 @@ class KubectlCascadeTest {
                     metadata: {labels: {app: d}}
                     spec: {containers: [{name: c, image: busybox}]}
                 """.formatted(deployment));
-        kubectl.run("create", "-f", rs.toString(), "-n", ns, "--validate=false").ok();
+        kubectl.run("create", "-f", rs.toString(), "-n", ns).ok();
         String replicaSet = kubectl.run("get", "replicaset", "rs", "-n", ns, "-o", "jsonpath={.metadata.uid}").ok().stdout();
         String owner = "ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: rs, uid: " + replicaSet
                 + ", controller: true, blockOwnerDeletion: true}]";
@@ -146,7 +146,7 @@ class KubectlCascadeTest {
                   name: c
                   %s
                 """.formatted(owner, owner));
-        kubectl.run("create", "-f", dependents.toString(), "-n", ns, "--validate=false").ok();
+        kubectl.run("create", "-f", dependents.toString(), "-n", ns).ok();
     }
 
     private static String deleted(Kubectl.Result result) {

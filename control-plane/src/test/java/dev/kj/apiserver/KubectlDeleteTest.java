@@ -64,7 +64,7 @@ class KubectlDeleteTest {
                 """);
         Path quick = dir.resolve(ns + "-quick.yaml");
         Files.writeString(quick, "apiVersion: test.kj.dev/v1\nkind: Widget\nmetadata: {name: quick}\n");
-        kubectl.run("create", "-f", manifest.toString(), "-n", ns, "--validate=false").ok();
+        kubectl.run("create", "-f", manifest.toString(), "-n", ns).ok();
 
         Instant before = Instant.now();
         assertEquals("widget.test.kj.dev \"slow\" deleted", kubectl.run("delete", "widget", "slow", "-n", ns, "--wait=false")
@@ -88,7 +88,7 @@ class KubectlDeleteTest {
         assertTrue(gone.stderr().contains("widgets.test.kj.dev \"slow\" not found"), gone.stderr());
 
         for (String cascade : List.of("orphan", "foreground", "background")) {
-            kubectl.run("create", "-f", quick.toString(), "-n", ns, "--validate=false").ok();
+            kubectl.run("create", "-f", quick.toString(), "-n", ns).ok();
             kubectl.run("delete", "widget", "quick", "-n", ns, "--cascade=" + cascade).ok();
             DeleteOptions asked = widgets.asked().getLast();
             assertEquals(Character.toUpperCase(cascade.charAt(0)) + cascade.substring(1), asked.propagationPolicy().orElse(""),
@@ -107,7 +107,7 @@ class KubectlDeleteTest {
         Path widget = dir.resolve("metrics-" + version + ".yaml");
         Files.writeString(widget, "apiVersion: test.kj.dev/v1\nkind: Widget\nmetadata: {name: counted-" + version.replace(".", "")
                 + ", namespace: default}\n");
-        kubectl.run("create", "-f", widget.toString(), "--validate=false").ok();
+        kubectl.run("create", "-f", widget.toString()).ok();
         kubectl.run("delete", "-f", widget.toString()).ok();
         String after = kubectl.run("get", "--raw", "/metrics").ok().stdout();
         assertEquals(before + 1, value(after, series));

@@ -76,10 +76,10 @@ class KubectlStrategicMergeTest {
         // client-side apply: create, then a three-way update that drops env B and changes the image
         Path first = dir.resolve(ns + "-1.yaml");
         Files.writeString(first, DEPLOYMENT.replace("IMAGE", "nginx:1.25").replace("ENV_B", "{name: B, value: \"2\"}, "));
-        kubectl.run("apply", "-f", first.toString(), "-n", ns, "--validate=false").ok();
+        kubectl.run("apply", "-f", first.toString(), "-n", ns).ok();
         Path second = dir.resolve(ns + "-2.yaml");
         Files.writeString(second, DEPLOYMENT.replace("IMAGE", "nginx:1.27").replace("ENV_B", ""));
-        Kubectl.Result applied = kubectl.run("apply", "-f", second.toString(), "-n", ns, "--validate=false", "-v=8").ok();
+        Kubectl.Result applied = kubectl.run("apply", "-f", second.toString(), "-n", ns, "-v=8").ok();
         assertTrue(applied.stdout().contains("deployment.apps/web configured"), applied.stdout());
         assertTrue(applied.stderr().contains("application/strategic-merge-patch+json"), "kubectl sent a strategic merge patch");
         JsonNode container = deployment(kubectl, ns).at("/spec/template/spec/containers/0");
@@ -144,7 +144,7 @@ class KubectlStrategicMergeTest {
         assertTrue(deployment(kubectl, ns).at("/spec/paused").asBoolean());
         Path node = dir.resolve(ns + "-node.yaml");
         Files.writeString(node, "apiVersion: v1\nkind: Node\nmetadata: {name: " + ns + "}\n");
-        kubectl.run("create", "-f", node.toString(), "--validate=false").ok();
+        kubectl.run("create", "-f", node.toString()).ok();
         kubectl.run("cordon", ns).ok();
         kubectl.run("taint", "node", ns, "dedicated=web:NoSchedule").ok();
         JsonNode cordoned = JSON.readTree(kubectl.run("get", "node", ns, "-o", "json").ok().stdout());
@@ -169,7 +169,7 @@ class KubectlStrategicMergeTest {
         // a kind without a type: strategic merge does not apply (as custom resources upstream)
         Path widget = dir.resolve(ns + "-widget.yaml");
         Files.writeString(widget, "apiVersion: test.kj.dev/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1}\n");
-        kubectl.run("create", "-f", widget.toString(), "-n", ns, "--validate=false").ok();
+        kubectl.run("create", "-f", widget.toString(), "-n", ns).ok();
         Kubectl.Result refused = kubectl.run("patch", "widget", "w", "-n", ns, "-p", "{\"spec\":{\"size\":2}}");
         assertEquals(1, refused.exitCode());
         // kubectl turns the 415 into its own hint around the server's message

@@ -76,7 +76,7 @@ class KubectlTest {
                       containers: [{name: web, image: nginx}]
                 """);
         assertEquals("namespace/shop created\ndeployment.apps/web created",
-                kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok().stdout().strip());
+                kubectl.run("create", "-f", manifest.toString()).ok().stdout().strip());
         assertEquals("1 2", kubectl.run("get", "deploy", "web", "-n", "shop", "-o",
                 "jsonpath={.metadata.generation} {.spec.replicas}").ok().stdout());
         assertEquals("deployment.apps/web scaled",
@@ -122,9 +122,9 @@ class KubectlTest {
         String json = kubectl.run("get", "secret", "three", "-n", ns, "-o", "json").ok().stdout();
         Path edited = dir.resolve("three-" + version + ".json");
         java.nio.file.Files.writeString(edited, json.replace("\"k\": \"dGhyZWU=\"", "\"k\": \"c2V2ZW4=\""));
-        kubectl.run("replace", "-f", edited.toString(), "--validate=false").ok();
+        kubectl.run("replace", "-f", edited.toString()).ok();
         assertEquals("c2V2ZW4=", kubectl.run("get", "secret", "three", "-n", ns, "-o", "jsonpath={.data.k}").ok().stdout());
-        Kubectl.Result stale = kubectl.run("replace", "-f", edited.toString(), "--validate=false");
+        Kubectl.Result stale = kubectl.run("replace", "-f", edited.toString());
         assertEquals(1, stale.exitCode());
         assertTrue(stale.stderr().contains("the object has been modified"), stale.stderr());
 
@@ -177,7 +177,7 @@ class KubectlTest {
                     spec:
                       containers: [{name: web, image: nginx}, {name: log, image: busybox}]
                 """);
-        kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok();
+        kubectl.run("create", "-f", manifest.toString()).ok();
 
         assertEquals(List.of(List.of("NAME", "DATA", "AGE"), List.of("alpha", "1", "<age>"), List.of("beta", "2", "<age>")),
                 table(kubectl.run("get", "cm", "-n", "tables", "-l", "table-test").ok().stdout()));
@@ -230,7 +230,7 @@ class KubectlTest {
 
         assertEquals("namespace/" + ns + " created", kubectl.run("create", "namespace", ns).ok().stdout().strip());
         assertEquals("configmap/cfg created", kubectl.run("create", "configmap", "cfg", "-n", ns,
-                "--from-literal=k=v", "--validate=false").ok().stdout().strip());
+                "--from-literal=k=v").ok().stdout().strip());
 
         JsonNode cm = JSON.readTree(kubectl.run("get", "cm", "cfg", "-n", ns, "-o", "json").ok().stdout());
         assertEquals("v", cm.path("data").path("k").asText());

@@ -89,7 +89,7 @@ class KubectlValidationTest {
                     spec:
                       containers: [{image: nginx}]
                 """.replace("NAME", name));
-        Kubectl.Result refused = kubectl.run("create", "--validate=false", "-f", manifest.toString());
+        Kubectl.Result refused = kubectl.run("create", "-f", manifest.toString());
         assertNotEquals(0, refused.exitCode());
         assertEquals("The Deployment \"" + name + "\" is invalid: spec.template.spec.containers[0].name: Required value\n",
                 refused.stderr());
@@ -102,7 +102,7 @@ class KubectlValidationTest {
                   restartPolicy: Sometimes
                   containers: [{name: c, image: busybox, ports: [{containerPort: 0}]}]
                 """.replace("NAME", name));
-        Kubectl.Result pod = kubectl.run("create", "--validate=false", "-f", manifest.toString());
+        Kubectl.Result pod = kubectl.run("create", "-f", manifest.toString());
         assertEquals("The Pod \"" + name + "\" is invalid: \n"
                 + "* spec.containers[0].ports[0].containerPort: Required value\n"
                 + "* spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\","

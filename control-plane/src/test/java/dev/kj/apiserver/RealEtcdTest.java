@@ -53,7 +53,7 @@ class RealEtcdTest {
             Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"));
             Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
 
-            kubectl.run("create", "configmap", "settings", "--from-literal=color=blue", "--validate=false").ok();
+            kubectl.run("create", "configmap", "settings", "--from-literal=color=blue").ok();
             kubectl.run("create", "secret", "generic", "token", "-n", "kube-system", "--from-literal=t=s3cr3t").ok();
             kubectl.run("label", "cm", "settings", "app=demo").ok();
 
@@ -136,7 +136,7 @@ class RealEtcdTest {
                       scope: Namespaced
                       versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
                     """);
-            kubectl.run("create", "-f", manifest.toString(), "--validate=false").ok();
+            kubectl.run("create", "-f", manifest.toString()).ok();
             List<String> keys = etcdctl.run("get", "/registry/", "--prefix", "--keys-only").stdout().lines()
                     .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/") && !l.startsWith("/registry/ranges/")).toList();
             assertEquals(List.of("/registry/apiextensions.k8s.io/customresourcedefinitions/widgets.example.com",

@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +29,20 @@ public final class Kubectl {
     private final Path binary;
     private final Path kubeconfig;
     private final Path cacheDir;
+    private final Map<String, String> env;
 
-    private Kubectl(Path binary, Path kubeconfig, Path cacheDir) {
+    private Kubectl(Path binary, Path kubeconfig, Path cacheDir, Map<String, String> env) {
         this.binary = binary;
         this.kubeconfig = kubeconfig;
         this.cacheDir = cacheDir;
+        this.env = env;
+    }
+
+    /** The same kubectl (and discovery cache) run with extra environment variables, e.g. KUBE_EDITOR. */
+    public Kubectl withEnv(Map<String, String> extra) {
+        Map<String, String> merged = new HashMap<>(env);
+        merged.putAll(extra);
+        return new Kubectl(binary, kubeconfig, cacheDir, Map.copyOf(merged));
     }
 
     /**
@@ -55,7 +66,7 @@ public final class Kubectl {
             }
         }
         try {
-            return new Kubectl(binary, kubeconfig, Files.createTempDirectory(scratch, "kubectl-cache-"));
+            return new Kubectl(binary, kubeconfig, Files.createTempDirectory(scratch, "kubectl-cache-"), Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -152,6 +163,7 @@ public final class Kubectl {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(k -> k.startsWith("KUBE") || k.toLowerCase().endsWith("_proxy"));
         builder.environment().put("HOME", cacheDir.toString());
+        builder.environment().putAll(env);
         try {
             return builder.start();
         } catch (IOException e) {
