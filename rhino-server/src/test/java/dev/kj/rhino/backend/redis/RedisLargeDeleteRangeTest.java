@@ -115,15 +115,26 @@ class RedisLargeDeleteRangeTest {
         Counted onAWithoutPrevious = watchDeletes(a, 0, inRange, false);
         AtomicBoolean stop = new AtomicBoolean();
         Set<Long> countsSeen = ConcurrentHashMap.newKeySet();
+        // When the delete was answered (0 before), and how many readers have since completed a read
+        // that began after it: a count of 40,001 keys can outlast any fixed pause.
+        AtomicLong deletedAt = new AtomicLong();
+        CountDownLatch lookedAfter = new CountDownLatch(2);
         List<Thread> readers = new ArrayList<>();
         for (Client c : List.of(a, b)) {
             readers.add(Thread.ofPlatform().start(() -> {
+                boolean counted = false;
                 while (!stop.get()) {
+                    long began = System.nanoTime();
+                    long answered = deletedAt.get();
                     try {
                         countsSeen.add(c.getKVClient().get(bytes(PREFIX),
                                 GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(10, TimeUnit.SECONDS).getCount());
                     } catch (Exception e) {
                         countsSeen.add(-1L);
+                    }
+                    if (!counted && answered != 0 && began > answered) {
+                        counted = true;
+                        lookedAfter.countDown();
                     }
                 }
             }));
@@ -133,7 +144,8 @@ class RedisLargeDeleteRangeTest {
         DeleteResponse deleted = a.getKVClient().delete(bytes(PREFIX), DeleteOption.builder().isPrefix(true).build())
                 .get(60, TimeUnit.SECONDS);
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        Thread.sleep(200); // let the readers look after it too
+        deletedAt.set(System.nanoTime());
+        assertTrue(lookedAfter.await(30, TimeUnit.SECONDS), "each reader read again after the delete was answered");
         stop.set(true);
         for (Thread t : readers) {
             t.join();
