@@ -444,9 +444,22 @@ public final class PostgresBackend implements Backend {
         readers.close();
     }
 
-    /** For tests (EXPLAIN output): runs {@code sql} on a read connection, returns each row's first column. */
+    /**
+     * For tests (EXPLAIN output): runs {@code sql} on a read connection, in a transaction set up as a
+     * range read's is, and returns each row's first column.
+     */
     java.util.List<String> queryStrings(String sql, Object... params) {
+        return queryStrings(java.util.List.of(PostgresTxn.ORDERED_RANGES), sql, params);
+    }
+
+    /** As {@link #queryStrings(String, Object...)}, after the given SET LOCAL statements instead. */
+    java.util.List<String> queryStrings(java.util.List<String> settings, String sql, Object... params) {
         try (Connection c = readers.getConnection()) {
+            try (Statement s = c.createStatement()) {
+                for (String setting : settings) {
+                    s.execute(setting);
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < params.length; i++) {
                     if (params[i] == null) {

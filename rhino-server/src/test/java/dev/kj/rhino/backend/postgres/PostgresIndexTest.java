@@ -63,9 +63,13 @@ class PostgresIndexTest {
     record Plan(List<String> lines, long pages) {}
 
     static Plan explain(KeyRange range, Long atRevision, long limit) {
+        return explain(List.of(PostgresTxn.ORDERED_RANGES), range, atRevision, limit);
+    }
+
+    static Plan explain(List<String> settings, KeyRange range, Long atRevision, long limit) {
         List<Object> params = new ArrayList<>();
         String sql = PostgresTxn.rangeSql(range, atRevision, limit, false, params);
-        List<String> lines = pg.queryStrings("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params.toArray());
+        List<String> lines = pg.queryStrings(settings, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params.toArray());
         long pages = 0;
         // The top node's buffers line counts every page the whole query touched.
         Matcher m = Pattern.compile("Buffers: shared(?: hit=(\\d+))?(?: read=(\\d+))?").matcher(String.join("\n", lines));
@@ -103,6 +107,19 @@ class PostgresIndexTest {
             assertEquals(1_000, r.count(KeyRange.of(b("/registry/pods/ns7/"), b("/registry/pods/ns70")), r.revision()));
             assertEquals(10, r.range(KeyRange.of(b("/registry/pods/ns7/"), b("/registry/pods/ns70")), r.revision(), 10, true).size());
         }
+    }
+
+    /**
+     * The plan a pooled connection settles on after five executions is generic: the planner knows
+     * neither the page size nor the key range, and without {@link PostgresTxn#ORDERED_RANGES} it may
+     * price a bitmap scan of the whole prefix plus a sort below the ordered index scan.
+     */
+    @Test
+    void aGenericPlanStillReadsOnePage() {
+        KeyRange namespace = KeyRange.of(b("/registry/pods/ns7/"), b("/registry/pods/ns70"));
+        List<String> generic = List.of("SET LOCAL plan_cache_mode = force_generic_plan", PostgresTxn.ORDERED_RANGES);
+        assertIndexOnly(explain(generic, namespace, null, 10), 60);
+        assertIndexOnly(explain(generic, namespace, 5L, 10), 120);
     }
 
     @Test
