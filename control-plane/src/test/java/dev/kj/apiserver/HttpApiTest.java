@@ -254,6 +254,21 @@ class HttpApiTest {
         core.path("items").get(0).path("versions").get(0).path("resources").forEach(r -> coreResources.add(r.path("resource").asText()));
         assertTrue(coreResources.containsAll(List.of("configmaps", "namespaces", "nodes")), coreResources.toString());
 
+        // tagged as upstream tags it; a client holding the document gets 304 and no body
+        String tag = apis.headers().firstValue("etag").orElseThrow();
+        assertTrue(tag.matches("\"[0-9A-F]{128}\""), tag);
+        assertEquals("Accept", apis.headers().firstValue("vary").orElseThrow());
+        assertEquals("public", apis.headers().firstValue("cache-control").orElseThrow());
+        HttpResponse<String> cached = admin.send(HttpRequest.newBuilder(URI.create(base + "/apis")).header("Accept", v2)
+                .header("If-None-Match", tag).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, cached.statusCode());
+        assertEquals("", cached.body());
+        assertEquals(tag, cached.headers().firstValue("etag").orElseThrow());
+        assertEquals(200, admin.send(HttpRequest.newBuilder(URI.create(base + "/apis")).header("Accept", v2)
+                .header("If-None-Match", "\"stale\"").timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertTrue(!api.headers().firstValue("etag").orElseThrow().equals(tag), "each document has its own tag");
+
         // plain JSON stays legacy discovery; asking only for an unknown variant is 406
         HttpResponse<String> legacy = admin.send(accept("/apis", "application/json"), HttpResponse.BodyHandlers.ofString());
         assertEquals("application/json", legacy.headers().firstValue("content-type").orElseThrow());

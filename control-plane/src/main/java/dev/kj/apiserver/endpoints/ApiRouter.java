@@ -249,8 +249,7 @@ public final class ApiRouter {
                 if (aggregated.isPresent()) {
                     instrumentation.labels = new ApiMetrics.Labels("GET", dryRunLabel(request), "", "", "", path, "",
                             ApiMetrics.COMPONENT);
-                    return respond(200, Discovery.aggregatedContentType(aggregated.get()),
-                            discovery.aggregated(core, aggregated.get()));
+                    return aggregatedDiscovery(request, core, aggregated.get());
                 }
                 return ok(core ? discovery.apiVersions(serverAddress.get()) : discovery.groupList());
             }
@@ -869,6 +868,21 @@ public final class ApiRouter {
 
     private ApiResponse ok(ObjectNode body) {
         return respond(200, body);
+    }
+
+    /** Upstream tags the document (ETag, Vary: Accept, Cache-Control: public) and answers a match with 304. */
+    private ApiResponse aggregatedDiscovery(ApiRequest request, boolean core, String version) {
+        String contentType = Discovery.aggregatedContentType(version);
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(discovery.aggregated(core, version));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        String tag = EntityTags.of(body);
+        ApiResponse.Full answer = EntityTags.unchanged(request, tag) ? new ApiResponse.Full(304, contentType, new byte[0])
+                : new ApiResponse.Full(200, contentType, body);
+        return answer.withHeader("ETag", tag).withHeader("Vary", "Accept").withHeader("Cache-Control", "public");
     }
 
     private ApiResponse respond(int code, ObjectNode body) {

@@ -4,18 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.endpoints.ApiRequest;
+import dev.kj.apiserver.endpoints.EntityTags;
 import dev.kj.apiserver.endpoints.ApiResponse;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.schema.TypeModel;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -122,17 +120,7 @@ public final class OpenApiHandler {
 
     private static ApiResponse.Full content(ApiRequest request, Served documents, byte[] body, String contentType, String etag) {
         String quoted = "\"" + etag + "\"";
-        boolean unchanged = false;
-        for (String candidate : request.header("if-none-match").split(",")) {
-            String tag = candidate.trim();
-            if (tag.startsWith("W/")) {
-                tag = tag.substring(2);
-            }
-            if (tag.equals(quoted) || tag.equals("*")) {
-                unchanged = true;
-            }
-        }
-        ApiResponse.Full answer = unchanged ? new ApiResponse.Full(304, contentType, new byte[0])
+        ApiResponse.Full answer = EntityTags.unchanged(request, quoted) ? new ApiResponse.Full(304, contentType, new byte[0])
                 : new ApiResponse.Full(200, contentType, body);
         return answer.withHeader("Vary", "Accept").withHeader("Etag", quoted)
                 .withHeader("Last-Modified", documents.lastModified()).withHeader("Accept-Ranges", "bytes");
@@ -164,13 +152,10 @@ public final class OpenApiHandler {
         return "/openapi/v3/" + groupVersion + "?hash=" + URLEncoder.encode(etag, StandardCharsets.UTF_8);
     }
 
-    /** kube-openapi's ETag: the SHA-512 of the JSON in upper-case hex. */
+    /** kube-openapi's ETag: the SHA-512 of the JSON in upper-case hex (unquoted, as the v3 index's hash). */
     static String etag(byte[] json) {
-        try {
-            return HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-512").digest(json));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String quoted = EntityTags.of(json);
+        return quoted.substring(1, quoted.length() - 1);
     }
 
     private static byte[] bytes(ObjectMapper json, ObjectNode document) {
