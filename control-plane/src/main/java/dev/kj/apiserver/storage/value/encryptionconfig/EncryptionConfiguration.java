@@ -166,12 +166,9 @@ public final class EncryptionConfiguration {
                 case "/resources" -> list(value, at, "resources[]", unknown, types);
                 case "resources[]/providers" -> list(value, at, "providers[]", unknown, types);
                 case "resources[]/resources" -> strings(value, at, types);
-                case "providers[]/aesgcm", "providers[]/aescbc", "providers[]/secretbox" -> {
-                    checkFields(value, "aes", at, unknown, types);
-                    if (value.isObject() && value.has("keys")) {
-                        list(value.get("keys"), at + ".keys", "keys[]", unknown, types);
-                    }
-                }
+                case "providers[]/aesgcm", "providers[]/aescbc", "providers[]/secretbox" ->
+                        checkFields(value, "aes", at, unknown, types);
+                case "aes/keys" -> list(value, at, "keys[]", unknown, types);
                 case "providers[]/identity" -> checkFields(value, "identity", at, unknown, types);
                 case "providers[]/kms" -> checkFields(value, "kms", at, unknown, types);
                 default -> {
