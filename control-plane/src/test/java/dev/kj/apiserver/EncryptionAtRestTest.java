@@ -160,6 +160,83 @@ class EncryptionAtRestTest {
         }
     }
 
+    @Test
+    void everythingEncryptedByWildcardStillWorksForControllersAndWatches() throws Exception {
+        String box = Base64.getEncoder().encodeToString("thirty-two-bytes-for-secretbox!!".getBytes(StandardCharsets.US_ASCII));
+        String gcm = Base64.getEncoder().encodeToString("sixteen-byte-key".getBytes(StandardCharsets.US_ASCII));
+        Path file = dir.resolve("everything.yaml");
+        Files.writeString(file, """
+                apiVersion: apiserver.config.k8s.io/v1
+                kind: EncryptionConfiguration
+                resources:
+                  - resources: ["*.apps"]
+                    providers: [{aesgcm: {keys: [{name: g1, secret: "%s"}]}}]
+                  - resources: ["*.*"]
+                    providers: [{secretbox: {keys: [{name: b1, secret: "%s"}]}}]
+                """.formatted(gcm, box));
+        Path data = dir.resolve("data");
+        try (ApiServer server = start(data, file)) {
+            Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
+            kubectl.run("create", "namespace", "doomed").ok();
+            kubectl.run("create", "configmap", "owner", "-n", "doomed", "--from-literal=note=" + MARKER).ok();
+            kubectl.run("create", "deployment", "web", "-n", "doomed", "--image=nginx").ok();
+            String uid = kubectl.run("get", "configmap", "owner", "-n", "doomed", "-o", "jsonpath={.metadata.uid}").ok().stdout();
+            Path owned = dir.resolve("owned.yaml");
+            Files.writeString(owned, """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata:
+                      name: owned
+                      namespace: doomed
+                      ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: "%s"}]
+                    stringData: {password: "%s"}
+                    """.formatted(uid, PASSWORD));
+            try (Kubectl.Streaming watch = kubectl.stream("get", "secrets", "-n", "doomed", "-w", "-o",
+                    "jsonpath={.metadata.name}={.data.password}{\"\\n\"}")) {
+                kubectl.run("apply", "-f", owned.toString()).ok();
+                assertEquals("owned=" + PASSWORD_B64, watch.nextLine(30), "the watch (from the cache) carries plain objects");
+            }
+        }
+        // the raw values: every object of every resource sealed, apps under aesgcm, the rest secretbox
+        String files = rawFiles(data.resolve("rhino"));
+        assertFalse(files.contains(MARKER));
+        assertFalse(files.contains(PASSWORD_B64));
+        try (RhinoServer rhino = rhino(data); EtcdStorage storage = new EtcdStorage(rhino.newInProcessChannel())) {
+            List<StoredValue> values = storage.list("/registry/", null, 0, 0).items();
+            assertFalse(values.isEmpty());
+            for (StoredValue value : values) {
+                String text = new String(value.value(), StandardCharsets.ISO_8859_1);
+                String expected = value.key().startsWith("/registry/deployments/") || value.key().startsWith("/registry/replicasets/")
+                        ? "k8s:enc:aesgcm:v1:g1:" : "k8s:enc:secretbox:v1:b1:";
+                assertTrue(text.startsWith(expected), value.key() + " → " + text.substring(0, Math.min(40, text.length())));
+            }
+        }
+        try (ApiServer server = start(data, file)) {
+            Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
+            assertEquals(PASSWORD_B64, kubectl.run("get", "secret", "owned", "-n", "doomed", "-o",
+                    "jsonpath={.data.password}").ok().stdout());
+            // the garbage collector reads owners and dependents through the API: plain objects
+            kubectl.run("delete", "configmap", "owner", "-n", "doomed").ok();
+            awaitGone(kubectl, "secret", "owned", "-n", "doomed");
+            // the namespace controller lists and deletes everything in the namespace
+            kubectl.run("delete", "namespace", "doomed", "--wait=false").ok();
+            awaitGone(kubectl, "namespace", "doomed");
+        }
+    }
+
+    private static void awaitGone(Kubectl kubectl, String... what) throws InterruptedException {
+        String[] args = Stream.concat(Stream.of("get"), Stream.of(what)).toArray(String[]::new);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            Kubectl.Result result = kubectl.run(args);
+            if (result.exitCode() != 0 && result.stderr().contains("NotFound")) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        org.junit.jupiter.api.Assertions.fail(String.join(" ", what) + " still there after 60 s");
+    }
+
     /** Every byte of every file under the Rhino directory (database, WAL), as Latin-1 text for searching. */
     private static String rawFiles(Path rhino) throws IOException {
         StringBuilder all = new StringBuilder();
