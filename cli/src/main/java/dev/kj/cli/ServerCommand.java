@@ -87,6 +87,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " Known: garbage-collector-controller, namespace-controller (default: ${DEFAULT-VALUE}).")
     List<String> controllers;
 
+    @Option(names = "--encryption-provider-config", paramLabel = "FILE",
+            description = "File with an EncryptionConfiguration (apiserver.config.k8s.io/v1) saying how resources"
+                    + " are encrypted at rest: identity, aescbc, aesgcm and secretbox providers, as kube-apiserver's flag.")
+    Path encryptionProviderConfig;
+
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
 
@@ -101,7 +106,8 @@ final class ServerCommand implements Callable<Integer> {
         try {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
                     new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl,
-                    ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange), controllers));
+                    ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange), controllers)
+                    .withEncryptionProviderConfig(encryptionProviderConfig));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

@@ -72,4 +72,25 @@ class KjServerKubectlTest {
                 + " (see 'kj server --help')", err.toString().strip());
         assertTrue(!Files.exists(tmp.resolve("refused/pki")), "nothing was started");
     }
+
+    @Test
+    void aBadEncryptionProviderConfigStopsTheServerWithUpstreamsText() throws Exception {
+        Path config = tmp.resolve("encryption.yaml");
+        Files.writeString(config, """
+                apiVersion: apiserver.config.k8s.io/v1
+                kind: EncryptionConfiguration
+                resources:
+                  - resources: [secrets, secrets]
+                    providers: [{identity: {}}]
+                """);
+        CommandLine kj = Kj.commandLine();
+        StringWriter err = new StringWriter();
+        kj.setErr(new PrintWriter(err, true));
+        int exit = kj.execute("server", "--data-dir", tmp.resolve("refused").toString(), "--secure-port", "0",
+                "--encryption-provider-config", config.toString());
+        assertEquals(1, exit);
+        assertEquals("kj server: error while parsing file: resources[0].resources: Invalid value: []string{\"secrets\","
+                + " \"secrets\"}: the same resource cannot be specified multiple times", err.toString().strip());
+        assertTrue(!Files.exists(tmp.resolve("refused/rhino")), "no storage was opened");
+    }
 }

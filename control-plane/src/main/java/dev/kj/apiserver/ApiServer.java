@@ -30,6 +30,9 @@ import dev.kj.apiserver.registry.core.service.ServiceAllocations;
 import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdEndpoints;
 import dev.kj.apiserver.storage.EtcdStorage;
+import dev.kj.apiserver.storage.value.KeyTransformers;
+import dev.kj.apiserver.storage.value.TransformationMetrics;
+import dev.kj.apiserver.storage.value.encryptionconfig.ResourceEncryption;
 import dev.kj.apiserver.storage.cacher.CacherMetrics;
 import dev.kj.apiserver.storage.cacher.Cachers;
 import dev.kj.controllers.ControllerManager;
@@ -107,6 +110,9 @@ public final class ApiServer implements AutoCloseable {
         Map<String, String> resourceByPrefix = new LinkedHashMap<>();
         catalog.resources().forEach(r -> resourceByPrefix.put(r.keyPrefix(), r.qualifiedResource()));
         StorageMetrics storageMetrics = new StorageMetrics(metrics, resourceByPrefix);
+        // a bad --encryption-provider-config stops the server before it touches storage
+        KeyTransformers encryption = ResourceEncryption.transformers(catalog, config.encryptionProviderConfig(),
+                TransformationMetrics.register(metrics));
         RhinoServer rhino = null;
         ManagedChannel channel;
         if (config.etcdServers().isEmpty()) {
@@ -116,7 +122,7 @@ public final class ApiServer implements AutoCloseable {
         } else {
             channel = etcdChannel(config.etcdServers(), config.etcdTls());
         }
-        EtcdStorage storage = new EtcdStorage(channel, storageMetrics);
+        EtcdStorage storage = new EtcdStorage(channel, storageMetrics, encryption);
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
         Cachers cachers = null;

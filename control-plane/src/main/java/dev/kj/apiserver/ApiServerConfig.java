@@ -25,11 +25,14 @@ import java.util.List;
  *                    {@code --controllers} syntax ({@code *}, {@code name}, {@code -name}); the
  *                    garbage collector's finalizers are set on deletes only where it runs
  * @param watchCache  the watch caches' sizes and intervals
+ * @param encryptionProviderConfig an EncryptionConfiguration file (upstream's
+ *                    --encryption-provider-config): how resources are encrypted at rest; null: not at all
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                               Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
                               ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
-                              List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache) {
+                              List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache,
+                              Path encryptionProviderConfig) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -58,6 +61,15 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
         if (compactionInterval.isNegative()) {
             throw new IllegalArgumentException("--etcd-compaction-interval must not be negative");
         }
+    }
+
+    /** Without encryption at rest. */
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                           Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
+                           ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
+                           List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache) {
+        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
+                serviceNodePortRange, controllers, watchCache, null);
     }
 
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
@@ -89,12 +101,18 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
     /** The same with another {@code --controllers} list. */
     public ApiServerConfig withControllers(List<String> selection) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, selection, watchCache);
+                serviceClusterIpRange, serviceNodePortRange, selection, watchCache, encryptionProviderConfig);
     }
 
     /** The same with other watch cache settings. */
     public ApiServerConfig withWatchCache(dev.kj.apiserver.storage.cacher.CacherConfig settings) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, controllers, settings);
+                serviceClusterIpRange, serviceNodePortRange, controllers, settings, encryptionProviderConfig);
+    }
+
+    /** The same with another --encryption-provider-config file (null: none). */
+    public ApiServerConfig withEncryptionProviderConfig(Path file) {
+        return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
+                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, file);
     }
 }

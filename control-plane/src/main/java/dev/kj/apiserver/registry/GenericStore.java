@@ -604,8 +604,10 @@ public final class GenericStore {
                 }
                 return object;
             }
-            if (object.equals(old)) {
-                return old; // a no-op update is not written, so watchers see nothing (as upstream)
+            if (object.equals(old) && !current.stale()) {
+                // a no-op update is not written, so watchers see nothing (as upstream); one stored
+                // with an older encryption key is, so that rewriting every object rotates keys
+                return old;
             }
             if (dryRun) {
                 return object;
@@ -1229,7 +1231,7 @@ public final class GenericStore {
             case CONFLICT -> StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(),
                     name, StatusException.MODIFIED);
             case COMPACTED -> StatusException.resourceExpired(e.getMessage());
-            case UNAVAILABLE -> StatusException.internal(e.getMessage());
+            case UNAVAILABLE, INTERNAL -> StatusException.internal(e.getMessage());
         };
     }
 

@@ -1,6 +1,9 @@
 package dev.kj.apiserver.storage;
 
 import com.google.protobuf.ByteString;
+import dev.kj.apiserver.storage.value.KeyTransformers;
+import dev.kj.apiserver.storage.value.TransformException;
+import dev.kj.apiserver.storage.value.Transformer;
 import dev.kj.rhino.api.etcdserverpb.Compare;
 import dev.kj.rhino.api.etcdserverpb.DeleteRangeRequest;
 import dev.kj.rhino.api.etcdserverpb.KVGrpc;
@@ -41,6 +44,7 @@ public final class EtcdStorage implements Storage, AutoCloseable {
     private final WatchGrpc.WatchStub watch;
     private final dev.kj.rhino.api.etcdserverpb.LeaseGrpc.LeaseBlockingStub leases;
     private final StorageObserver observer;
+    private final KeyTransformers transformers;
 
     public EtcdStorage(ManagedChannel channel) {
         this(channel, StorageObserver.NONE);
@@ -48,8 +52,18 @@ public final class EtcdStorage implements Storage, AutoCloseable {
 
     /** @param observer told of every key-value request (for etcd_request_duration_seconds and friends) */
     public EtcdStorage(ManagedChannel channel, StorageObserver observer) {
+        this(channel, observer, KeyTransformers.NONE);
+    }
+
+    /**
+     * @param transformers how each key's value is stored (encryption at rest): values are sealed
+     *                     before every put and opened after every read, so everything above this
+     *                     class (the registry, the watch caches, the controllers) sees plain objects
+     */
+    public EtcdStorage(ManagedChannel channel, StorageObserver observer, KeyTransformers transformers) {
         this.channel = channel;
         this.observer = observer;
+        this.transformers = transformers;
         this.kv = KVGrpc.newBlockingStub(channel);
         this.watch = WatchGrpc.newStub(channel).withInterceptors(
                 io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(REQUIRE_LEADER));
@@ -84,7 +98,7 @@ public final class EtcdStorage implements Storage, AutoCloseable {
     @Override
     public Optional<StoredValue> get(String key) {
         RangeResponse response = call("get", key, () -> kv().range(RangeRequest.newBuilder().setKey(bytes(key)).build()));
-        return response.getKvsList().stream().findFirst().map(EtcdStorage::stored);
+        return response.getKvsList().stream().findFirst().map(kv -> stored(kv, false));
     }
 
     /** How many keys start with {@code prefix} (a count-only range, as upstream's object count metric). */
@@ -105,7 +119,7 @@ public final class EtcdStorage implements Storage, AutoCloseable {
         TxnResponse response = call("create", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
                         .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))
-                .addSuccess(put(key, value, lease))
+                .addSuccess(put(key, seal(key, value), lease))
                 .build()));
         if (!response.getSucceeded()) {
             throw new StorageException(StorageException.Kind.KEY_EXISTS, key, "key exists: " + key);
@@ -126,7 +140,7 @@ public final class EtcdStorage implements Storage, AutoCloseable {
     public long update(String key, byte[] value, long expectedModRevision, long lease) {
         TxnResponse response = call("update", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(modRevisionIs(key, expectedModRevision))
-                .addSuccess(put(key, value, lease))
+                .addSuccess(put(key, seal(key, value), lease))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(bytes(key))))
                 .build()));
         if (!response.getSucceeded()) {
@@ -151,7 +165,7 @@ public final class EtcdStorage implements Storage, AutoCloseable {
         if (previous.isEmpty()) {
             throw new StorageException(StorageException.Kind.KEY_NOT_FOUND, key, "key not found: " + key);
         }
-        return new StorageEvent.Delete(stored(previous.getFirst()), response.getHeader().getRevision());
+        return new StorageEvent.Delete(stored(previous.getFirst(), false), response.getHeader().getRevision());
     }
 
     /**
@@ -165,7 +179,7 @@ public final class EtcdStorage implements Storage, AutoCloseable {
                 .setLimit(Math.max(0, limit))
                 .setRevision(Math.max(0, revision));
         RangeResponse response = call("list", prefix, () -> kv().range(request.build()));
-        return new ListPage(response.getKvsList().stream().map(EtcdStorage::stored).toList(),
+        return new ListPage(response.getKvsList().stream().map(kv -> stored(kv, true)).toList(),
                 response.getHeader().getRevision(), response.getMore());
     }
 
@@ -284,13 +298,20 @@ public final class EtcdStorage implements Storage, AutoCloseable {
                         return;
                     }
                     for (Event event : response.getEventsList()) {
-                        if (event.getType() == Event.EventType.PUT) {
-                            KeyValue kv = event.getKv();
-                            events.accept(new StorageEvent.Put(stored(kv),
-                                    event.hasPrevKv() && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv()) : null));
-                        } else {
-                            events.accept(new StorageEvent.Delete(stored(event.getPrevKv()), event.getKv().getModRevision()));
+                        StorageEvent decoded;
+                        try {
+                            if (event.getType() == Event.EventType.PUT) {
+                                KeyValue kv = event.getKv();
+                                decoded = new StorageEvent.Put(stored(kv, false), event.hasPrevKv()
+                                        && event.getPrevKv().getModRevision() != 0 ? stored(event.getPrevKv(), false) : null);
+                            } else {
+                                decoded = new StorageEvent.Delete(stored(event.getPrevKv(), false), event.getKv().getModRevision());
+                            }
+                        } catch (StorageException e) {
+                            finish(new StorageEvent.Failed(e.getMessage())); // upstream's watcher ends with the error too
+                            return;
                         }
+                        events.accept(decoded);
                         next = event.getKv().getModRevision() + 1;
                     }
                 }
@@ -490,9 +511,39 @@ public final class EtcdStorage implements Storage, AutoCloseable {
         }
     }
 
-    private static StoredValue stored(KeyValue kv) {
-        return new StoredValue(kv.getKey().toStringUtf8(), kv.getValue().toByteArray(),
-                kv.getCreateRevision(), kv.getModRevision());
+    /**
+     * The key-value as the registry sees it: opened by its resource's transformer (authenticating the
+     * key, as upstream's authenticatedDataString). A value that cannot be opened is upstream's
+     * internal error; in a list, named by its key.
+     */
+    private StoredValue stored(KeyValue kv, boolean inList) {
+        String key = kv.getKey().toStringUtf8();
+        byte[] value = kv.getValue().toByteArray();
+        Transformer transformer = transformers.forKey(key);
+        if (transformer == null) {
+            return new StoredValue(key, value, kv.getCreateRevision(), kv.getModRevision());
+        }
+        Transformer.Read read;
+        try {
+            read = transformer.fromStorage(value, kv.getKey().toByteArray());
+        } catch (TransformException e) {
+            throw new StorageException(StorageException.Kind.INTERNAL, key,
+                    inList ? "unable to transform key \"" + key + "\": " + e.getMessage() : e.getMessage(), e);
+        }
+        return new StoredValue(key, read.data(), kv.getCreateRevision(), kv.getModRevision(), read.stale());
+    }
+
+    /** The value as stored under {@code key}: sealed by its resource's transformer, if any. */
+    private byte[] seal(String key, byte[] value) {
+        Transformer transformer = transformers.forKey(key);
+        if (transformer == null) {
+            return value;
+        }
+        try {
+            return transformer.toStorage(value, key.getBytes(StandardCharsets.UTF_8));
+        } catch (TransformException e) {
+            throw new StorageException(StorageException.Kind.INTERNAL, key, e.getMessage(), e);
+        }
     }
 
     private static ByteString bytes(String key) {

@@ -2,10 +2,12 @@ package dev.kj.apiserver.storage;
 
 /**
  * A storage outcome the registry turns into an API status (upstream's storage errors:
- * key exists, key not found, resource version conflict, compacted history, unreachable store).
+ * key exists, key not found, resource version conflict, compacted history, unreachable store,
+ * a value that cannot be transformed).
  */
 public final class StorageException extends RuntimeException {
-    public enum Kind { KEY_EXISTS, KEY_NOT_FOUND, CONFLICT, COMPACTED, UNAVAILABLE }
+    /** INTERNAL: a stored value that cannot be read or written (encryption at rest), upstream's InternalError. */
+    public enum Kind { KEY_EXISTS, KEY_NOT_FOUND, CONFLICT, COMPACTED, UNAVAILABLE, INTERNAL }
 
     private final Kind kind;
     private final String key;

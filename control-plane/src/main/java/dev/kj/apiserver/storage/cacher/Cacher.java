@@ -208,6 +208,28 @@ final class Cacher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        relistInBackground();
+    }
+
+    /**
+     * {@link #start()}, except that a stored value that cannot be read (encrypted with a key the
+     * configuration no longer has) does not stop the server: the cache stays unready, so reads go
+     * to etcd (where only that object fails), and lists again in the background, as upstream's
+     * reflector keeps retrying.
+     */
+    void startOrKeepTrying() {
+        try {
+            start();
+        } catch (dev.kj.apiserver.storage.StorageException e) {
+            if (e.kind() != dev.kj.apiserver.storage.StorageException.Kind.INTERNAL) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.WARNING, "watch cache of {0} cannot list: {1}", resource, e.getMessage());
+            relistInBackground();
+        }
+    }
+
+    private void relistInBackground() {
         Thread.ofVirtual().name("watch-cache-relist-" + resource).start(() -> {
             long pause = 100;
             while (true) {

@@ -77,7 +77,7 @@ public final class Cachers implements Storage, AutoCloseable {
             return;
         }
         Cacher cacher = new Cacher(prefix, resource, etcd, attributes, config, metrics, consistentReads);
-        cacher.start();
+        cacher.startOrKeepTrying();
         byPrefix.put(prefix, cacher);
     }
 
