@@ -110,6 +110,7 @@ public final class ApiServer implements AutoCloseable {
         ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"));
         List<ResourceDescription> served = new java.util.ArrayList<>(BuiltInResources.catalog(config.eventTtl()).resources());
         served.addAll(AccessReviews.resources());
+        served.sort(java.util.Comparator.comparing(ResourceDescription::group)); // stable: groups stay in name order
         served.addAll(moreResources);
         ResourceCatalog catalog = new ResourceCatalog(served);
         MetricsRegistry metrics = new MetricsRegistry();
