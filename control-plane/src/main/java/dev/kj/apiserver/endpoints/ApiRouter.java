@@ -386,6 +386,11 @@ public final class ApiRouter {
             if (part == null) {
                 throw StatusException.pathNotFound();
             }
+            if (part == GenericStore.Part.STATUS && resource.group().isEmpty() && resource.plural().equals("pods")
+                    && !request.method().equals("GET") && !request.method().equals("HEAD")
+                    && request.user().flatMap(dev.kj.apiserver.authz.node.NodeIdentity::nodeName).isPresent()) {
+                dev.kj.apiserver.authz.node.NodeRestriction.admitPodStatus(store.get(namespace, name));
+            }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,

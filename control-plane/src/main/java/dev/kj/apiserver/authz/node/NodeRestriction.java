@@ -90,6 +90,18 @@ public final class NodeRestriction implements GenericStore.WriteHook {
         }
     }
 
+    /**
+     * A kubelet's write of a pod's status, checked against the stored pod before the write (the
+     * stores run write hooks for the main object only).
+     */
+    public static void admitPodStatus(ObjectNode existing) {
+        Optional<String> node = node();
+        if (node.isPresent() && !existing.path("spec").path("nodeName").asText().equals(node.get())) {
+            throw Forbidden.forbidden("", "pods", name(existing), "node " + Forbidden.quote(node.get())
+                    + " can only update pod status for pods with spec.nodeName set to itself");
+        }
+    }
+
     private void admitPodCreate(String node, ObjectNode pod) {
         String name = name(pod);
         String who = "node " + Forbidden.quote(node);
