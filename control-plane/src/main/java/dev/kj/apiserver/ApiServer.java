@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
 import dev.kj.apiserver.authn.User;
+import dev.kj.apiserver.authz.Authorization;
+import dev.kj.apiserver.registry.authorization.AccessReviews;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.endpoints.ApiRouter;
 import dev.kj.apiserver.endpoints.HealthChecks;
@@ -64,7 +66,7 @@ import java.util.function.BooleanSupplier;
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     /** The controllers' identity (upstream's kube-controller-manager user). */
-    private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of());
+    private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of("system:authenticated"));
     /** Namespaces every cluster has (upstream's system namespaces controller). */
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
@@ -76,11 +78,14 @@ public final class ApiServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Path kubeconfig;
     private final ControllerManager controllers;
+    private final Authorization authorization;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ApiServer(RhinoServer rhino, EtcdStorage storage, Cachers cachers, HttpsServer https, ApiRouter router,
-                      ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers) {
+                      ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers,
+                      Authorization authorization) {
+        this.authorization = authorization;
         this.cachers = cachers;
         this.controllers = controllers;
         this.rhino = rhino;
@@ -104,6 +109,8 @@ public final class ApiServer implements AutoCloseable {
         Files.createDirectories(dataDir);
         ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"));
         List<ResourceDescription> served = new java.util.ArrayList<>(BuiltInResources.catalog(config.eventTtl()).resources());
+        served.addAll(AccessReviews.resources());
+        served.sort(java.util.Comparator.comparing(ResourceDescription::group)); // stable: groups stay in name order
         served.addAll(moreResources);
         ResourceCatalog catalog = new ResourceCatalog(served);
         MetricsRegistry metrics = new MetricsRegistry();
@@ -126,6 +133,7 @@ public final class ApiServer implements AutoCloseable {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
         Cachers cachers = null;
+        Authorization authorization = null;
         try {
             cachers = new Cachers(storage, config.watchCache(), new CacherMetrics(metrics));
             ObjectMapper json = new ObjectMapper();
@@ -138,14 +146,18 @@ public final class ApiServer implements AutoCloseable {
             ServiceAllocations allocations = new ServiceAllocations(storage, config.serviceClusterIpRange(),
                     config.serviceNodePortRange());
             allocations.ensureRanges();
+            // escalation checks and NodeRestriction need the authorizer, built once the stores are
+            java.util.concurrent.atomic.AtomicReference<Authorization> authz = new java.util.concurrent.atomic.AtomicReference<>();
             for (ResourceDescription resource : catalog.resources()) {
                 if (!resource.stored()) {
                     continue; // bindings: answered by the pods store (see ApiRouter)
                 }
                 boolean services = resource.group().isEmpty() && resource.plural().equals("services");
+                GenericStore.WriteHook hook = Authorization.writeHook(resource, services ? allocations : GenericStore.WriteHook.NONE,
+                        authz::get);
                 GenericStore store = new GenericStore(resource, cachers, json, Clock.systemUTC(), lookup,
                         resource == namespaces ? new NamespaceDeletion(Clock.systemUTC()) : GenericStore.DeleteStage.NONE,
-                        services ? allocations : GenericStore.WriteHook.NONE, garbageCollection);
+                        hook, garbageCollection);
                 stores.put(resource, store);
                 cachers.start(resource.keyPrefix(), resource.qualifiedResource(), store::attributes);
             }
@@ -160,9 +172,12 @@ public final class ApiServer implements AutoCloseable {
                 return true;
             });
             HealthChecks health = new HealthChecks(live, Map.of("poststarthook/bootstrap-namespaces", bootstrapped::get));
+            authorization = Authorization.start(stores, catalog);
+            authz.set(authorization);
             InetSocketAddress[] bound = new InetSocketAddress[1];
             ApiRouter router = new ApiRouter(stores, new Discovery(catalog), health, json, timers,
-                    () -> bound[0].getHostString() + ":" + bound[0].getPort(), metrics, apiMetrics);
+                    () -> bound[0].getHostString() + ":" + bound[0].getPort(), metrics, apiMetrics,
+                    authorization.authorizer(), authorization.reviews());
             createSystemNamespaces(stores.get(namespaces), json);
             countObjects(timers, storage, catalog, storageMetrics);
             if (!config.compactionInterval().isZero()) {
@@ -181,9 +196,14 @@ public final class ApiServer implements AutoCloseable {
                     config.etcdServers().isEmpty() ? "embedded rhino in " + dataDir.resolve("rhino") : config.etcdServers());
             // the controllers talk to this server through the API, in-process, with their own identity
             ControllerManager controllers = ControllerManager.start(
-                    new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)), selection, Clock.systemUTC());
-            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers);
+                    new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
+                    account -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(account))),
+                    selection, Clock.systemUTC());
+            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers, authorization);
         } catch (IOException | RuntimeException e) {
+            if (authorization != null) {
+                authorization.close();
+            }
             timers.shutdownNow();
             if (cachers != null) {
                 cachers.close();
@@ -329,6 +349,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             controllers.close();
             https.close();
+            authorization.close();
             timers.shutdownNow();
             cachers.close();
             storage.close();

@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * Runs the selected controllers in this process (kube-controller-manager without leader election):
  * each on its own thread, all through one client of the API and one set of shared informers.
- * {@code kj server} starts one with the API server, talking to it through the in-process transport
- * as {@code system:kube-controller-manager}.
+ * {@code kj server} starts one with the API server, talking to it through the in-process transport:
+ * the shared informers as {@code system:kube-controller-manager}, each controller as its own
+ * service account (upstream's --use-service-account-credentials), so RBAC limits each to its role.
  */
 public final class ControllerManager implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ControllerManager.class.getName());
@@ -24,14 +25,21 @@ public final class ControllerManager implements AutoCloseable {
         this.controllers = controllers;
     }
 
-    /** Builds and starts every controller {@code selection} enables. */
-    public static ControllerManager start(ApiClient client, ControllerSelection selection, Clock clock) {
+    /**
+     * Builds and starts every controller {@code selection} enables.
+     *
+     * @param client     the controller manager's own identity: shared informers
+     * @param clientFor  a client per kube-system service account name, for each controller's own calls
+     */
+    public static ControllerManager start(ApiClient client, java.util.function.Function<String, ApiClient> clientFor,
+                                          ControllerSelection selection, Clock clock) {
         InformerFactory informers = new InformerFactory(client);
-        ControllerContext context = new ControllerContext(client, informers, clock);
         List<ManagedController> controllers = new ArrayList<>();
         try {
             for (KnownControllers.Descriptor descriptor : KnownControllers.ALL) {
                 if (selection.enabled(descriptor.name())) {
+                    ControllerContext context = new ControllerContext(clientFor.apply(descriptor.serviceAccount()),
+                            informers, clock);
                     controllers.add(descriptor.factory().apply(context));
                 }
             }

@@ -51,11 +51,14 @@ class HttpApiTest {
 
     @Test
     void anonymousRequestsOnlyReachHealthAndVersion() throws Exception {
+        // anonymous requests are authorized as system:anonymous (upstream's default --anonymous-auth)
         HttpResponse<String> denied = anonymous.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
-        assertEquals(401, denied.statusCode());
+        assertEquals(403, denied.statusCode());
         JsonNode status = JSON.readTree(denied.body());
-        assertEquals("Unauthorized", status.path("reason").asText());
-        assertEquals(401, status.path("code").asInt());
+        assertEquals("Forbidden", status.path("reason").asText());
+        assertEquals(403, status.path("code").asInt());
+        assertEquals("namespaces is forbidden: User \"system:anonymous\" cannot list resource \"namespaces\" in API group \"\""
+                + " at the cluster scope", status.path("message").asText());
         for (String path : List.of("/healthz", "/livez", "/readyz", "/version")) {
             assertEquals(200, anonymous.send(get(path), HttpResponse.BodyHandlers.ofString()).statusCode(), path);
         }
@@ -73,7 +76,8 @@ class HttpApiTest {
         JsonNode groups = JSON.readTree(admin.send(get("/apis"), HttpResponse.BodyHandlers.ofString()).body());
         List<String> groupNames = new java.util.ArrayList<>();
         groups.path("groups").forEach(g -> groupNames.add(g.path("name").asText()));
-        assertEquals(List.of("admissionregistration.k8s.io", "apiextensions.k8s.io", "apps", "autoscaling", "batch",
+        assertEquals(List.of("admissionregistration.k8s.io", "apiextensions.k8s.io", "apps", "authentication.k8s.io",
+                "authorization.k8s.io", "autoscaling", "batch",
                 "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "networking.k8s.io",
                 "node.k8s.io", "policy", "rbac.authorization.k8s.io", "scheduling.k8s.io", "storage.k8s.io"), groupNames);
         JsonNode apps = JSON.readTree(admin.send(get("/apis/apps/v1"), HttpResponse.BodyHandlers.ofString()).body());
@@ -205,7 +209,7 @@ class HttpApiTest {
                 .version(HttpClient.Version.HTTP_2).build();
         HttpResponse<String> denied = anonymousH2.send(get("/api/v1/namespaces"), HttpResponse.BodyHandlers.ofString());
         assertEquals(HttpClient.Version.HTTP_2, denied.version());
-        assertEquals(401, denied.statusCode());
+        assertEquals(403, denied.statusCode());
     }
 
     @Test

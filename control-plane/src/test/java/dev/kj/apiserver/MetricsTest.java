@@ -65,10 +65,12 @@ class MetricsTest {
     }
 
     @Test
-    void onlyAuthenticatedUsersScrape() throws Exception {
+    void onlyThoseAllowedTheMetricsPathScrape() throws Exception {
         HttpResponse<String> denied = anonymous.send(get("/metrics"), HttpResponse.BodyHandlers.ofString());
-        assertEquals(401, denied.statusCode());
-        assertEquals("Unauthorized", JSON.readTree(denied.body()).path("reason").asText());
+        assertEquals(403, denied.statusCode());
+        JsonNode status = JSON.readTree(denied.body());
+        assertEquals("Forbidden", status.path("reason").asText());
+        assertEquals("forbidden: User \"system:anonymous\" cannot get path \"/metrics\"", status.path("message").asText());
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (value(scrape(), "apiserver_storage_objects{resource=\"namespaces\"}") != 4 && System.nanoTime() < deadline) {
             Thread.sleep(100); // the first count runs in the background right after the system namespaces are made

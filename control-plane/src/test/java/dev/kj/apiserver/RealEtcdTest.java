@@ -59,7 +59,12 @@ class RealEtcdTest {
 
             Etcdctl.Result keys = etcdctl.run("get", "/registry/", "--prefix", "--keys-only");
             assertTrue(keys.ok(), keys.stderr());
-            List<String> listed = keys.stdout().lines().filter(l -> !l.isBlank()).toList();
+            List<String> all = keys.stdout().lines().filter(l -> !l.isBlank()).toList();
+            // the bootstrap RBAC policy lives under upstream's keys too; the rest is what kubectl wrote
+            assertTrue(all.contains("/registry/clusterroles/cluster-admin"), all.toString());
+            assertTrue(all.contains("/registry/clusterrolebindings/system:discovery"), all.toString());
+            List<String> listed = all.stream().filter(l -> !l.startsWith("/registry/clusterroles/")
+                    && !l.startsWith("/registry/clusterrolebindings/")).toList();
             assertEquals(List.of(
                     "/registry/configmaps/default/settings",
                     "/registry/namespaces/default",
@@ -138,7 +143,8 @@ class RealEtcdTest {
                     """);
             kubectl.run("create", "-f", manifest.toString()).ok();
             List<String> keys = etcdctl.run("get", "/registry/", "--prefix", "--keys-only").stdout().lines()
-                    .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/") && !l.startsWith("/registry/ranges/")).toList();
+                    .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/") && !l.startsWith("/registry/ranges/")
+                            && !l.startsWith("/registry/clusterroles/") && !l.startsWith("/registry/clusterrolebindings/")).toList();
             assertEquals(List.of("/registry/apiextensions.k8s.io/customresourcedefinitions/widgets.example.com",
                     "/registry/events/default/web.1", "/registry/horizontalpodautoscalers/default/web",
                     "/registry/pods/default/web", "/registry/services/specs/default/kubernetes",

@@ -44,8 +44,9 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
- * The API's routes: version and health (open to anyone), discovery, and the REST verbs on every
- * catalogued resource (authenticated users only; authorization comes with RBAC).
+ * The API's routes: version and health, discovery, and the REST verbs on every catalogued
+ * resource. Every request is first authorized (upstream's filter order: the authenticated user,
+ * or system:anonymous; impersonation; then the authorizer on the request's attributes).
  */
 public final class ApiRouter {
     private static final String JSON_TYPE = "application/json";
@@ -68,6 +69,8 @@ public final class ApiRouter {
     private final Tables tables;
     private final dev.kj.apiserver.metrics.MetricsRegistry metrics;
     private final ApiMetrics apiMetrics;
+    private final dev.kj.apiserver.authz.Authorizer authorizer;
+    private final dev.kj.apiserver.registry.authorization.AccessReviews reviews;
     /**
      * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
      * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
@@ -81,8 +84,12 @@ public final class ApiRouter {
      */
     public ApiRouter(Map<ResourceDescription, GenericStore> stores, Discovery discovery, HealthChecks health,
                      ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress,
-                     dev.kj.apiserver.metrics.MetricsRegistry metrics, ApiMetrics apiMetrics) {
+                     dev.kj.apiserver.metrics.MetricsRegistry metrics, ApiMetrics apiMetrics,
+                     dev.kj.apiserver.authz.Authorizer authorizer,
+                     dev.kj.apiserver.registry.authorization.AccessReviews reviews) {
         this.stores = Map.copyOf(stores);
+        this.authorizer = authorizer;
+        this.reviews = reviews;
         this.metrics = metrics;
         this.apiMetrics = apiMetrics;
         this.discovery = discovery;
@@ -201,7 +208,27 @@ public final class ApiRouter {
         }
     }
 
+    /**
+     * Authorizes the request as its user (system:anonymous when there is none), after applying
+     * impersonation headers; the rest of the routing runs as the resulting user.
+     */
     private ApiResponse route(ApiRequest request, Instrumentation instrumentation) {
+        dev.kj.apiserver.authn.User user = request.user().orElse(dev.kj.apiserver.authz.AuthorizerChain.ANONYMOUS);
+        dev.kj.apiserver.authz.Impersonation.Request impersonation = dev.kj.apiserver.authz.Impersonation.parse(request.headers());
+        if (impersonation.any()) {
+            user = dev.kj.apiserver.authz.Impersonation.impersonate(user, impersonation, authorizer);
+        }
+        dev.kj.apiserver.authz.RequestAttributes attributes = dev.kj.apiserver.authz.RequestAttributes.of(request, user);
+        dev.kj.apiserver.authz.Authorizer.Decision decision = authorizer.authorize(attributes);
+        if (!decision.allowed()) {
+            throw dev.kj.apiserver.authz.Forbidden.of(attributes, decision.reason());
+        }
+        ApiRequest authorized = new ApiRequest(request.method(), request.path(), request.query(), request.headers(),
+                request.body(), Optional.of(user));
+        return dev.kj.apiserver.authz.RequestUser.as(user, () -> routeAuthorized(authorized, instrumentation));
+    }
+
+    private ApiResponse routeAuthorized(ApiRequest request, Instrumentation instrumentation) {
         String path = request.path().length() > 1 && request.path().endsWith("/")
                 ? request.path().substring(0, request.path().length() - 1) : request.path();
         List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
@@ -215,12 +242,9 @@ public final class ApiRouter {
         if (get && path.equals("/version")) {
             return ok(VersionInfo.json());
         }
-        if (request.user().isEmpty()) {
-            throw StatusException.unauthorized();
-        }
         if (path.equals("/metrics")) {
-            // any authenticated user until RBAC (#6) limits it to those allowed the /metrics path; every
-            // method is served as promhttp does, and DELETE resets, as kube-apiserver with profiling on
+            // for those RBAC allows the path (system:monitoring); every method is served as promhttp
+            // does, and DELETE resets, as kube-apiserver with profiling on
             instrumentation.metricsPage = true;
             if (request.method().equals("DELETE")) {
                 metrics.reset();
@@ -287,6 +311,16 @@ public final class ApiRouter {
             }
             return respond(201, podBinding().bind(namespace, null, bodyObject(request, "v1", "Binding", instrumentation), dryRun(request)));
         }
+        if (tail.size() == 1 && dev.kj.apiserver.registry.authorization.AccessReviews.serves(group, version, tail.getFirst())) {
+            if (!request.method().equals("POST")) {
+                throw new StatusException(405, "MethodNotAllowed",
+                        "the server does not allow this method on the requested resource", null);
+            }
+            String kind = dev.kj.apiserver.registry.authorization.AccessReviews.resources().stream()
+                    .filter(r -> r.plural().equals(tail.getFirst())).findFirst().orElseThrow().kind();
+            ObjectNode body = bodyObject(request, group + "/" + version, kind, instrumentation);
+            return respond(201, reviews.create(tail.getFirst(), namespace, body, request.user().orElseThrow()));
+        }
         ResourceDescription resource = stores.keySet().stream()
                 .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(tail.getFirst()))
                 .findFirst().orElseThrow(StatusException::pathNotFound);
@@ -352,6 +386,11 @@ public final class ApiRouter {
             if (part == null) {
                 throw StatusException.pathNotFound();
             }
+            if (part == GenericStore.Part.STATUS && resource.group().isEmpty() && resource.plural().equals("pods")
+                    && !request.method().equals("GET") && !request.method().equals("HEAD")
+                    && request.user().flatMap(dev.kj.apiserver.authz.node.NodeIdentity::nodeName).isPresent()) {
+                dev.kj.apiserver.authz.node.NodeRestriction.admitPodStatus(store.get(namespace, name));
+            }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
                 case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,
@@ -415,6 +454,10 @@ public final class ApiRouter {
                 }
                 allow(resource, Verb.DELETE, "delete");
                 DeleteOptions options = deleteOptions(request, resource);
+                if (resource.group().isEmpty() && (resource.plural().equals("pods") || resource.plural().equals("nodes"))
+                        && request.user().flatMap(dev.kj.apiserver.authz.node.NodeIdentity::nodeName).isPresent()) {
+                    dev.kj.apiserver.authz.node.NodeRestriction.admitDelete(resource.plural(), store.get(namespace, name));
+                }
                 GenericStore.DeleteResult outcome = store.delete(namespace, name, options);
                 // upstream answers 202 only for an object left in place after orphanDependents=false
                 boolean accepted = !outcome.deleted() && options.orphanDependents().equals(Optional.of(false));

@@ -416,13 +416,13 @@ class ClientTest extends ClusterTest {
             assertTrue(client.typed(Resources.NAMESPACES, io.fabric8.kubernetes.api.model.Namespace.class)
                     .list(null, ListOptions.NONE).items().stream().anyMatch(n -> n.getMetadata().getName().equals("kube-system")));
         }
-        // without a client certificate the server answers 401 with its Status
+        // without a client certificate the request is system:anonymous's, refused with a 403 Status
         Files.writeString(kubeconfig, Files.readString(kubeconfig).replace(
                 "{client-certificate: certs/admin.crt, client-key: certs/admin.key}", "{}"));
         try (ApiClient anonymous = ApiClient.fromKubeconfig(kubeconfig)) {
             ApiException denied = assertThrows(ApiException.class, () -> anonymous.generic(Resources.NAMESPACES).list(null, ListOptions.NONE));
-            assertEquals(401, denied.code());
-            assertEquals("Unauthorized", denied.reason());
+            assertEquals(403, denied.code());
+            assertEquals("Forbidden", denied.reason());
         }
     }
 

@@ -145,7 +145,7 @@ class CompactionTest extends ClusterTest {
     void anInformerRelistsAfterCompactionAndReportsTombstones(String transportName) throws Exception {
         // its own transport, so the test's partition cuts only the informer
         Transport base = transportName.equals(TestCluster.HTTPS) ? ApiClient.fromKubeconfig(server.kubeconfig()).transport()
-                : server.inProcessTransport(new User("test", List.of()));
+                : server.inProcessTransport(new User("test", List.of("system:masters", "system:authenticated")));
         FlakyTransport transport = new FlakyTransport(base);
         String ns = namespace(inProcess, "partition-" + transportName);
         ResourceClient<ConfigMap> configMaps = inProcess.typed(Resources.CONFIG_MAPS, ConfigMap.class);

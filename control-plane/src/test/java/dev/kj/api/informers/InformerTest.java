@@ -192,7 +192,7 @@ class InformerTest extends ClusterTest {
 
     @Test
     void watchesThatTimeOutAreReopenedWithoutARelist() throws Exception {
-        FlakyTransport transport = new FlakyTransport(server.inProcessTransport(new User("test", List.of())));
+        FlakyTransport transport = new FlakyTransport(server.inProcessTransport(new User("test", List.of("system:masters", "system:authenticated"))));
         ApiClient client = new ApiClient(transport);
         String ns = namespace(inProcess, "rewatch");
         ResourceClient<ConfigMap> configMaps = inProcess.typed(Resources.CONFIG_MAPS, ConfigMap.class);

@@ -28,7 +28,7 @@ public final class TestCluster implements AutoCloseable {
     private TestCluster(ApiServer server) throws IOException {
         this.server = server;
         this.https = ApiClient.fromKubeconfig(server.kubeconfig());
-        this.inProcess = new ApiClient(server.inProcessTransport(new User("system:kube-controller-manager", List.of())));
+        this.inProcess = new ApiClient(server.inProcessTransport(new User("kj-test", List.of("system:masters", "system:authenticated"))));
     }
 
     /** A server on an embedded Rhino in {@code dir}. */
