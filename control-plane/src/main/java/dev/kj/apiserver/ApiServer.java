@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
+import dev.kj.apiserver.admission.Admission;
+import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.discovery.Discovery;
 import dev.kj.apiserver.endpoints.ApiRouter;
@@ -138,6 +140,8 @@ public final class ApiServer implements AutoCloseable {
             ServiceAllocations allocations = new ServiceAllocations(storage, config.serviceClusterIpRange(),
                     config.serviceNodePortRange());
             allocations.ensureRanges();
+            ResourceDescription serviceAccounts = catalog.find("", "v1", "serviceaccounts").orElseThrow();
+            Admission admission = admissionChain(() -> stores.get(serviceAccounts));
             for (ResourceDescription resource : catalog.resources()) {
                 if (!resource.stored()) {
                     continue; // bindings: answered by the pods store (see ApiRouter)
@@ -145,7 +149,7 @@ public final class ApiServer implements AutoCloseable {
                 boolean services = resource.group().isEmpty() && resource.plural().equals("services");
                 GenericStore store = new GenericStore(resource, cachers, json, Clock.systemUTC(), lookup,
                         resource == namespaces ? new NamespaceDeletion(Clock.systemUTC()) : GenericStore.DeleteStage.NONE,
-                        services ? allocations : GenericStore.WriteHook.NONE, garbageCollection);
+                        services ? allocations : GenericStore.WriteHook.NONE, garbageCollection, admission);
                 stores.put(resource, store);
                 cachers.start(resource.keyPrefix(), resource.qualifiedResource(), store::attributes);
             }
@@ -180,8 +184,10 @@ public final class ApiServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "API server listening on {0}, storage: {1}", bound[0],
                     config.etcdServers().isEmpty() ? "embedded rhino in " + dataDir.resolve("rhino") : config.etcdServers());
             // the controllers talk to this server through the API, in-process, with their own identity
-            ControllerManager controllers = ControllerManager.start(
-                    new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)), selection, Clock.systemUTC());
+            ControllerManager controllers = ControllerManager.start(new ControllerManager.Settings(
+                    new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
+                    identity -> new ApiClient(new InProcessTransport(router, controllerUser(identity))), selection,
+                    Clock.systemUTC(), Files.readString(pki.caCert()), ControllerManager.defaultElection()));
             return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers);
         } catch (IOException | RuntimeException e) {
             timers.shutdownNow();
@@ -194,6 +200,29 @@ public final class ApiServer implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** The admission plugins kj has, in upstream's order (NamespaceLifecycle is the generic store's own check). */
+    private static Admission admissionChain(java.util.function.Supplier<GenericStore> serviceAccounts) {
+        return new Admission(List.of(new ServiceAccountAdmission((namespace, name) -> {
+            try {
+                return java.util.Optional.of(serviceAccounts.get().get(namespace, name));
+            } catch (StatusException e) {
+                if (e.code() == 404) {
+                    return java.util.Optional.empty();
+                }
+                throw e;
+            }
+        })));
+    }
+
+    /**
+     * A controller's user: its kube-system service account, as upstream's controller manager with
+     * --use-service-account-credentials authenticates each controller.
+     */
+    static User controllerUser(String identity) {
+        return new User(KnownControllers.userName(identity), List.of("system:serviceaccounts",
+                "system:serviceaccounts:kube-system", "system:authenticated"));
     }
 
     /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */
