@@ -28,6 +28,9 @@ import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.core.namespace.NamespaceDeletion;
 import dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle;
+import dev.kj.apiserver.reconcilers.AdvertiseAddress;
+import dev.kj.apiserver.reconcilers.KubernetesEndpoints;
+import dev.kj.apiserver.reconcilers.MasterLeases;
 import dev.kj.apiserver.registry.core.service.ServiceAllocations;
 import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdEndpoints;
@@ -67,6 +70,8 @@ public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     /** The controllers' identity (upstream's kube-controller-manager user). */
     private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of());
+    /** The API server's own loopback identity (upstream's system:apiserver, a cluster administrator). */
+    static final User API_SERVER = new User("system:apiserver", List.of("system:authenticated", "system:masters"));
     /** Namespaces every cluster has (upstream's system namespaces controller). */
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
@@ -78,11 +83,14 @@ public final class ApiServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Path kubeconfig;
     private final ControllerManager controllers;
+    private final KubernetesEndpoints endpointReconciler;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ApiServer(RhinoServer rhino, EtcdStorage storage, Cachers cachers, HttpsServer https, ApiRouter router,
-                      ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers) {
+                      ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers,
+                      KubernetesEndpoints endpointReconciler) {
+        this.endpointReconciler = endpointReconciler;
         this.cachers = cachers;
         this.controllers = controllers;
         this.rhino = rhino;
@@ -128,6 +136,7 @@ public final class ApiServer implements AutoCloseable {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
         Cachers cachers = null;
+        KubernetesEndpoints endpointReconciler = null;
         try {
             cachers = new Cachers(storage, config.watchCache(), new CacherMetrics(metrics));
             ObjectMapper json = new ObjectMapper();
@@ -176,8 +185,19 @@ public final class ApiServer implements AutoCloseable {
             HttpsServer https = HttpsServer.start(new InetSocketAddress(config.bindAddress(), config.securePort()),
                     pki.servingCert(), pki.servingKey(), pki.caCert(), router);
             bound[0] = https.address();
-            createKubernetesService(stores.get(catalog.find("", "v1", "services").orElseThrow()), allocations, json,
-                    bound[0].getPort());
+            GenericStore serviceStore = stores.get(catalog.find("", "v1", "services").orElseThrow());
+            int port = bound[0].getPort();
+            createKubernetesService(serviceStore, allocations, json, port);
+            java.util.Optional<String> advertised = AdvertiseAddress.choose(config.advertiseAddress(), bound[0].getAddress());
+            if (advertised.isPresent()) {
+                endpointReconciler = new KubernetesEndpoints(new ApiClient(new InProcessTransport(router, API_SERVER)),
+                        new MasterLeases(storage, KubernetesEndpoints.LEASE_TTL), advertised.get(), port,
+                        allocations.firstAddress(), () -> createKubernetesService(serviceStore, allocations, json, port));
+                endpointReconciler.start(KubernetesEndpoints.INTERVAL);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "no address to advertise (no --advertise-address and no non-loopback"
+                        + " interface): the kubernetes Endpoints are not maintained");
+            }
             Path kubeconfig = dataDir.resolve("kubeconfig");
             String host = bound[0].getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound[0].getHostString();
             Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
@@ -188,8 +208,11 @@ public final class ApiServer implements AutoCloseable {
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
                     identity -> new ApiClient(new InProcessTransport(router, controllerUser(identity))), selection,
                     Clock.systemUTC(), Files.readString(pki.caCert()), ControllerManager.defaultElection()));
-            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers);
+            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers, endpointReconciler);
         } catch (IOException | RuntimeException e) {
+            if (endpointReconciler != null) {
+                endpointReconciler.close();
+            }
             timers.shutdownNow();
             if (cachers != null) {
                 cachers.close();
@@ -293,7 +316,8 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * The {@code kubernetes} Service in default with the range's first address, as upstream's
-     * bootstrap controller makes it (its endpoints are not maintained yet).
+     * kubernetesservice controller makes it (and remakes it when deleted: the endpoint reconciler
+     * calls this every round).
      */
     private static void createKubernetesService(GenericStore services, ServiceAllocations allocations, ObjectMapper json,
                                                 int port) {
@@ -319,7 +343,13 @@ public final class ApiServer implements AutoCloseable {
                 throw e;
             }
         }
-        services.create("default", service, false);
+        try {
+            services.create("default", service, false);
+        } catch (StatusException e) {
+            if (e.code() != 409) {
+                throw e; // 409: another server sharing the store made it first
+            }
+        }
     }
 
     /** Where the HTTPS listener is bound. */
@@ -356,6 +386,9 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         try {
+            if (endpointReconciler != null) {
+                endpointReconciler.close();
+            }
             controllers.close();
             https.close();
             timers.shutdownNow();

@@ -84,10 +84,16 @@ public final class ServiceAccountAdmission implements MutatingAdmission, Validat
             validate(attributes);
             return;
         }
-        ObjectNode spec = pod.with("spec");
-        if (spec.path("serviceAccountName").asText("").isEmpty()) {
-            spec.put("serviceAccountName", DEFAULT_SERVICE_ACCOUNT);
+        if (!(pod.get("spec") instanceof ObjectNode spec)) {
+            return; // validation refuses a pod without a spec
         }
+        if (spec.path("serviceAccountName").asText("").isEmpty()) {
+            // the deprecated spec.serviceAccount names the account when serviceAccountName does not (v1 conversion)
+            String deprecated = spec.path("serviceAccount").asText("");
+            spec.put("serviceAccountName", deprecated.isEmpty() ? DEFAULT_SERVICE_ACCOUNT : deprecated);
+        }
+        // v1 pods always carry the deprecated alias equal to serviceAccountName, as upstream converts them
+        spec.put("serviceAccount", spec.path("serviceAccountName").asText());
         ObjectNode account = lookUp(attributes, spec.path("serviceAccountName").asText());
         if (automount(account, spec)) {
             mountToken(spec);
@@ -251,7 +257,7 @@ public final class ServiceAccountAdmission implements MutatingAdmission, Validat
                     }
                 }
                 if (!mounted) {
-                    ObjectNode mount = container.withArray("volumeMounts").addObject();
+                    ObjectNode mount = container.withArrayProperty("volumeMounts").addObject();
                     mount.put("name", volumeName);
                     mount.put("readOnly", true);
                     mount.put("mountPath", TOKEN_MOUNT_PATH);
@@ -260,7 +266,7 @@ public final class ServiceAccountAdmission implements MutatingAdmission, Validat
             }
         }
         if (!hasVolume && needed) {
-            ObjectNode volume = spec.withArray("volumes").addObject();
+            ObjectNode volume = spec.withArrayProperty("volumes").addObject();
             volume.put("name", volumeName);
             volume.set("projected", tokenVolumeSource(spec));
         }
