@@ -240,7 +240,9 @@ public final class KubernetesEndpoints implements AutoCloseable {
             lock.notifyAll();
             try {
                 leases.remove(ip);
-                sync();
+                if (!leases.list().isEmpty()) {
+                    sync(); // the last server leaves the endpoints as they are, as upstream's refuses to empty them
+                }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "unable to remove this server from the kubernetes endpoints: "
                         + e.getMessage());
