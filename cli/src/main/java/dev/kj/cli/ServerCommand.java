@@ -18,7 +18,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-/** {@code kj server}: the Kubernetes API server, on an embedded Rhino or a real etcd. */
+/**
+ * {@code kj server}: the Kubernetes API server and the controller manager in one process, on an
+ * embedded Rhino or a real etcd; {@code --all-in-one} is meant to add the node components (kubelet,
+ * kube-proxy) once kj has them.
+ */
 @Command(name = "server",
         mixinStandardHelpOptions = true,
         versionProvider = KjVersion.class,
@@ -27,9 +31,12 @@ import sun.misc.SignalHandler;
             "Serve the Kubernetes API over HTTPS. State lives in an embedded Rhino (SQLite in --data-dir) or,"
                     + " with --etcd-servers, in a real etcd; both through the etcd v3 API with upstream's keys.",
             "The first start creates a CA, a serving certificate and an admin client certificate in DIR/pki and"
-                    + " writes DIR/kubeconfig for kubectl. Stops gracefully on SIGTERM or SIGINT (exit 0).", ""},
+                    + " writes DIR/kubeconfig for kubectl. Stops gracefully on SIGTERM or SIGINT (exit 0).",
+            "The controllers run in this process on whichever server holds the Lease"
+                    + " kube-system/kube-controller-manager, so several servers may share one datastore.",
+            "Not built yet: the scheduler, the kubelet and kube-proxy; pods are stored but never scheduled or run.", ""},
         footer = {"", "Example:",
-            "  kj server --data-dir /tmp/kj",
+            "  kj server --all-in-one --data-dir /tmp/kj",
             "  kubectl --kubeconfig /tmp/kj/kubeconfig get namespaces"})
 final class ServerCommand implements Callable<Integer> {
     @Spec
@@ -38,6 +45,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "kj-data",
             description = "Directory for the PKI, the kubeconfig and the embedded datastore (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--all-in-one",
+            description = "Run every component kj has in this process, talking to the API server in-process: today"
+                    + " the API server and the controller manager, which kj server runs anyway; the kubelet and"
+                    + " kube-proxy (and the scheduler) will join when they exist.")
+    boolean allInOne;
 
     @Option(names = "--etcd-servers", split = ",", paramLabel = "URL",
             description = "The client URLs of a real etcd cluster's members, comma-separated (http://host:port, or"
@@ -58,6 +71,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Address to serve HTTPS on (default: ${DEFAULT-VALUE}; the serving certificate names"
                     + " only loopback so far).")
     String bindAddress;
+
+    @Option(names = "--advertise-address", paramLabel = "IP",
+            description = "The address this server is listed under in the kubernetes Endpoints (default: the bind"
+                    + " address, or for a loopback or wildcard bind address the host's default-route address).")
+    String advertiseAddress;
 
     @Option(names = "--secure-port", paramLabel = "PORT", defaultValue = "6443",
             description = "HTTPS port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -84,13 +102,32 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--controllers", split = ",", paramLabel = "NAME", defaultValue = "*",
             description = "Controllers to run in this process, as kube-controller-manager's flag: '*' enables all"
                     + " on-by-default controllers, 'foo' enables the controller named foo, '-foo' disables it."
-                    + " Known: garbage-collector-controller, namespace-controller (default: ${DEFAULT-VALUE}).")
+                    + " Known: garbage-collector-controller, namespace-controller, serviceaccount-controller,"
+                    + " root-ca-certificate-publisher-controller (default: ${DEFAULT-VALUE}).")
     List<String> controllers;
 
     @Option(names = "--encryption-provider-config", paramLabel = "FILE",
             description = "File with an EncryptionConfiguration (apiserver.config.k8s.io/v1) saying how resources"
                     + " are encrypted at rest: identity, aescbc, aesgcm and secretbox providers, as kube-apiserver's flag.")
     Path encryptionProviderConfig;
+
+    /**
+     * What {@code kj server} prints once it serves: where it listens, where the admin kubeconfig is,
+     * and what runs in this process.
+     */
+    List<String> startupLines(ApiServer server) {
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("kj server: serving https://" + server.address().getHostString() + ":" + server.address().getPort()
+                + "; kubeconfig: " + server.kubeconfig());
+        lines.add("kj server: admin kubeconfig: " + server.kubeconfig() + " (kubectl --kubeconfig " + server.kubeconfig()
+                + " get namespaces)");
+        // the agent join token's line (issue #6, authentication) belongs here, after the kubeconfig's
+        if (allInOne) {
+            lines.add("kj server: --all-in-one: running the API server and the controller manager; the scheduler,"
+                    + " kubelet and kube-proxy are not built yet");
+        }
+        return lines;
+    }
 
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
@@ -107,13 +144,12 @@ final class ServerCommand implements Callable<Integer> {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
                     new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl,
                     ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange), controllers)
-                    .withEncryptionProviderConfig(encryptionProviderConfig));
+                    .withEncryptionProviderConfig(encryptionProviderConfig).withAdvertiseAddress(advertiseAddress));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;
         }
-        spec.commandLine().getOut().println("kj server: serving https://" + server.address().getHostString() + ":"
-                + server.address().getPort() + "; kubeconfig: " + server.kubeconfig());
+        startupLines(server).forEach(spec.commandLine().getOut()::println);
         spec.commandLine().getOut().flush();
         Runnable close = server::close;
         Thread hook = new Thread(close, "kj-server-shutdown");

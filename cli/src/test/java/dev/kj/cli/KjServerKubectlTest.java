@@ -60,6 +60,70 @@ class KjServerKubectlTest {
         assertEquals(0, exit.get(60, TimeUnit.SECONDS), err.toString());
     }
 
+    /**
+     * {@code kj server --all-in-one --data-dir DIR}: DIR/kubeconfig works for kubectl, and every
+     * system namespace soon has its default service account and kube-root-ca.crt.
+     */
+    @Test
+    void allInOneWritesAKubeconfigAndBootstrapsTheNamespaces() throws Exception {
+        Path kubectl = KjRhinoEtcdctlTest.requirePeer("kubectl", "kubectl");
+        CommandLine kj = Kj.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        kj.setOut(new PrintWriter(out, true));
+        kj.setErr(new PrintWriter(err, true));
+        ServerCommand command = kj.getSubcommands().get("server").getCommand();
+        Path data = tmp.resolve("aio");
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> kj.execute("server", "--all-in-one",
+                "--data-dir", data.toString(), "--secure-port", "0"));
+        ApiServer server;
+        try {
+            server = command.started.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            fail("kj server did not start: " + err + " " + e);
+            return;
+        }
+        try {
+            Path kubeconfig = data.resolve("kubeconfig").toAbsolutePath();
+            assertTrue(out.toString().contains("kj server: admin kubeconfig: " + kubeconfig), out.toString());
+            assertTrue(out.toString().contains("kj server: --all-in-one: running the API server and the controller"
+                    + " manager; the scheduler, kubelet and kube-proxy are not built yet"), out.toString());
+            List<String> expected = new java.util.ArrayList<>();
+            for (String ns : List.of("default", "kube-node-lease", "kube-public", "kube-system")) {
+                expected.add(ns + " namespace/" + ns);
+                expected.add(ns + " serviceaccount/default");
+                expected.add(ns + " configmap/kube-root-ca.crt");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            List<String> got;
+            do {
+                ProcessBuilder builder = new ProcessBuilder(kubectl.toString(), "--kubeconfig", kubeconfig.toString(),
+                        "--cache-dir", tmp.resolve("cache-aio").toString(), "get", "ns,sa,cm", "-A", "--no-headers",
+                        "-o", "custom-columns=NS:.metadata.namespace,KIND:.kind,NAME:.metadata.name");
+                builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));
+                builder.redirectErrorStream(true);
+                Process process = builder.start();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, process.exitValue(), output);
+                got = output.lines().map(line -> {
+                    String[] f = line.trim().split("\\s+");
+                    String ns = f[0].equals("<none>") ? f[2] : f[0];
+                    return ns + " " + f[1].toLowerCase(java.util.Locale.ROOT) + "/" + f[2];
+                }).filter(expected::contains).toList();
+            } while (got.size() < expected.size() && System.nanoTime() < deadline && sleep());
+            assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(got));
+        } finally {
+            server.close();
+        }
+        assertEquals(0, exit.get(60, TimeUnit.SECONDS), err.toString());
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(200);
+        return true;
+    }
+
     @Test
     void unknownControllersAreRefusedWithUpstreamsText() {
         CommandLine kj = Kj.commandLine();

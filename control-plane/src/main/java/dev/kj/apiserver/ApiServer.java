@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
+import dev.kj.apiserver.admission.Admission;
+import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.authz.Authorization;
 import dev.kj.apiserver.registry.authorization.AccessReviews;
@@ -28,6 +30,9 @@ import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
 import dev.kj.apiserver.registry.core.namespace.NamespaceDeletion;
 import dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle;
+import dev.kj.apiserver.reconcilers.AdvertiseAddress;
+import dev.kj.apiserver.reconcilers.KubernetesEndpoints;
+import dev.kj.apiserver.reconcilers.MasterLeases;
 import dev.kj.apiserver.registry.core.service.ServiceAllocations;
 import dev.kj.apiserver.storage.Compactor;
 import dev.kj.apiserver.storage.EtcdEndpoints;
@@ -67,6 +72,8 @@ public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     /** The controllers' identity (upstream's kube-controller-manager user). */
     private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of("system:authenticated"));
+    /** The API server's own loopback identity (upstream's system:apiserver, a cluster administrator). */
+    static final User API_SERVER = new User("system:apiserver", List.of("system:authenticated", "system:masters"));
     /** Namespaces every cluster has (upstream's system namespaces controller). */
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
@@ -79,13 +86,15 @@ public final class ApiServer implements AutoCloseable {
     private final Path kubeconfig;
     private final ControllerManager controllers;
     private final Authorization authorization;
+    private final KubernetesEndpoints endpointReconciler;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ApiServer(RhinoServer rhino, EtcdStorage storage, Cachers cachers, HttpsServer https, ApiRouter router,
                       ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers,
-                      Authorization authorization) {
+                      Authorization authorization, KubernetesEndpoints endpointReconciler) {
         this.authorization = authorization;
+        this.endpointReconciler = endpointReconciler;
         this.cachers = cachers;
         this.controllers = controllers;
         this.rhino = rhino;
@@ -134,6 +143,7 @@ public final class ApiServer implements AutoCloseable {
                 Thread.ofPlatform().name("apiserver-timers").daemon().factory());
         Cachers cachers = null;
         Authorization authorization = null;
+        KubernetesEndpoints endpointReconciler = null;
         try {
             cachers = new Cachers(storage, config.watchCache(), new CacherMetrics(metrics));
             ObjectMapper json = new ObjectMapper();
@@ -148,6 +158,8 @@ public final class ApiServer implements AutoCloseable {
             allocations.ensureRanges();
             // escalation checks and NodeRestriction need the authorizer, built once the stores are
             java.util.concurrent.atomic.AtomicReference<Authorization> authz = new java.util.concurrent.atomic.AtomicReference<>();
+            ResourceDescription serviceAccounts = catalog.find("", "v1", "serviceaccounts").orElseThrow();
+            Admission admission = admissionChain(() -> stores.get(serviceAccounts));
             for (ResourceDescription resource : catalog.resources()) {
                 if (!resource.stored()) {
                     continue; // bindings: answered by the pods store (see ApiRouter)
@@ -157,7 +169,7 @@ public final class ApiServer implements AutoCloseable {
                         authz::get);
                 GenericStore store = new GenericStore(resource, cachers, json, Clock.systemUTC(), lookup,
                         resource == namespaces ? new NamespaceDeletion(Clock.systemUTC()) : GenericStore.DeleteStage.NONE,
-                        hook, garbageCollection);
+                        hook, garbageCollection, admission);
                 stores.put(resource, store);
                 cachers.start(resource.keyPrefix(), resource.qualifiedResource(), store::attributes);
             }
@@ -187,20 +199,35 @@ public final class ApiServer implements AutoCloseable {
             HttpsServer https = HttpsServer.start(new InetSocketAddress(config.bindAddress(), config.securePort()),
                     pki.servingCert(), pki.servingKey(), pki.caCert(), router);
             bound[0] = https.address();
-            createKubernetesService(stores.get(catalog.find("", "v1", "services").orElseThrow()), allocations, json,
-                    bound[0].getPort());
+            GenericStore serviceStore = stores.get(catalog.find("", "v1", "services").orElseThrow());
+            int port = bound[0].getPort();
+            createKubernetesService(serviceStore, allocations, json, port);
+            java.util.Optional<String> advertised = AdvertiseAddress.choose(config.advertiseAddress(), bound[0].getAddress());
+            if (advertised.isPresent()) {
+                endpointReconciler = new KubernetesEndpoints(new ApiClient(new InProcessTransport(router, API_SERVER)),
+                        new MasterLeases(storage, KubernetesEndpoints.LEASE_TTL), advertised.get(), port,
+                        allocations.firstAddress(), () -> createKubernetesService(serviceStore, allocations, json, port));
+                endpointReconciler.start(KubernetesEndpoints.INTERVAL);
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "no address to advertise (no --advertise-address and no non-loopback"
+                        + " interface): the kubernetes Endpoints are not maintained");
+            }
             Path kubeconfig = dataDir.resolve("kubeconfig");
             String host = bound[0].getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound[0].getHostString();
             Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
             LOG.log(System.Logger.Level.INFO, "API server listening on {0}, storage: {1}", bound[0],
                     config.etcdServers().isEmpty() ? "embedded rhino in " + dataDir.resolve("rhino") : config.etcdServers());
             // the controllers talk to this server through the API, in-process, with their own identity
-            ControllerManager controllers = ControllerManager.start(
+            ControllerManager controllers = ControllerManager.start(new ControllerManager.Settings(
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
-                    account -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(account))),
-                    selection, Clock.systemUTC());
-            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers, authorization);
+                    identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
+                    selection, Clock.systemUTC(), Files.readString(pki.caCert()), ControllerManager.defaultElection()));
+            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers, authorization,
+                    endpointReconciler);
         } catch (IOException | RuntimeException e) {
+            if (endpointReconciler != null) {
+                endpointReconciler.close();
+            }
             if (authorization != null) {
                 authorization.close();
             }
@@ -214,6 +241,20 @@ public final class ApiServer implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** The admission plugins kj has, in upstream's order (NamespaceLifecycle is the generic store's own check). */
+    private static Admission admissionChain(java.util.function.Supplier<GenericStore> serviceAccounts) {
+        return new Admission(List.of(new ServiceAccountAdmission((namespace, name) -> {
+            try {
+                return java.util.Optional.of(serviceAccounts.get().get(namespace, name));
+            } catch (StatusException e) {
+                if (e.code() == 404) {
+                    return java.util.Optional.empty();
+                }
+                throw e;
+            }
+        })));
     }
 
     /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */
@@ -284,7 +325,8 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * The {@code kubernetes} Service in default with the range's first address, as upstream's
-     * bootstrap controller makes it (its endpoints are not maintained yet).
+     * kubernetesservice controller makes it (and remakes it when deleted: the endpoint reconciler
+     * calls this every round).
      */
     private static void createKubernetesService(GenericStore services, ServiceAllocations allocations, ObjectMapper json,
                                                 int port) {
@@ -310,7 +352,13 @@ public final class ApiServer implements AutoCloseable {
                 throw e;
             }
         }
-        services.create("default", service, false);
+        try {
+            services.create("default", service, false);
+        } catch (StatusException e) {
+            if (e.code() != 409) {
+                throw e; // 409: another server sharing the store made it first
+            }
+        }
     }
 
     /** Where the HTTPS listener is bound. */
@@ -347,6 +395,9 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         try {
+            if (endpointReconciler != null) {
+                endpointReconciler.close();
+            }
             controllers.close();
             https.close();
             authorization.close();

@@ -6,10 +6,16 @@ import dev.kj.api.informers.InformerFactory;
 import java.time.Clock;
 
 /**
- * What every controller is built from: a client of the API (the controller manager's identity),
- * the informers they share, and the clock.
+ * What every controller is built from: a client of the API under the controller's own identity
+ * (upstream's --use-service-account-credentials: system:serviceaccount:kube-system:&lt;name&gt;), the
+ * informers they share (read as the controller manager), the clock, and the cluster CA (PEM) that
+ * the root-ca-cert-publisher spreads.
  */
-public record ControllerContext(ApiClient client, InformerFactory informers, Clock clock) {
+public record ControllerContext(ApiClient client, InformerFactory informers, Clock clock, String rootCa) {
+    public ControllerContext(ApiClient client, InformerFactory informers, Clock clock) {
+        this(client, informers, clock, "");
+    }
+
     /** Events reported as {@code component} (upstream names the source after the controller). */
     public EventRecorder eventRecorder(String component) {
         return new EventRecorder(client, component, clock);

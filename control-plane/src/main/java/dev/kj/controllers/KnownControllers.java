@@ -3,6 +3,8 @@ package dev.kj.controllers;
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.namespace.NamespaceController;
+import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
+import dev.kj.controllers.serviceaccount.ServiceAccountsController;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -15,22 +17,28 @@ public final class KnownControllers {
     public static final String GARBAGE_COLLECTOR = GarbageCollector.NAME;
     public static final String NAMESPACE = NamespaceController.NAME;
     public static final String CLUSTER_ROLE_AGGREGATION = ClusterRoleAggregationController.NAME;
+    public static final String SERVICE_ACCOUNT = ServiceAccountsController.NAME;
+    public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
-     * account it runs as (upstream's --use-service-account-credentials, bound to its
-     * system:controller: role), and how to build it.
+     * account whose identity it acts under (upstream's, so its bootstrap role
+     * system:controller:&lt;identity&gt; fits), and how to build it.
      */
-    record Descriptor(String name, List<String> aliases, boolean disabledByDefault, String serviceAccount,
+    record Descriptor(String name, List<String> aliases, String identity, boolean disabledByDefault,
                       Function<ControllerContext, ManagedController> factory) {
     }
 
     static final List<Descriptor> ALL = List.of(
-            new Descriptor(CLUSTER_ROLE_AGGREGATION, List.of("clusterrole-aggregation"), false,
-                    "clusterrole-aggregation-controller", ClusterRoleAggregationController::new),
-            new Descriptor(GARBAGE_COLLECTOR, List.of("garbagecollector"), false, "generic-garbage-collector",
+            new Descriptor(CLUSTER_ROLE_AGGREGATION, List.of("clusterrole-aggregation"), "clusterrole-aggregation-controller",
+                    false, ClusterRoleAggregationController::new),
+            new Descriptor(GARBAGE_COLLECTOR, List.of("garbagecollector"), "generic-garbage-collector", false,
                     GarbageCollector::new),
-            new Descriptor(NAMESPACE, List.of("namespace"), false, "namespace-controller", NamespaceController::new));
+            new Descriptor(NAMESPACE, List.of("namespace"), "namespace-controller", false, NamespaceController::new),
+            new Descriptor(SERVICE_ACCOUNT, List.of("serviceaccount"), ServiceAccountsController.IDENTITY, false,
+                    ServiceAccountsController::new),
+            new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
+                    RootCaCertPublisher::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {
@@ -40,5 +48,10 @@ public final class KnownControllers {
             descriptor.aliases().forEach(alias -> names.put(alias, descriptor.name()));
         }
         return names;
+    }
+
+    /** The user a controller's requests are made as: its kube-system service account. */
+    public static String userName(String identity) {
+        return "system:serviceaccount:kube-system:" + identity;
     }
 }

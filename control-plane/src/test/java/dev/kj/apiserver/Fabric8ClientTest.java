@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kj.apiserver.testing.ServerUnderTest;
+import dev.kj.apiserver.testing.TestServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -49,7 +50,7 @@ class Fabric8ClientTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ServerUnderTest.embedded(dir);
+        server = ServerUnderTest.embedded(dir, TestServer.WITHOUT_ROOT_CA_PUBLISHER); // its lists and watches count ConfigMaps
         client = new KubernetesClientBuilder()
                 .withConfig(Config.fromKubeconfig(Files.readString(server.kubeconfig()))).build();
     }

@@ -129,10 +129,13 @@ class KubectlMatrixTest {
 
                 Events:  <none>
                 """.replace("NS", ns).replace("END", valueEnd), kubectl.run("describe", "cm", "app-config", "-n", ns).ok().stdout());
-        List<String> pod = kubectl.run("describe", "pod", "web-0", "-n", ns).ok().stdout().lines().toList();
-        assertTrue(pod.containsAll(List.of("Name:         web-0", "Namespace:    " + ns, "Status:       Pending",
-                "Containers:", "  web:", "    Image:        nginx", "QoS Class:        BestEffort", "Events:           <none>")),
-                String.join("\n", pod));
+        String described = kubectl.run("describe", "pod", "web-0", "-n", ns).ok().stdout();
+        List<String> pod = described.lines().map(line -> line.strip().replaceAll("\\s+", " ")).toList();
+        assertTrue(pod.containsAll(List.of("Name: web-0", "Namespace: " + ns, "Service Account: default", "Status: Pending",
+                "Containers:", "web:", "Image: nginx", "Mounts:", "Volumes:", "TokenExpirationSeconds: 3607",
+                "ConfigMapName: kube-root-ca.crt", "DownwardAPI: true", "QoS Class: BestEffort", "Events: <none>")), described);
+        assertTrue(described.matches("(?s).*\n {6}/var/run/secrets/kubernetes\\.io/serviceaccount from"
+                + " kube-api-access-[a-z0-9]{5} \\(ro\\)\n.*"), described);
 
         server.stored("/registry/configmaps/" + ns + "/app-config").ifPresentOrElse(stored -> {
             assertEquals("ConfigMap", stored.path("kind").asText());

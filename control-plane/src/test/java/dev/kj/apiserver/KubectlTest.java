@@ -229,6 +229,8 @@ class KubectlTest {
         assertTrue(resources.lines().anyMatch(l -> l.matches("leases\\s+coordination.k8s.io/v1\\s+true\\s+Lease")), resources);
 
         assertEquals("namespace/" + ns + " created", kubectl.run("create", "namespace", ns).ok().stdout().strip());
+        dev.kj.controllers.Await.until("the namespace's kube-root-ca.crt", () -> kubectl.run("get", "cm", "kube-root-ca.crt",
+                "-n", ns).exitCode() == 0);
         assertEquals("configmap/cfg created", kubectl.run("create", "configmap", "cfg", "-n", ns,
                 "--from-literal=k=v").ok().stdout().strip());
 
@@ -242,13 +244,15 @@ class KubectlTest {
 
         String yaml = kubectl.run("get", "configmap", "cfg", "-n", ns, "-o", "yaml").ok().stdout();
         assertTrue(yaml.contains("\n  k: v\n") && yaml.contains("kind: ConfigMap"), yaml);
-        assertEquals("configmap/cfg", kubectl.run("get", "cm", "-n", ns, "-o", "name").ok().stdout().strip());
+        assertEquals(List.of("configmap/cfg", "configmap/kube-root-ca.crt"),
+                kubectl.run("get", "cm", "-n", ns, "-o", "name").ok().stdout().lines().toList(), "its own and the cluster CA");
 
         assertEquals("configmap/cfg labeled", kubectl.run("label", "cm", "cfg", "-n", ns, "tier=web").ok().stdout().strip());
         assertEquals("configmap/cfg", kubectl.run("get", "cm", "-n", ns, "-l", "tier=web", "-o", "name").ok().stdout().strip());
-        assertEquals("", kubectl.run("get", "cm", "-n", ns, "-l", "tier notin (web)", "-o", "name").ok().stdout().strip());
-        assertEquals("configmap/cfg", kubectl.run("get", "cm", "-A", "--field-selector", "metadata.namespace=" + ns,
-                "-o", "name").ok().stdout().strip());
+        assertEquals("configmap/kube-root-ca.crt", kubectl.run("get", "cm", "-n", ns, "-l", "tier notin (web)", "-o", "name")
+                .ok().stdout().strip(), "notin also matches objects without the label");
+        assertEquals(List.of("configmap/cfg", "configmap/kube-root-ca.crt"), kubectl.run("get", "cm", "-A",
+                "--field-selector", "metadata.namespace=" + ns, "-o", "name").ok().stdout().lines().toList());
 
         try (Kubectl.Streaming watch = kubectl.stream("get", "cm", "cfg", "-n", ns, "-w", "--no-headers",
                 "-o", "custom-columns=NAME:.metadata.name,K:.data.k")) {

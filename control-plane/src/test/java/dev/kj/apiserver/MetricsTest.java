@@ -51,7 +51,7 @@ class MetricsTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = TestServer.start(dir);
+        server = TestServer.start(dir, TestServer.WITHOUT_ROOT_CA_PUBLISHER); // counts the ConfigMaps it creates
         base = server.uri("").toString();
         admin = server.admin();
         anonymous = server.anonymous();

@@ -38,12 +38,54 @@ class RealEtcdTest {
                             "--key", client.key().toString()));
             Etcdctl.Result keys = etcdctl.run("get", "/registry/configmaps/", "--prefix", "--keys-only");
             assertTrue(keys.ok(), keys.stderr());
-            assertEquals("/registry/configmaps/default/over-tls", keys.stdout().strip());
+            assertEquals(List.of("/registry/configmaps/default/over-tls"), keys.stdout().lines()
+                    .filter(l -> !l.isBlank() && !bootstrapped(l)).toList());
         }
     }
 
     @TempDir
     Path dir;
+
+    /**
+     * The keys every cluster gets from its controllers and endpoint reconciler (checked in
+     * {@link #bootstrapObjectsLandUnderUpstreamsKeys}), left out of the exact listings.
+     */
+    private static boolean bootstrapped(String key) {
+        return key.matches("/registry/configmaps/[^/]+/kube-root-ca\\.crt|/registry/serviceaccounts/[^/]+/default"
+                + "|/registry/leases/kube-system/kube-controller-manager|/registry/masterleases/.*"
+                + "|/registry/services/endpoints/default/kubernetes|/registry/endpointslices/default/kubernetes");
+    }
+
+    /** Objects every server makes at startup: the above and the bootstrap RBAC policy. */
+    private static boolean startup(String key) {
+        return bootstrapped(key) || key.startsWith("/registry/clusterroles/") || key.startsWith("/registry/clusterrolebindings/");
+    }
+
+    @Test
+    void bootstrapObjectsLandUnderUpstreamsKeys() throws Exception {
+        try (RealEtcd etcd = RealEtcd.start();
+             ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("boot"), List.of(etcd.clientUrl()),
+                     "127.0.0.1", 0).withAdvertiseAddress("192.0.2.77"))) {
+            Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"));
+            List<String> expected = new java.util.ArrayList<>(List.of("/registry/endpointslices/default/kubernetes",
+                    "/registry/leases/kube-system/kube-controller-manager", "/registry/masterleases/192.0.2.77",
+                    "/registry/services/endpoints/default/kubernetes"));
+            for (String ns : ApiServer.SYSTEM_NAMESPACES) {
+                expected.add("/registry/configmaps/" + ns + "/kube-root-ca.crt");
+                expected.add("/registry/serviceaccounts/" + ns + "/default");
+            }
+            java.util.Collections.sort(expected);
+            dev.kj.controllers.Await.until("the bootstrap objects in etcd", () -> etcdctl.run("get", "/registry/",
+                    "--prefix", "--keys-only").stdout().lines().filter(RealEtcdTest::bootstrapped).sorted().toList()
+                    .equals(expected));
+            JsonNode lease = JSON.readTree(etcdctl.run("get", "/registry/masterleases/192.0.2.77", "--print-value-only")
+                    .stdout());
+            assertEquals("Endpoints", lease.path("kind").asText());
+            assertEquals("192.0.2.77", lease.path("subsets").path(0).path("addresses").path(0).path("ip").asText());
+            JsonNode withLease = JSON.readTree(etcdctl.run("get", "/registry/masterleases/192.0.2.77", "-w", "json").stdout());
+            assertTrue(withLease.path("kvs").path(0).path("lease").asLong() != 0, "the key expires with its etcd lease");
+        }
+    }
 
     @Test
     void kubectlWritesLandUnderRegistryKeysInEtcd() throws Exception {
@@ -63,8 +105,7 @@ class RealEtcdTest {
             // the bootstrap RBAC policy lives under upstream's keys too; the rest is what kubectl wrote
             assertTrue(all.contains("/registry/clusterroles/cluster-admin"), all.toString());
             assertTrue(all.contains("/registry/clusterrolebindings/system:discovery"), all.toString());
-            List<String> listed = all.stream().filter(l -> !l.startsWith("/registry/clusterroles/")
-                    && !l.startsWith("/registry/clusterrolebindings/")).toList();
+            List<String> listed = all.stream().filter(l -> !startup(l)).toList();
             assertEquals(List.of(
                     "/registry/configmaps/default/settings",
                     "/registry/namespaces/default",
@@ -144,7 +185,7 @@ class RealEtcdTest {
             kubectl.run("create", "-f", manifest.toString()).ok();
             List<String> keys = etcdctl.run("get", "/registry/", "--prefix", "--keys-only").stdout().lines()
                     .filter(l -> !l.isBlank() && !l.startsWith("/registry/namespaces/") && !l.startsWith("/registry/ranges/")
-                            && !l.startsWith("/registry/clusterroles/") && !l.startsWith("/registry/clusterrolebindings/")).toList();
+                            && !startup(l)).toList();
             assertEquals(List.of("/registry/apiextensions.k8s.io/customresourcedefinitions/widgets.example.com",
                     "/registry/events/default/web.1", "/registry/horizontalpodautoscalers/default/web",
                     "/registry/pods/default/web", "/registry/services/specs/default/kubernetes",

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two kj API servers on one real etcd, each with its own controllers (no leader election yet, so
- * both run them): a namespace one of them marks Terminating refuses creates through the other at
- * once, since both read the stored phase; the namespace and a garbage owner chain are cleaned up
- * whichever server the requests went to.
+ * Two kj API servers on one real etcd, the controllers running on whichever holds the controller
+ * manager's Lease (see LeaderElectionTest): a namespace one of them marks Terminating refuses
+ * creates through the other at once, since both read the stored phase; the namespace and a garbage
+ * owner chain are cleaned up whichever server the requests went to.
  */
 class SharedStoreControllersTest {
     @TempDir
@@ -38,9 +38,9 @@ class SharedStoreControllersTest {
              ApiServer second = ApiServer.start(new ApiServerConfig(dir.resolve("b"), List.of(etcd.clientUrl()), "127.0.0.1", 0));
              ApiClient a = ApiClient.fromKubeconfig(first.kubeconfig());
              ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
-            assertEquals(List.of("clusterrole-aggregation-controller", "garbage-collector-controller", "namespace-controller"),
-                    first.controllers());
-            assertEquals(first.controllers(), second.controllers());
+            assertEquals(List.of("clusterrole-aggregation-controller", "garbage-collector-controller", "namespace-controller", "serviceaccount-controller",
+                    "root-ca-certificate-publisher-controller"), first.controllers(), "the first server leads");
+            assertEquals(List.of(), second.controllers(), "the second waits for the Lease");
             String ns = TestCluster.namespace(a, "shared");
             ResourceClient<ConfigMap> configMapsA = a.typed(Resources.CONFIG_MAPS, ConfigMap.class);
             ResourceClient<ConfigMap> configMapsB = b.typed(Resources.CONFIG_MAPS, ConfigMap.class);

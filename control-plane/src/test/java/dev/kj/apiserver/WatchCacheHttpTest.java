@@ -56,7 +56,9 @@ class WatchCacheHttpTest {
             etcd = RealEtcd.start();
             etcdServers = List.of(etcd.clientUrl());
         }
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), etcdServers, "127.0.0.1", 0).withWatchCache(CACHE));
+        // the tests count the ConfigMaps they watch: no kube-root-ca.crt beside them
+        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), etcdServers, "127.0.0.1", 0).withWatchCache(CACHE)
+                .withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_ROOT_CA_PUBLISHER));
         admin = TlsClients.client(dir.resolve("data").resolve("pki"), true);
         base = "https://127.0.0.1:" + server.address().getPort();
     }

@@ -36,6 +36,17 @@ class ControllerSelectionTest {
         assertEquals(c.namespace(), selection.enabled(KnownControllers.NAMESPACE));
     }
 
+    @org.junit.jupiter.api.Test
+    void theServiceAccountAndRootCaControllersGoByUpstreamsNamesAndAliases() {
+        ControllerSelection selection = ControllerSelection.parse(List.of("serviceaccount", "-root-ca-cert-publisher", "*"));
+        assertEquals(true, selection.enabled(KnownControllers.SERVICE_ACCOUNT));
+        assertEquals(false, selection.enabled(KnownControllers.ROOT_CA_CERT_PUBLISHER));
+        assertEquals(List.of("serviceaccount-controller", "-root-ca-certificate-publisher-controller", "*"),
+                selection.entries());
+        assertEquals("system:serviceaccount:kube-system:root-ca-cert-publisher",
+                KnownControllers.userName("root-ca-cert-publisher"));
+    }
+
     @ParameterizedTest
     @MethodSource("unknown")
     void unknownNamesAreRefusedWithUpstreamsText(String entry) {

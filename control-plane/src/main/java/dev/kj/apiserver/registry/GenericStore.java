@@ -131,6 +131,7 @@ public final class GenericStore {
     private final dev.kj.apiserver.storage.LeaseReuse leases;
     /** The kind's defaulting and validation (upstream's SetDefaults_* and ValidateX). */
     private final KindRules rules;
+    private final dev.kj.apiserver.admission.Admission admission;
 
     /** A store that sets the garbage collector's finalizers on deletes (upstream's default) and has no delete stage. */
     public GenericStore(ResourceDescription resource, Storage storage, ObjectMapper json, Clock clock,
@@ -146,6 +147,15 @@ public final class GenericStore {
     public GenericStore(ResourceDescription resource, Storage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces, DeleteStage deleteStage, WriteHook writeHook,
                         boolean garbageCollection) {
+        this(resource, storage, json, clock, namespaces, deleteStage, writeHook, garbageCollection,
+                dev.kj.apiserver.admission.Admission.NONE);
+    }
+
+    /** @param admission the admission chain creates go through (mutating after defaulting, validating before storage) */
+    public GenericStore(ResourceDescription resource, Storage storage, ObjectMapper json, Clock clock,
+                        NamespaceLookup namespaces, DeleteStage deleteStage, WriteHook writeHook,
+                        boolean garbageCollection, dev.kj.apiserver.admission.Admission admission) {
+        this.admission = admission;
         this.writeHook = writeHook;
         this.resource = resource;
         this.storage = storage;
@@ -232,13 +242,17 @@ public final class GenericStore {
             object.putObject("status"); // status is the controllers' to write, through status
         }
         rules.setDefaults(object);
+        dev.kj.apiserver.admission.Attributes admitted = new dev.kj.apiserver.admission.Attributes(
+                dev.kj.apiserver.admission.Attributes.Operation.CREATE, resource.group(), resource.plural(), "",
+                namespace, meta.path("name").asText(""), object, null, requester, dryRun);
+        admission.admit(admitted);
         resource.strategy().prepareForCreate(object, requester);
         setManagedFields(meta, ownership.managedFields(null, object));
         boolean generated = meta.path("name").asText("").isEmpty();
         WriteHook.Outcome outcome = writeHook.beforeCreate(object, dryRun);
         boolean stored = false;
         try {
-            ObjectNode created = createNamed(namespace, object, meta, generated, generateName, dryRun);
+            ObjectNode created = createNamed(namespace, object, meta, generated, generateName, dryRun, admitted);
             stored = true;
             return created;
         } finally {
@@ -247,13 +261,14 @@ public final class GenericStore {
     }
 
     private ObjectNode createNamed(String namespace, ObjectNode object, ObjectNode meta, boolean generated,
-                                   String generateName, boolean dryRun) {
+                                   String generateName, boolean dryRun, dev.kj.apiserver.admission.Attributes admitted) {
         for (int attempt = 1; ; attempt++) {
             if (generated) {
                 meta.put("name", generateName + randomSuffix());
             }
             rules.completeCreate(object);
             validate(object);
+            admission.validate(admitted);
             String name = meta.get("name").asText();
             if (dryRun) {
                 if (storage.get(resource.key(namespace, name)).isPresent()) {

@@ -58,7 +58,7 @@ class CompactionTest extends ClusterTest {
         // compaction only when the test asks for it; watches are served by the watch cache, whose
         // window (one event here) decides what is too old for them, as etcd's compaction does for reads
         return TestCluster.on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()),
-                "127.0.0.1", 0, Duration.ZERO, null, null).withWatchCache(
+                "127.0.0.1", 0, Duration.ZERO, null, null).withControllers(TestCluster.CONTROLLERS).withWatchCache(
                         new dev.kj.apiserver.storage.cacher.CacherConfig(1, 1000, Duration.ofMinutes(1), Duration.ofSeconds(3)))));
     }
 

@@ -19,6 +19,11 @@ import java.util.stream.Stream;
  */
 public final class TestCluster implements AutoCloseable {
     public static final String HTTPS = "https";
+    /**
+     * Every controller but the root CA publisher: the client tests count the ConfigMaps they make,
+     * and a kube-root-ca.crt in each of their namespaces would be one more.
+     */
+    public static final List<String> CONTROLLERS = dev.kj.apiserver.testing.TestServer.WITHOUT_ROOT_CA_PUBLISHER;
     public static final String IN_PROCESS = "in-process";
 
     public final ApiServer server;
@@ -33,7 +38,8 @@ public final class TestCluster implements AutoCloseable {
 
     /** A server on an embedded Rhino in {@code dir}. */
     public static TestCluster start(Path dir) throws IOException {
-        return on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0)));
+        return on(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0)
+                .withControllers(CONTROLLERS)));
     }
 
     /** Clients of a server the test started itself; closing closes the server too. */

@@ -34,8 +34,13 @@ public final class ServerUnderTest implements AutoCloseable {
 
     /** As {@code kj server --data-dir dir/data}. */
     public static ServerUnderTest embedded(Path dir) throws IOException {
-        return new ServerUnderTest(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0)),
-                null, null);
+        return embedded(dir, List.of("*"));
+    }
+
+    /** The same with a --controllers selection. */
+    public static ServerUnderTest embedded(Path dir, List<String> controllers) throws IOException {
+        return new ServerUnderTest(ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0)
+                .withControllers(controllers)), null, null);
     }
 
     /** As {@code kj server --etcd-servers URL} on a real etcd started for the test (fails in CI, skips elsewhere when absent). */

@@ -25,6 +25,12 @@ public final class TestServer implements AutoCloseable {
         this.anonymous = anonymous;
     }
 
+    /**
+     * Every controller but the root CA publisher, for tests that count the ConfigMaps of a namespace
+     * (every namespace otherwise has a kube-root-ca.crt).
+     */
+    public static final List<String> WITHOUT_ROOT_CA_PUBLISHER = List.of("*", "-root-ca-certificate-publisher-controller");
+
     /** @param moreResources served besides the built-in ones (e.g. {@link Widgets}) */
     public static TestServer start(Path dir, ResourceDescription... moreResources) throws Exception {
         return start(dir, List.of("*"), moreResources);
