@@ -92,6 +92,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " are encrypted at rest: identity, aescbc, aesgcm and secretbox providers, as kube-apiserver's flag.")
     Path encryptionProviderConfig;
 
+    @Option(names = "--token-auth-file", paramLabel = "FILE",
+            description = "Static bearer tokens: a CSV file of token,user,uid[,\"group1,group2\"] (upstream's --token-auth-file).")
+    Path tokenAuthFile;
+
     /** Completed once the server is up; lets tests reach the running server. */
     final CompletableFuture<ApiServer> started = new CompletableFuture<>();
 
@@ -107,13 +111,16 @@ final class ServerCommand implements Callable<Integer> {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
                     new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl,
                     ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange), controllers)
-                    .withEncryptionProviderConfig(encryptionProviderConfig));
+                    .withEncryptionProviderConfig(encryptionProviderConfig).withTokenAuthFile(tokenAuthFile));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;
         }
         spec.commandLine().getOut().println("kj server: serving https://" + server.address().getHostString() + ":"
                 + server.address().getPort() + "; kubeconfig: " + server.kubeconfig());
+        // the path only: the token itself stays in its owner-only file, out of terminals and logs
+        spec.commandLine().getOut().println("kj server: admin kubeconfig: " + server.kubeconfig()
+                + "; agent join token: " + server.joinToken());
         spec.commandLine().getOut().flush();
         Runnable close = server::close;
         Thread hook = new Thread(close, "kj-server-shutdown");

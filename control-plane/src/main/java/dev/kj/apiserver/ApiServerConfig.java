@@ -27,12 +27,13 @@ import java.util.List;
  * @param watchCache  the watch caches' sizes and intervals
  * @param encryptionProviderConfig an EncryptionConfiguration file (upstream's
  *                    --encryption-provider-config): how resources are encrypted at rest; null: not at all
+ * @param tokenAuthFile upstream's --token-auth-file (CSV token,user,uid,"groups"), or null
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                               Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
                               ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
                               List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache,
-                              Path encryptionProviderConfig) {
+                              Path encryptionProviderConfig, Path tokenAuthFile) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -69,7 +70,17 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
                            ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
                            List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache) {
         this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
-                serviceNodePortRange, controllers, watchCache, null);
+                serviceNodePortRange, controllers, watchCache, null, null);
+    }
+
+    /** Without static tokens. */
+    public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
+                           Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
+                           ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
+                           List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache,
+                           Path encryptionProviderConfig) {
+        this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
+                serviceNodePortRange, controllers, watchCache, encryptionProviderConfig, null);
     }
 
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
@@ -101,18 +112,24 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
     /** The same with another {@code --controllers} list. */
     public ApiServerConfig withControllers(List<String> selection) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, selection, watchCache, encryptionProviderConfig);
+                serviceClusterIpRange, serviceNodePortRange, selection, watchCache, encryptionProviderConfig, tokenAuthFile);
     }
 
     /** The same with other watch cache settings. */
     public ApiServerConfig withWatchCache(dev.kj.apiserver.storage.cacher.CacherConfig settings) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, controllers, settings, encryptionProviderConfig);
+                serviceClusterIpRange, serviceNodePortRange, controllers, settings, encryptionProviderConfig, tokenAuthFile);
     }
 
     /** The same with another --encryption-provider-config file (null: none). */
     public ApiServerConfig withEncryptionProviderConfig(Path file) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, file);
+                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, file, tokenAuthFile);
+    }
+
+    /** The same with a --token-auth-file (null: none). */
+    public ApiServerConfig withTokenAuthFile(Path file) {
+        return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
+                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, encryptionProviderConfig, file);
     }
 }
