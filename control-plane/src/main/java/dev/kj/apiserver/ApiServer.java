@@ -216,7 +216,16 @@ public final class ApiServer implements AutoCloseable {
             GenericStore secrets = stores.get(catalog.find("", "v1", "secrets").orElseThrow());
             Path joinToken = dataDir.resolve("token");
             JoinToken.ensure(joinToken, pki.caCert(),
-                    name -> objects.lookup().get("secrets", "kube-system", name).isPresent(),
+                    name -> {
+                        try {
+                            return objects.lookup().get("secrets", "kube-system", name).isPresent();
+                        } catch (StatusException e) {
+                            // there but unreadable (e.g. encrypted with a key no longer configured): keep it, start anyway
+                            LOG.log(System.Logger.Level.WARNING, "cannot read the join token''s Secret kube-system/{0}: {1}",
+                                    name, e.getMessage());
+                            return true;
+                        }
+                    },
                     secret -> secrets.create("kube-system", secret, false));
             Path kubeconfig = dataDir.resolve("kubeconfig");
             String host = bound[0].getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound[0].getHostString();

@@ -76,6 +76,9 @@ public final class RequestAuthenticator {
                 }
             } catch (InvalidCredentialsException e) {
                 errors.add(e.getMessage());
+            } catch (RuntimeException e) {
+                // storage unreachable or a value it cannot read: no credential can be vouched for (401, as upstream)
+                errors.add(String.valueOf(e.getMessage()));
             }
         }
         if (errors.isEmpty()) {
