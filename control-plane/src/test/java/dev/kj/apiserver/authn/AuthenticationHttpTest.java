@@ -127,6 +127,14 @@ class AuthenticationHttpTest {
         return JSON.readTree(response.body()).path("status");
     }
 
+    /** Who the server takes the token's bearer for (SelfSubjectReview, which RBAC grants every authenticated user). */
+    private String whoami(String token) throws Exception {
+        HttpResponse<String> response = send(bare, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}", token);
+        assertEquals(201, response.statusCode(), response.body());
+        return JSON.readTree(response.body()).path("status").path("userInfo").path("username").asText();
+    }
+
     private void assertUnauthorized(String token) throws Exception {
         HttpResponse<String> response = send(bare, "GET", "/api/v1/namespaces/team/configmaps", null, token);
         assertEquals(401, response.statusCode(), response.body());
@@ -157,8 +165,7 @@ class AuthenticationHttpTest {
                 claims.path("kubernetes.io").path("serviceaccount").path("uid").asText());
         assertEquals(claims.path("iat").asLong() + 3600, claims.path("exp").asLong());
 
-        HttpResponse<String> list = send(bare, "GET", "/api/v1/namespaces/team/configmaps", null, token);
-        assertEquals(200, list.statusCode(), list.body());
+        assertEquals("system:serviceaccount:team:builder", whoami(token));
 
         JsonNode status = review(token, null);
         assertTrue(status.path("authenticated").asBoolean(), status::toString);
@@ -219,7 +226,7 @@ class AuthenticationHttpTest {
     void deletingTheServiceAccountRevokesItsTokens() throws Exception {
         serviceAccount("team", "temp");
         String token = tokenFor("team", "temp", "{}");
-        assertEquals(200, send(bare, "GET", "/api/v1/namespaces/team/configmaps", null, token).statusCode());
+        assertEquals("system:serviceaccount:team:temp", whoami(token));
         assertEquals(200, send(admin, "DELETE", "/api/v1/namespaces/team/serviceaccounts/temp", null, null).statusCode());
         assertUnauthorized(token);
         serviceAccount("team", "temp"); // the same name again, another uid
@@ -264,8 +271,10 @@ class AuthenticationHttpTest {
         HttpResponse<String> health = send(bare, "GET", "/healthz", null, forged);
         assertEquals(401, health.statusCode());
         assertEquals(200, send(bare, "GET", "/healthz", null, null).statusCode());
+        // no credentials at all: system:anonymous, which RBAC refuses here (403, not 401)
         HttpResponse<String> anonymous = send(bare, "GET", "/api/v1/namespaces", null, null);
-        assertEquals(401, anonymous.statusCode());
+        assertEquals(403, anonymous.statusCode(), anonymous.body());
+        assertTrue(anonymous.body().contains("User \\\"system:anonymous\\\" cannot list resource"), anonymous.body());
 
         synchronized (logged) {
             assertTrue(logged.stream().anyMatch(l -> l.contains("Unable to authenticate the request")), logged::toString);
@@ -289,7 +298,7 @@ class AuthenticationHttpTest {
                         "kubernetes.io/service-account.uid", account.path("metadata").path("uid").asText())),
                 "type", "kubernetes.io/service-account-token",
                 "data", Map.of("token", Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))), null));
-        assertEquals(200, send(bare, "GET", "/api/v1/namespaces/team/configmaps", null, token).statusCode());
+        assertEquals("system:serviceaccount:team:old", whoami(token));
         JsonNode status = review(token, null);
         assertEquals("system:serviceaccount:team:old", status.path("user").path("username").asText(), status::toString);
         assertEquals(200, send(admin, "DELETE", "/api/v1/namespaces/team/secrets/old-token", null, null).statusCode());
@@ -311,7 +320,7 @@ class AuthenticationHttpTest {
         assertEquals("system:bootstrap:" + id, status.path("user").path("username").asText());
         assertEquals(List.of("system:bootstrappers", "system:bootstrappers:kj:default-node-token", "system:authenticated"),
                 JSON.convertValue(status.path("user").path("groups"), List.class));
-        assertEquals(200, send(bare, "GET", "/api/v1/namespaces/team/configmaps", null, bootstrap).statusCode());
+        assertEquals("system:bootstrap:" + id, whoami(bootstrap));
         assertUnauthorized(id + ".0000000000000000");
 
         // an expired bootstrap token is no credential
@@ -350,12 +359,18 @@ class AuthenticationHttpTest {
         core.path("resources").forEach(r -> names.add(r.path("name").asText()));
         assertTrue(names.contains("serviceaccounts/token"), names::toString);
         JsonNode group = JSON.readTree(send(admin, "GET", "/apis/authentication.k8s.io/v1", null, null).body());
-        assertEquals("tokenreviews", group.path("resources").get(0).path("name").asText());
+        List<String> reviews = new ArrayList<>();
+        group.path("resources").forEach(r -> reviews.add(r.path("name").asText()));
+        assertTrue(reviews.contains("tokenreviews"), reviews::toString);
     }
 
     @Test
-    void theIssuersDiscoveryDocumentsAreServedToAnyoneAndVerifyItsTokens() throws Exception {
-        HttpResponse<String> configuration = send(bare, "GET", "/.well-known/openid-configuration", null, null);
+    void theIssuersDiscoveryDocumentsAreServedToServiceAccountsAndVerifyItsTokens() throws Exception {
+        serviceAccount("team", "oidc");
+        String token = tokenFor("team", "oidc", "{}");
+        // upstream's bootstrap policy: system:service-account-issuer-discovery for system:serviceaccounts only
+        assertEquals(403, send(bare, "GET", "/.well-known/openid-configuration", null, null).statusCode());
+        HttpResponse<String> configuration = send(bare, "GET", "/.well-known/openid-configuration", null, token);
         assertEquals(200, configuration.statusCode(), configuration.body());
         JsonNode document = JSON.readTree(configuration.body());
         assertEquals("https://kubernetes.default.svc.cluster.local", document.path("issuer").asText());
@@ -363,15 +378,13 @@ class AuthenticationHttpTest {
         assertEquals(List.of("id_token"), JSON.convertValue(document.path("response_types_supported"), List.class));
         assertEquals(List.of("public"), JSON.convertValue(document.path("subject_types_supported"), List.class));
         assertEquals(List.of("RS256"), JSON.convertValue(document.path("id_token_signing_alg_values_supported"), List.class));
-        HttpResponse<String> jwks = send(bare, "GET", "/openid/v1/jwks", null, null);
+        HttpResponse<String> jwks = send(bare, "GET", "/openid/v1/jwks", null, token);
         assertEquals(200, jwks.statusCode());
         assertEquals("application/jwk-set+json", jwks.headers().firstValue("content-type").orElseThrow());
         JsonNode key = JSON.readTree(jwks.body()).path("keys").get(0);
         assertEquals("RSA", key.path("kty").asText());
         assertEquals("sig", key.path("use").asText());
 
-        serviceAccount("team", "oidc");
-        String token = tokenFor("team", "oidc", "{}");
         assertEquals(key.path("kid").asText(), JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[0])).path("kid").asText());
         RSAPublicKey published = (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
                 new BigInteger(1, Base64.getUrlDecoder().decode(key.path("n").asText())),

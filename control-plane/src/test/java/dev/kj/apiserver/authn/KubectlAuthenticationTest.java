@@ -92,7 +92,7 @@ class KubectlAuthenticationTest {
         JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
         assertEquals(List.of("https://kubernetes.default.svc.cluster.local"), JSON.convertValue(claims.path("aud"), List.class));
         Kubectl user = bare(data.resolve("pki/ca.crt"), "sa");
-        user.run("--token", token, "get", "configmaps", "-n", "team").ok();
+        assertTrue(user.run("--token", token, "auth", "whoami").ok().stdout().contains("system:serviceaccount:team:builder"));
 
         String custom = admin.run("create", "token", "builder", "-n", "team", "--audience", "vault", "--duration", "20m")
                 .ok().stdout().strip();
@@ -117,9 +117,9 @@ class KubectlAuthenticationTest {
         JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1]));
         assertEquals("job", claims.path("kubernetes.io").path("pod").path("name").asText());
         Kubectl user = bare(data.resolve("pki/ca.crt"), "pod");
-        user.run("--token", token, "get", "pods", "-n", "team").ok();
+        assertTrue(user.run("--token", token, "auth", "whoami").ok().stdout().contains("system:serviceaccount:team:builder"));
         admin.run("delete", "pod", "job", "-n", "team", "--grace-period=0", "--force").ok();
-        Kubectl.Result revoked = user.run("--token", token, "get", "pods", "-n", "team");
+        Kubectl.Result revoked = user.run("--token", token, "auth", "whoami");
         assertNotEquals(0, revoked.exitCode());
         assertTrue(revoked.stderr().contains(LOGGED_OUT), revoked.stderr());
     }
@@ -164,7 +164,8 @@ class KubectlAuthenticationTest {
     @Test
     void aTokenFileUserAndTheJoinToken() throws Exception {
         Kubectl user = bare(data.resolve("pki/ca.crt"), "static");
-        user.run("--token", "static-secret-token-0123456789", "get", "configmaps", "-n", "team").ok();
+        String alice = user.run("--token", "static-secret-token-0123456789", "auth", "whoami").ok().stdout();
+        assertTrue(alice.contains("alice") && alice.contains("developers"), alice);
         Kubectl.Result wrong = user.run("--token", "static-secret-token-0123456780", "get", "configmaps", "-n", "team");
         assertNotEquals(0, wrong.exitCode());
         assertTrue(wrong.stderr().contains(LOGGED_OUT), wrong.stderr());
@@ -180,6 +181,8 @@ class KubectlAuthenticationTest {
         assertEquals(List.of("developers", "qa", "system:authenticated"), JSON.convertValue(status.path("user").path("groups"), List.class));
 
         String join = Files.readString(data.resolve("token"), StandardCharsets.UTF_8).strip();
-        user.run("--token", join.substring(join.indexOf("::") + 2), "get", "configmaps", "-n", "team").ok();
+        String id = join.substring(join.indexOf("::") + 2, join.indexOf("::") + 8);
+        assertTrue(user.run("--token", join.substring(join.indexOf("::") + 2), "auth", "whoami").ok().stdout()
+                .contains("system:bootstrap:" + id));
     }
 }
