@@ -111,6 +111,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " are encrypted at rest: identity, aescbc, aesgcm and secretbox providers, as kube-apiserver's flag.")
     Path encryptionProviderConfig;
 
+    @Option(names = "--token-auth-file", paramLabel = "FILE",
+            description = "Static bearer tokens: a CSV file of token,user,uid[,\"group1,group2\"] (upstream's --token-auth-file).")
+    Path tokenAuthFile;
+
     /**
      * What {@code kj server} prints once it serves: where it listens, where the admin kubeconfig is,
      * and what runs in this process.
@@ -121,7 +125,8 @@ final class ServerCommand implements Callable<Integer> {
                 + "; kubeconfig: " + server.kubeconfig());
         lines.add("kj server: admin kubeconfig: " + server.kubeconfig() + " (kubectl --kubeconfig " + server.kubeconfig()
                 + " get namespaces)");
-        // the agent join token's line (issue #6, authentication) belongs here, after the kubeconfig's
+        // the path only: the token itself stays in its owner-only file, out of terminals and logs
+        lines.add("kj server: agent join token: " + server.joinToken());
         if (allInOne) {
             lines.add("kj server: --all-in-one: running the API server and the controller manager; the scheduler,"
                     + " kubelet and kube-proxy are not built yet");
@@ -144,7 +149,8 @@ final class ServerCommand implements Callable<Integer> {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
                     new ApiServerConfig.EtcdTls(etcdCaFile, etcdCertFile, etcdKeyFile), eventTtl,
                     ServiceCidr.parse(serviceClusterIpRange), NodePortRange.parse(serviceNodePortRange), controllers)
-                    .withEncryptionProviderConfig(encryptionProviderConfig).withAdvertiseAddress(advertiseAddress));
+                    .withEncryptionProviderConfig(encryptionProviderConfig).withAdvertiseAddress(advertiseAddress)
+                    .withTokenAuthFile(tokenAuthFile));
         } catch (Exception e) {
             started.completeExceptionally(e);
             throw e;

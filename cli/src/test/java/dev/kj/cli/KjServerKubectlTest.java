@@ -44,6 +44,12 @@ class KjServerKubectlTest {
         try {
             assertEquals(data.resolve("kubeconfig").toAbsolutePath(), server.kubeconfig());
             assertTrue(out.toString().contains("kubeconfig: " + server.kubeconfig()), out.toString());
+            // where the join token is, never the token itself
+            assertEquals(data.resolve("token").toAbsolutePath(), server.joinToken());
+            assertTrue(out.toString().contains("agent join token: " + server.joinToken()), out.toString());
+            String token = Files.readString(server.joinToken()).strip();
+            String secret = token.substring(token.lastIndexOf('.') + 1);
+            assertTrue(!out.toString().contains(secret) && !err.toString().contains(secret), "the token stays in its file");
             ProcessBuilder builder = new ProcessBuilder(kubectl.toString(), "--kubeconfig", server.kubeconfig().toString(),
                     "--cache-dir", tmp.resolve("cache").toString(), "get", "namespaces", "-o", "name");
             builder.environment().keySet().removeIf(k -> k.startsWith("KUBE"));

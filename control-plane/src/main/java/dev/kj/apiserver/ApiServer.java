@@ -6,6 +6,12 @@ import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
 import dev.kj.apiserver.admission.Admission;
 import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
+import dev.kj.apiserver.authn.BootstrapTokens;
+import dev.kj.apiserver.authn.JoinToken;
+import dev.kj.apiserver.authn.RequestAuthenticator;
+import dev.kj.apiserver.authn.ServiceAccountTokens;
+import dev.kj.apiserver.authn.TokenAuthenticator;
+import dev.kj.apiserver.authn.TokenFile;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.authz.Authorization;
 import dev.kj.apiserver.registry.authorization.AccessReviews;
@@ -25,6 +31,7 @@ import dev.kj.apiserver.metrics.StorageMetrics;
 import dev.kj.apiserver.pki.ClusterPki;
 import dev.kj.apiserver.pki.Kubeconfig;
 import dev.kj.apiserver.registry.BuiltInResources;
+import dev.kj.apiserver.registry.authentication.AuthenticationApi;
 import dev.kj.apiserver.registry.GenericStore;
 import dev.kj.apiserver.registry.ResourceCatalog;
 import dev.kj.apiserver.registry.ResourceDescription;
@@ -84,6 +91,7 @@ public final class ApiServer implements AutoCloseable {
     private final ApiRouter router;
     private final ScheduledExecutorService timers;
     private final Path kubeconfig;
+    private final Path joinToken;
     private final ControllerManager controllers;
     private final Authorization authorization;
     private final KubernetesEndpoints endpointReconciler;
@@ -91,10 +99,11 @@ public final class ApiServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ApiServer(RhinoServer rhino, EtcdStorage storage, Cachers cachers, HttpsServer https, ApiRouter router,
-                      ScheduledExecutorService timers, Path kubeconfig, ControllerManager controllers,
+                      ScheduledExecutorService timers, Path kubeconfig, Path joinToken, ControllerManager controllers,
                       Authorization authorization, KubernetesEndpoints endpointReconciler) {
         this.authorization = authorization;
         this.endpointReconciler = endpointReconciler;
+        this.joinToken = joinToken;
         this.cachers = cachers;
         this.controllers = controllers;
         this.rhino = rhino;
@@ -116,7 +125,8 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer start(ApiServerConfig config, List<ResourceDescription> moreResources) throws IOException {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
-        ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"));
+        ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"),
+                ClusterPki.ServingNames.forHost(config.serviceClusterIpRange().address(0)), Clock.systemUTC());
         List<ResourceDescription> served = new java.util.ArrayList<>(BuiltInResources.catalog(config.eventTtl()).resources());
         served.addAll(AccessReviews.resources());
         served.sort(java.util.Comparator.comparing(ResourceDescription::group)); // stable: groups stay in name order
@@ -187,9 +197,23 @@ public final class ApiServer implements AutoCloseable {
             authorization = Authorization.start(stores, catalog);
             authz.set(authorization);
             InetSocketAddress[] bound = new InetSocketAddress[1];
+            AuthenticationApi.Getter objects = (plural, namespace, name) -> stores.get(
+                    catalog.find("", "v1", plural).orElseThrow()).get(namespace, name);
+            ServiceAccountTokens serviceAccountTokens = new ServiceAccountTokens(ServiceAccountTokens.ISSUER,
+                    pki.serviceAccountKeys(), objects.lookup(), Clock.systemUTC());
+            List<String> apiAudiences = List.of(ServiceAccountTokens.ISSUER);
+            List<TokenAuthenticator> tokenAuthenticators = new java.util.ArrayList<>();
+            if (config.tokenAuthFile() != null) {
+                tokenAuthenticators.add(TokenAuthenticator.audienceAgnostic(apiAudiences, TokenFile.read(config.tokenAuthFile())));
+            }
+            tokenAuthenticators.add(serviceAccountTokens);
+            tokenAuthenticators.add(TokenAuthenticator.audienceAgnostic(apiAudiences,
+                    new BootstrapTokens(objects.lookup(), Clock.systemUTC())));
+            RequestAuthenticator authenticator = new RequestAuthenticator(tokenAuthenticators, apiAudiences);
             ApiRouter router = new ApiRouter(stores, new Discovery(catalog), health, json, timers,
                     () -> bound[0].getHostString() + ":" + bound[0].getPort(), metrics, apiMetrics,
-                    authorization.authorizer(), authorization.reviews());
+                    authorization.authorizer(), authorization.reviews(),
+                    new AuthenticationApi(serviceAccountTokens, authenticator, objects, Clock.systemUTC()));
             createSystemNamespaces(stores.get(namespaces), json);
             countObjects(timers, storage, catalog, storageMetrics);
             if (!config.compactionInterval().isZero()) {
@@ -197,7 +221,7 @@ public final class ApiServer implements AutoCloseable {
             }
             bootstrapped.set(true);
             HttpsServer https = HttpsServer.start(new InetSocketAddress(config.bindAddress(), config.securePort()),
-                    pki.servingCert(), pki.servingKey(), pki.caCert(), router);
+                    pki.servingCert(), pki.servingKey(), pki.clientCaCert(), router, authenticator);
             bound[0] = https.address();
             GenericStore serviceStore = stores.get(catalog.find("", "v1", "services").orElseThrow());
             int port = bound[0].getPort();
@@ -212,6 +236,20 @@ public final class ApiServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "no address to advertise (no --advertise-address and no non-loopback"
                         + " interface): the kubernetes Endpoints are not maintained");
             }
+            GenericStore secrets = stores.get(catalog.find("", "v1", "secrets").orElseThrow());
+            Path joinToken = dataDir.resolve("token");
+            JoinToken.ensure(joinToken, pki.caCert(),
+                    name -> {
+                        try {
+                            return objects.lookup().get("secrets", "kube-system", name).isPresent();
+                        } catch (StatusException e) {
+                            // there but unreadable (e.g. encrypted with a key no longer configured): keep it, start anyway
+                            LOG.log(System.Logger.Level.WARNING, "cannot read the join token''s Secret kube-system/{0}: {1}",
+                                    name, e.getMessage());
+                            return true;
+                        }
+                    },
+                    secret -> secrets.create("kube-system", secret, false));
             Path kubeconfig = dataDir.resolve("kubeconfig");
             String host = bound[0].getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound[0].getHostString();
             Kubeconfig.write(kubeconfig, "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound[0].getPort(), pki);
@@ -222,7 +260,7 @@ public final class ApiServer implements AutoCloseable {
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
                     identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
                     selection, Clock.systemUTC(), Files.readString(pki.caCert()), ControllerManager.defaultElection()));
-            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, controllers, authorization,
+            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers, authorization,
                     endpointReconciler);
         } catch (IOException | RuntimeException e) {
             if (endpointReconciler != null) {
@@ -383,6 +421,11 @@ public final class ApiServer implements AutoCloseable {
     /** The admin kubeconfig written into the data dir. */
     public Path kubeconfig() {
         return kubeconfig;
+    }
+
+    /** The agents' join token file (k3s' node-token): {@code K10<CA hash>::<bootstrap token>}. */
+    public Path joinToken() {
+        return joinToken;
     }
 
     public void awaitTermination() throws InterruptedException {

@@ -30,12 +30,13 @@ import java.util.List;
  * @param advertiseAddress the address other members of the cluster reach this server at, listed in the
  *                    kubernetes Endpoints (upstream's --advertise-address); null: the bind address, or for
  *                    a loopback or wildcard bind address the host's default-route address
+ * @param tokenAuthFile upstream's --token-auth-file (CSV token,user,uid,"groups"), or null
  */
 public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                               Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
                               ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
                               List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache,
-                              Path encryptionProviderConfig, String advertiseAddress) {
+                              Path encryptionProviderConfig, String advertiseAddress, Path tokenAuthFile) {
     public record EtcdTls(Path caFile, Path certFile, Path keyFile) {
         public static final EtcdTls NONE = new EtcdTls(null, null, null);
 
@@ -72,17 +73,17 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
                            ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
                            List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache) {
         this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
-                serviceNodePortRange, controllers, watchCache, null, null);
+                serviceNodePortRange, controllers, watchCache, null, null, null);
     }
 
-    /** With the advertised address derived from the bind address. */
+    /** With the advertised address derived from the bind address, without static tokens. */
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort,
                            Duration compactionInterval, EtcdTls etcdTls, Duration eventTtl,
                            ServiceCidr serviceClusterIpRange, NodePortRange serviceNodePortRange,
                            List<String> controllers, dev.kj.apiserver.storage.cacher.CacherConfig watchCache,
                            Path encryptionProviderConfig) {
         this(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl, serviceClusterIpRange,
-                serviceNodePortRange, controllers, watchCache, encryptionProviderConfig, null);
+                serviceNodePortRange, controllers, watchCache, encryptionProviderConfig, null, null);
     }
 
     public ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAddress, int securePort) {
@@ -115,25 +116,33 @@ public record ApiServerConfig(Path dataDir, List<URI> etcdServers, String bindAd
     public ApiServerConfig withControllers(List<String> selection) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
                 serviceClusterIpRange, serviceNodePortRange, selection, watchCache, encryptionProviderConfig,
-                advertiseAddress);
+                advertiseAddress, tokenAuthFile);
     }
 
     /** The same with other watch cache settings. */
     public ApiServerConfig withWatchCache(dev.kj.apiserver.storage.cacher.CacherConfig settings) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
                 serviceClusterIpRange, serviceNodePortRange, controllers, settings, encryptionProviderConfig,
-                advertiseAddress);
+                advertiseAddress, tokenAuthFile);
     }
 
     /** The same with another --encryption-provider-config file (null: none). */
     public ApiServerConfig withEncryptionProviderConfig(Path file) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, file, advertiseAddress);
+                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, file, advertiseAddress, tokenAuthFile);
     }
 
     /** The same with another --advertise-address (null: derived from the bind address). */
     public ApiServerConfig withAdvertiseAddress(String address) {
         return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
-                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, encryptionProviderConfig, address);
+                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, encryptionProviderConfig, address,
+                tokenAuthFile);
+    }
+
+    /** The same with a --token-auth-file (null: none). */
+    public ApiServerConfig withTokenAuthFile(Path file) {
+        return new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval, etcdTls, eventTtl,
+                serviceClusterIpRange, serviceNodePortRange, controllers, watchCache, encryptionProviderConfig,
+                advertiseAddress, file);
     }
 }

@@ -71,6 +71,8 @@ public final class ApiRouter {
     private final ApiMetrics apiMetrics;
     private final dev.kj.apiserver.authz.Authorizer authorizer;
     private final dev.kj.apiserver.registry.authorization.AccessReviews reviews;
+    /** TokenRequest, TokenReview and the issuer's discovery documents; null: not served. */
+    private final dev.kj.apiserver.registry.authentication.AuthenticationApi authentication;
     /**
      * No document marker, as upstream; every string quoted, because Jackson's minimal quoting would
      * leave "6" and timestamps unquoted and YAML readers would take them for numbers and dates.
@@ -87,6 +89,17 @@ public final class ApiRouter {
                      dev.kj.apiserver.metrics.MetricsRegistry metrics, ApiMetrics apiMetrics,
                      dev.kj.apiserver.authz.Authorizer authorizer,
                      dev.kj.apiserver.registry.authorization.AccessReviews reviews) {
+        this(stores, discovery, health, json, timers, serverAddress, metrics, apiMetrics, authorizer, reviews, null);
+    }
+
+    /** @param authentication serves TokenRequest, TokenReview and the OpenID discovery documents */
+    public ApiRouter(Map<ResourceDescription, GenericStore> stores, Discovery discovery, HealthChecks health,
+                     ObjectMapper json, ScheduledExecutorService timers, Supplier<String> serverAddress,
+                     dev.kj.apiserver.metrics.MetricsRegistry metrics, ApiMetrics apiMetrics,
+                     dev.kj.apiserver.authz.Authorizer authorizer,
+                     dev.kj.apiserver.registry.authorization.AccessReviews reviews,
+                     dev.kj.apiserver.registry.authentication.AuthenticationApi authentication) {
+        this.authentication = authentication;
         this.stores = Map.copyOf(stores);
         this.authorizer = authorizer;
         this.reviews = reviews;
@@ -124,6 +137,11 @@ public final class ApiRouter {
                 instrumentation.metricsPage ? 0 : ResponseCompression.API_THRESHOLD_BYTES);
         // counted as sent, as upstream's response writer sees it: compressed sizes, compression in the latency
         return instrumentation.labels == null ? response : instrumented(response, instrumentation.labels, start);
+    }
+
+    /** The answer to a request whose credentials were refused: upstream's 401 Status. */
+    public ApiResponse unauthorized(ApiRequest request) {
+        return status(StatusException.unauthorized());
     }
 
     /** What the routing learnt about a request that upstream's handlers count in their metrics. */
@@ -242,6 +260,13 @@ public final class ApiRouter {
         if (get && path.equals("/version")) {
             return ok(VersionInfo.json());
         }
+        if (get && authentication != null && path.equals("/.well-known/openid-configuration")) {
+            // authorized as upstream: RBAC's system:service-account-issuer-discovery (service accounts) reads them
+            return ((ApiResponse.Full) ok(authentication.openIdConfiguration(serverAddress.get()))).withHeader("Cache-Control", "public, max-age=3600");
+        }
+        if (get && authentication != null && path.equals("/openid/v1/jwks")) {
+            return ((ApiResponse.Full) respond(200, "application/jwk-set+json", authentication.jwks())).withHeader("Cache-Control", "public, max-age=3600");
+        }
         if (path.equals("/metrics")) {
             // for those RBAC allows the path (system:monitoring); every method is served as promhttp
             // does, and DELETE resets, as kube-apiserver with profiling on
@@ -321,6 +346,13 @@ public final class ApiRouter {
             ObjectNode body = bodyObject(request, group + "/" + version, kind, instrumentation);
             return respond(201, reviews.create(tail.getFirst(), namespace, body, request.user().orElseThrow()));
         }
+        if (authentication != null && group.equals("authentication.k8s.io") && version.equals("v1")
+                && tail.getFirst().equals("tokenreviews") && tail.size() == 1 && namespace == null) {
+            if (!request.method().equals("POST")) {
+                throw StatusException.methodNotSupported("tokenreviews", request.method().toLowerCase(java.util.Locale.ROOT));
+            }
+            return respond(201, authentication.tokenReview(bodyObject(request, "authentication.k8s.io/v1", "TokenReview", instrumentation)));
+        }
         ResourceDescription resource = stores.keySet().stream()
                 .filter(r -> r.group().equals(group) && r.version().equals(version) && r.plural().equals(tail.getFirst()))
                 .findFirst().orElseThrow(StatusException::pathNotFound);
@@ -367,6 +399,14 @@ public final class ApiRouter {
                         "the server does not allow this method on the requested resource", null);
             }
             return respond(201, podBinding().bind(namespace, name, bodyObject(request, "v1", "Binding", instrumentation), dryRun));
+        }
+        if (tail.size() == 3 && tail.get(2).equals("token") && resource.has(Subresource.TOKEN) && authentication != null) {
+            if (!request.method().equals("POST")) {
+                throw new StatusException(405, "MethodNotAllowed",
+                        "the server does not allow this method on the requested resource", null);
+            }
+            return respond(201, authentication.tokenRequest(namespace, name,
+                    bodyObject(request, "authentication.k8s.io/v1", "TokenRequest", instrumentation), instrumentation.warnings));
         }
         if (tail.size() == 3 && tail.get(2).equals("finalize") && resource.has(Subresource.FINALIZE)) {
             // upstream's FinalizeREST is an Updater only: PUT

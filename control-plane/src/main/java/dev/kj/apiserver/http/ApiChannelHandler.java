@@ -1,6 +1,6 @@
 package dev.kj.apiserver.http;
 
-import dev.kj.apiserver.authn.ClientCertificates;
+import dev.kj.apiserver.authn.RequestAuthenticator;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.endpoints.ApiRequest;
 import dev.kj.apiserver.endpoints.ApiResponse;
@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslHandler;
+import java.security.cert.Certificate;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,22 +39,30 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  */
 final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ApiRouter router;
+    private final RequestAuthenticator authenticator;
 
-    ApiChannelHandler(ApiRouter router) {
+    ApiChannelHandler(ApiRouter router, RequestAuthenticator authenticator) {
         this.router = router;
+        this.authenticator = authenticator;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest http) {
-        ApiRequest request = decode(ctx, http);
+        ApiRequest decoded = decode(ctx, http);
+        Certificate[] chain = peerCertificates(ctx);
         boolean keepAlive = HttpUtil.isKeepAlive(http);
-        boolean head = request.method().equals("HEAD");
+        boolean head = decoded.method().equals("HEAD");
         // WebSocket upgrades exist on HTTP/1.1 connections only (an HTTP/2 stream's request reads as 1.1 here)
         FullHttpRequest upgrade = !(ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel)
                 && WebSocketWatch.isUpgrade(http) ? WebSocketWatch.headersOnly(http) : null;
         ctx.channel().config().setAutoRead(false);
         Thread.ofVirtual().name("apiserver-request").start(() -> {
-            ApiResponse response = router.handle(request);
+            // authenticated here, off the event loop: token checks read storage
+            ApiResponse response = switch (authenticator.authenticate(chain, decoded.headers().get("authorization"))) {
+                case RequestAuthenticator.Result.Authenticated ok -> router.handle(authenticatedAs(decoded, ok.user()));
+                case RequestAuthenticator.Result.Unauthenticated none -> router.handle(decoded);
+                case RequestAuthenticator.Result.Rejected rejected -> router.unauthorized(decoded);
+            };
             switch (response) {
                 case ApiResponse.Full full -> writeFull(ctx, full, keepAlive, head);
                 case ApiResponse.Stream stream when upgrade != null && WebSocketWatch.carries(stream) ->
@@ -68,21 +77,28 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         Map<String, String> headers = new HashMap<>();
         http.headers().forEach(h -> headers.merge(h.getKey().toLowerCase(Locale.ROOT), h.getValue(), (a, b) -> a + "," + b));
         byte[] body = ByteBufUtil.getBytes(http.content());
-        return new ApiRequest(http.method().name(), uri.path(), uri.parameters(), headers, body, user(ctx));
+        return new ApiRequest(http.method().name(), uri.path(), uri.parameters(), headers, body, Optional.empty());
     }
 
-    private static Optional<User> user(ChannelHandlerContext ctx) {
+    /** As upstream, a credential that authenticated is removed so nothing past authentication can reuse it. */
+    private static ApiRequest authenticatedAs(ApiRequest request, User user) {
+        Map<String, String> headers = new HashMap<>(request.headers());
+        headers.remove("authorization");
+        return new ApiRequest(request.method(), request.path(), request.query(), headers, request.body(), Optional.of(user));
+    }
+
+    private static Certificate[] peerCertificates(ChannelHandlerContext ctx) {
         // an HTTP/2 stream's TLS lives on its parent connection
         var connection = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel stream
                 ? stream.parent() : ctx.channel();
         SslHandler tls = connection.pipeline().get(SslHandler.class);
         if (tls == null) {
-            return Optional.empty();
+            return null;
         }
         try {
-            return ClientCertificates.user(tls.engine().getSession().getPeerCertificates());
+            return tls.engine().getSession().getPeerCertificates();
         } catch (SSLPeerUnverifiedException anonymous) {
-            return Optional.empty();
+            return null;
         }
     }
 

@@ -20,7 +20,7 @@ import java.nio.file.Path;
 
 /**
  * The API's HTTPS listener. The pipeline only assembles: TLS (client certificates optional,
- * verified against the cluster CA; ALPN offers h2 and http/1.1) → {@link ProtocolChoice}, which
+ * verified against the client CA; ALPN offers h2 and http/1.1) → {@link ProtocolChoice}, which
  * installs HTTP/2 or HTTP/1.1 handlers that both end in the same {@link ApiChannelHandler}.
  */
 public final class HttpsServer implements AutoCloseable {
@@ -37,7 +37,8 @@ public final class HttpsServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    public static HttpsServer start(InetSocketAddress bind, Path cert, Path key, Path clientCa, ApiRouter router)
+    public static HttpsServer start(InetSocketAddress bind, Path cert, Path key, Path clientCa, ApiRouter router,
+                                    dev.kj.apiserver.authn.RequestAuthenticator authenticator)
             throws IOException {
         SslContext tls = SslContextBuilder.forServer(cert.toFile(), key.toFile())
                 .trustManager(clientCa.toFile())
@@ -59,7 +60,7 @@ public final class HttpsServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             channel.pipeline()
                                     .addLast("tls", tls.newHandler(channel.alloc()))
-                                    .addLast("protocol", new ProtocolChoice(router));
+                                    .addLast("protocol", new ProtocolChoice(router, authenticator));
                         }
                     })
                     .bind(bind).sync().channel();

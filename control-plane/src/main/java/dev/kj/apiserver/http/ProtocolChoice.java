@@ -18,10 +18,12 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
  */
 final class ProtocolChoice extends ApplicationProtocolNegotiationHandler {
     private final ApiRouter router;
+    private final dev.kj.apiserver.authn.RequestAuthenticator authenticator;
 
-    ProtocolChoice(ApiRouter router) {
+    ProtocolChoice(ApiRouter router, dev.kj.apiserver.authn.RequestAuthenticator authenticator) {
         super(ApplicationProtocolNames.HTTP_1_1);
         this.router = router;
+        this.authenticator = authenticator;
     }
 
     @Override
@@ -34,7 +36,7 @@ final class ProtocolChoice extends ApplicationProtocolNegotiationHandler {
                     stream.pipeline()
                             .addLast("http", new Http2StreamFrameToHttpObjectCodec(true))
                             .addLast("aggregate", new HttpObjectAggregator(HttpsServer.MAX_BODY_BYTES))
-                            .addLast("api", new ApiChannelHandler(router));
+                            .addLast("api", new ApiChannelHandler(router, authenticator));
                 }
             }));
             return;
@@ -43,7 +45,7 @@ final class ProtocolChoice extends ApplicationProtocolNegotiationHandler {
             ctx.pipeline()
                     .addLast("http", new HttpServerCodec())
                     .addLast("aggregate", new HttpObjectAggregator(HttpsServer.MAX_BODY_BYTES))
-                    .addLast("api", new ApiChannelHandler(router));
+                    .addLast("api", new ApiChannelHandler(router, authenticator));
             return;
         }
         throw new IllegalStateException("unsupported application protocol: " + protocol);

@@ -86,6 +86,9 @@ public final class OpenApiDocuments {
         kinds.computeIfAbsent(scale, k -> new ArrayList<>(List.of(new Definitions.Gvk("autoscaling", "v1", "Scale"))));
         Type binding = model.type("core.v1.Binding").orElseThrow();
         kinds.computeIfAbsent(binding, k -> new ArrayList<>(List.of(new Definitions.Gvk("", "v1", "Binding"))));
+        Type tokenRequest = model.type("authentication.v1.TokenRequest").orElseThrow();
+        kinds.computeIfAbsent(tokenRequest, k -> new ArrayList<>(List.of(
+                new Definitions.Gvk("authentication.k8s.io", "v1", "TokenRequest"))));
 
         Definitions v2Definitions = new Definitions(model, Definitions.Flavour.V2, kinds);
         ObjectNode v2 = NODES.objectNode();
@@ -93,7 +96,7 @@ public final class OpenApiDocuments {
         v2.set("info", info());
         v2.set("paths", paths(all, v2Definitions, Definitions.Flavour.V2));
         ObjectNode definitions = v2.putObject("definitions");
-        v2Definitions.reachableFrom(roots(all, scale, binding)).forEach(definitions::set);
+        v2Definitions.reachableFrom(roots(all, scale, binding, tokenRequest)).forEach(definitions::set);
         v2.set("securityDefinitions", securitySchemes());
         v2.putArray("security").addObject().putArray("BearerToken");
 
@@ -103,7 +106,7 @@ public final class OpenApiDocuments {
             ObjectNode document = NODES.objectNode();
             ObjectNode components = document.putObject("components");
             ObjectNode schemas = components.putObject("schemas");
-            v3Definitions.reachableFrom(roots(served, scale, binding)).forEach(schemas::set);
+            v3Definitions.reachableFrom(roots(served, scale, binding, tokenRequest)).forEach(schemas::set);
             components.set("securitySchemes", securitySchemes());
             document.set("info", info());
             document.put("openapi", "3.0.0");
@@ -117,7 +120,7 @@ public final class OpenApiDocuments {
     private record Served(ResourceDescription resource, Type type) {
     }
 
-    private static List<Type> roots(List<Served> served, Type scale, Type binding) {
+    private static List<Type> roots(List<Served> served, Type scale, Type binding, Type tokenRequest) {
         List<Type> roots = new ArrayList<>();
         for (Served s : served) {
             if (!roots.contains(s.type)) {
@@ -128,6 +131,9 @@ public final class OpenApiDocuments {
             }
             if (s.resource.has(Subresource.BINDING) && !roots.contains(binding)) {
                 roots.add(binding);
+            }
+            if (s.resource.has(Subresource.TOKEN) && !roots.contains(tokenRequest)) {
+                roots.add(tokenRequest);
             }
         }
         return roots;

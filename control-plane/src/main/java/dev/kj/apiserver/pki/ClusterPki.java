@@ -15,6 +15,7 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -44,23 +45,40 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * The API server's certificates in {@code <data-dir>/pki}: a cluster CA, a serving certificate for
- * 127.0.0.1 and localhost, and an admin client certificate (CN kubernetes-admin, O system:masters,
- * as kubeadm's admin.conf). Made once, then reused; keys are P-256, readable by the owner only. The
- * CA and serving keys are stored PKCS#8; the admin key, which clients read from the kubeconfig, is
- * SEC 1 ("EC PRIVATE KEY") as Go's tooling (kubeadm, client-go's keyutil) writes ECDSA keys: some
- * clients (fabric8's) take every PKCS#8 "PRIVATE KEY" for RSA.
+ * The cluster's certificates and keys in {@code <data-dir>/pki}, in kubeadm's file names: the
+ * cluster CA (ca.*) that signs the serving certificate; a client CA (client-ca.*) that signs every
+ * client certificate the API server accepts (k3s keeps the two apart, so a leaked serving key
+ * cannot mint users); a front-proxy CA; the service-account signing key pair (sa.key, sa.pub, RSA
+ * as upstream's RS256 needs); the admin client certificate (CN kubernetes-admin, O system:masters,
+ * as kubeadm's admin.conf) and the components' client certificates (scheduler, controller manager,
+ * proxy, this host's kubelet as system:node:HOST in system:nodes).
+ *
+ * <p>Made once, then reused. On each start a leaf is made again when it is missing, no longer
+ * verifies with its CA, expires within {@link #RENEW_BEFORE} (k3s' 90 days), or (serving
+ * certificate) lacks a name the server now answers to; CAs are kept unless missing. Keys are P-256
+ * (RSA for sa.key), readable by the owner only. The CA and serving keys are stored PKCS#8; client
+ * keys, which clients read from kubeconfigs, are SEC 1 ("EC PRIVATE KEY") as Go's tooling (kubeadm,
+ * client-go's keyutil) writes ECDSA keys: some clients (fabric8's) take every PKCS#8 "PRIVATE KEY"
+ * for RSA.
  */
 public final class ClusterPki {
     private static final Duration CA_LIFETIME = Duration.ofDays(3650);
     private static final Duration LEAF_LIFETIME = Duration.ofDays(365);
+    /** Leaves expiring sooner than this are renewed at start (k3s renews within 90 days). */
+    public static final Duration RENEW_BEFORE = Duration.ofDays(90);
     public static final String ADMIN_USER = "kubernetes-admin";
     public static final String ADMIN_GROUP = "system:masters";
 
-    private final Path dir;
+    /** A client certificate of a component, by file stem, CN and O (upstream's identities). */
+    public record Component(String stem, String user, String group) {
+    }
 
-    private ClusterPki(Path dir) {
+    private final Path dir;
+    private final List<Component> components;
+
+    private ClusterPki(Path dir, List<Component> components) {
         this.dir = dir;
+        this.components = components;
     }
 
     public Path caCert() {
@@ -69,6 +87,23 @@ public final class ClusterPki {
 
     public Path caKey() {
         return dir.resolve("ca.key");
+    }
+
+    /** The CA client certificates are verified against. */
+    public Path clientCaCert() {
+        return dir.resolve("client-ca.crt");
+    }
+
+    public Path clientCaKey() {
+        return dir.resolve("client-ca.key");
+    }
+
+    public Path frontProxyCaCert() {
+        return dir.resolve("front-proxy-ca.crt");
+    }
+
+    public Path frontProxyCaKey() {
+        return dir.resolve("front-proxy-ca.key");
     }
 
     public Path servingCert() {
@@ -87,45 +122,199 @@ public final class ClusterPki {
         return dir.resolve("admin.key");
     }
 
-    /** The PKI in {@code dir}, created where files are missing. */
-    public static ClusterPki ensure(Path dir) throws IOException {
-        ClusterPki pki = new ClusterPki(dir);
-        Files.createDirectories(dir);
+    /** The service-account token signing key (RSA, PKCS#8). */
+    public Path serviceAccountKey() {
+        return dir.resolve("sa.key");
+    }
+
+    /** The service-account token verification key (PEM "PUBLIC KEY"). */
+    public Path serviceAccountPublicKey() {
+        return dir.resolve("sa.pub");
+    }
+
+    /** The components' client certificates made besides the admin's. */
+    public List<Component> components() {
+        return components;
+    }
+
+    public Path componentCert(Component component) {
+        return dir.resolve(component.stem() + ".crt");
+    }
+
+    public Path componentKey(Component component) {
+        return dir.resolve(component.stem() + ".key");
+    }
+
+    /**
+     * The names the serving certificate carries besides localhost and 127.0.0.1/::1: this host's
+     * addresses and names, the first service IP, and the kubernetes Service's DNS names.
+     */
+    public record ServingNames(List<String> dnsNames, List<String> ipAddresses) {
+        public ServingNames {
+            dnsNames = List.copyOf(new java.util.LinkedHashSet<>(dnsNames));
+            ipAddresses = List.copyOf(new java.util.LinkedHashSet<>(ipAddresses));
+        }
+
+        /** This host's, plus {@code serviceIp} (the range's first address; null: none). */
+        public static ServingNames forHost(String serviceIp) {
+            List<String> dns = new java.util.ArrayList<>(List.of("localhost", "kubernetes", "kubernetes.default",
+                    "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"));
+            List<String> ips = new java.util.ArrayList<>(List.of("127.0.0.1", "::1"));
+            if (serviceIp != null) {
+                ips.add(serviceIp);
+            }
+            dns.add(hostname());
+            try {
+                for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                    if (!nic.isUp()) {
+                        continue;
+                    }
+                    for (var address : java.util.Collections.list(nic.getInetAddresses())) {
+                        if (address.isLinkLocalAddress()) {
+                            continue; // fe80::/10 needs a zone; nobody dials it by certificate
+                        }
+                        ips.add(address.getHostAddress().replaceFirst("%.*$", ""));
+                    }
+                }
+            } catch (java.net.SocketException e) {
+                // no interface list: the loopback names and the service names still hold
+            }
+            return new ServingNames(dns.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList(),
+                    ips.stream().map(ClusterPki::canonicalIp).toList());
+        }
+    }
+
+    /** This host's name, as the kubelet's node name defaults to it (lower case). */
+    public static String hostname() {
         try {
-            if (!Files.exists(pki.caCert()) || !Files.exists(pki.caKey())) {
-                KeyPair ca = newKeyPair();
-                X500Name name = new X500Name("CN=kj-ca");
-                X509Certificate cert = sign(name, ca.getPublic(), name, ca, CA_LIFETIME, true, List.of(), List.of(), null);
-                writeKeyAndCert(pki.caKey(), ca.getPrivate(), KeyEncoding.PKCS8, pki.caCert(), cert);
-                // leaves signed by an older CA are useless now
-                Files.deleteIfExists(pki.servingCert());
-                Files.deleteIfExists(pki.adminCert());
+            return java.net.InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+        } catch (java.net.UnknownHostException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null || env.isBlank() ? "localhost" : env.toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private static String canonicalIp(String ip) {
+        try {
+            return java.net.InetAddress.getByName(ip).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + ip, e);
+        }
+    }
+
+    /** The PKI in {@code dir} with this host's names and the default service range's first address. */
+    public static ClusterPki ensure(Path dir) throws IOException {
+        return ensure(dir, ServingNames.forHost(null), Clock.systemUTC());
+    }
+
+    /** The PKI in {@code dir}, created where files are missing and renewed where due. */
+    public static ClusterPki ensure(Path dir, ServingNames names, Clock clock) throws IOException {
+        String host = hostname();
+        ClusterPki pki = new ClusterPki(dir, List.of(
+                new Component("kube-scheduler", "system:kube-scheduler", null),
+                new Component("kube-controller-manager", "system:kube-controller-manager", null),
+                new Component("kube-proxy", "system:kube-proxy", null),
+                new Component("kubelet", "system:node:" + host, "system:nodes"),
+                new Component("apiserver-kubelet-client", "kube-apiserver-kubelet-client", ADMIN_GROUP)));
+        Files.createDirectories(dir);
+        Instant now = clock.instant();
+        try {
+            KeyPairAndCert ca = ensureCa(pki.caKey(), pki.caCert(), "kj-ca", now);
+            KeyPairAndCert clientCa = ensureCa(pki.clientCaKey(), pki.clientCaCert(), "kj-client-ca", now);
+            ensureCa(pki.frontProxyCaKey(), pki.frontProxyCaCert(), "kj-front-proxy-ca", now);
+            List<GeneralName> altNames = new java.util.ArrayList<>();
+            names.dnsNames().forEach(n -> altNames.add(new GeneralName(GeneralName.dNSName, n)));
+            names.ipAddresses().forEach(ip -> altNames.add(new GeneralName(GeneralName.iPAddress, ip)));
+            ensureLeaf(pki.servingKey(), KeyEncoding.PKCS8, pki.servingCert(), new X500Name("CN=kube-apiserver"), ca,
+                    altNames, KeyPurposeId.id_kp_serverAuth, now);
+            ensureLeaf(pki.adminKey(), KeyEncoding.SEC1, pki.adminCert(), subject(ADMIN_USER, ADMIN_GROUP), clientCa,
+                    List.of(), KeyPurposeId.id_kp_clientAuth, now);
+            for (Component component : pki.components) {
+                ensureLeaf(pki.componentKey(component), KeyEncoding.SEC1, pki.componentCert(component),
+                        subject(component.user(), component.group()), clientCa, List.of(), KeyPurposeId.id_kp_clientAuth, now);
             }
-            X509Certificate caCert = readCert(pki.caCert());
-            KeyPair ca = new KeyPair(caCert.getPublicKey(), readKey(pki.caKey()));
-            X500Name issuer = X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded());
-            if (!Files.exists(pki.servingCert()) || !Files.exists(pki.servingKey())) {
-                KeyPair serving = newKeyPair();
-                List<GeneralName> names = List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                        new GeneralName(GeneralName.iPAddress, "::1"),
-                        new GeneralName(GeneralName.dNSName, "localhost"),
-                        new GeneralName(GeneralName.dNSName, "kubernetes"),
-                        new GeneralName(GeneralName.dNSName, "kubernetes.default"),
-                        new GeneralName(GeneralName.dNSName, "kubernetes.default.svc"));
-                X509Certificate cert = sign(new X500Name("CN=kube-apiserver"), serving.getPublic(), issuer, ca,
-                        LEAF_LIFETIME, false, names, List.of(KeyPurposeId.id_kp_serverAuth), caCert);
-                writeKeyAndCert(pki.servingKey(), serving.getPrivate(), KeyEncoding.PKCS8, pki.servingCert(), cert);
-            }
-            if (!Files.exists(pki.adminCert()) || !Files.exists(pki.adminKey())) {
-                KeyPair admin = newKeyPair();
-                X509Certificate cert = sign(new X500Name("O=" + ADMIN_GROUP + ",CN=" + ADMIN_USER), admin.getPublic(),
-                        issuer, ca, LEAF_LIFETIME, false, List.of(), List.of(KeyPurposeId.id_kp_clientAuth), caCert);
-                writeKeyAndCert(pki.adminKey(), admin.getPrivate(), KeyEncoding.SEC1, pki.adminCert(), cert);
-            }
+            ensureServiceAccountKey(pki);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IOException("cannot create the cluster PKI in " + dir, e);
         }
         return pki;
+    }
+
+    private static X500Name subject(String user, String group) {
+        // X500Name escapes nothing for us; the names here are fixed identities without RDN specials
+        return new X500Name((group == null ? "" : "O=" + group + ",") + "CN=" + user);
+    }
+
+    private record KeyPairAndCert(KeyPair keys, X509Certificate cert, X500Name name) {
+    }
+
+    private static KeyPairAndCert ensureCa(Path keyFile, Path certFile, String commonName, Instant now)
+            throws IOException, GeneralSecurityException, OperatorCreationException {
+        if (!Files.exists(certFile) || !Files.exists(keyFile)) {
+            KeyPair ca = newKeyPair();
+            X500Name name = new X500Name("CN=" + commonName);
+            X509Certificate cert = sign(name, ca.getPublic(), name, ca, CA_LIFETIME, true, List.of(), List.of(), null, now);
+            writeKeyAndCert(keyFile, ca.getPrivate(), KeyEncoding.PKCS8, certFile, cert);
+        }
+        X509Certificate cert = readCert(certFile);
+        return new KeyPairAndCert(new KeyPair(cert.getPublicKey(), readKey(keyFile)), cert,
+                X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()));
+    }
+
+    private static void ensureLeaf(Path keyFile, KeyEncoding encoding, Path certFile, X500Name subject, KeyPairAndCert issuer,
+                                   List<GeneralName> altNames, KeyPurposeId purpose, Instant now)
+            throws IOException, GeneralSecurityException, OperatorCreationException {
+        if (Files.exists(certFile) && Files.exists(keyFile) && current(readCert(certFile), issuer.cert(), altNames, now)) {
+            return;
+        }
+        KeyPair keys = newKeyPair();
+        X509Certificate cert = sign(subject, keys.getPublic(), issuer.name(), issuer.keys(), LEAF_LIFETIME, false,
+                altNames, List.of(purpose), issuer.cert(), now);
+        writeKeyAndCert(keyFile, keys.getPrivate(), encoding, certFile, cert);
+    }
+
+    /** Signed by this CA, not due for renewal, and carrying every name wanted. */
+    private static boolean current(X509Certificate cert, X509Certificate ca, List<GeneralName> altNames, Instant now)
+            throws IOException {
+        try {
+            cert.verify(ca.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+        if (cert.getNotAfter().toInstant().isBefore(now.plus(RENEW_BEFORE))) {
+            return false;
+        }
+        if (altNames.isEmpty()) {
+            return true;
+        }
+        byte[] extension = cert.getExtensionValue(Extension.subjectAlternativeName.getId());
+        if (extension == null) {
+            return false;
+        }
+        GeneralNames present = GeneralNames.getInstance(
+                org.bouncycastle.asn1.ASN1OctetString.getInstance(extension).getOctets());
+        return java.util.Set.of(present.getNames()).containsAll(altNames);
+    }
+
+    private static void ensureServiceAccountKey(ClusterPki pki) throws IOException, GeneralSecurityException {
+        if (Files.exists(pki.serviceAccountKey()) && Files.exists(pki.serviceAccountPublicKey())) {
+            return;
+        }
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        writePrivate(pki.serviceAccountKey(), pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
+        Files.writeString(pki.serviceAccountPublicKey(), pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+    }
+
+    /** The service-account key pair: sa.key's private key and sa.pub's public key. */
+    public KeyPair serviceAccountKeys() throws IOException {
+        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(serviceAccountPublicKey())))) {
+            if (!(parser.readObject() instanceof SubjectPublicKeyInfo info)) {
+                throw new IOException(serviceAccountPublicKey() + " holds no public key");
+            }
+            return new KeyPair(new JcaPEMKeyConverter().getPublicKey(info), readKey(serviceAccountKey()));
+        }
     }
 
     private static KeyPair newKeyPair() throws GeneralSecurityException {
@@ -136,9 +325,8 @@ public final class ClusterPki {
 
     private static X509Certificate sign(X500Name subject, java.security.PublicKey key, X500Name issuer, KeyPair issuerKeys,
                                         Duration lifetime, boolean isCa, List<GeneralName> altNames,
-                                        List<KeyPurposeId> purposes, X509Certificate issuerCert)
+                                        List<KeyPurposeId> purposes, X509Certificate issuerCert, Instant now)
             throws GeneralSecurityException, OperatorCreationException, IOException {
-        Instant now = Instant.now();
         BigInteger serial = new BigInteger(127, new SecureRandom()).add(BigInteger.ONE);
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, serial,
                 Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(lifetime)), subject, key);
@@ -169,10 +357,7 @@ public final class ClusterPki {
 
     private static void writeKeyAndCert(Path keyFile, PrivateKey key, KeyEncoding encoding, Path certFile, X509Certificate cert)
             throws IOException, GeneralSecurityException {
-        Path keyTemp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
-        Files.deleteIfExists(keyTemp);
-        Files.createFile(keyTemp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(keyTemp, switch (encoding) {
+        writePrivate(keyFile, switch (encoding) {
             case PKCS8 -> pem("PRIVATE KEY", key.getEncoded());
             // PKCS#8's PrivateKeyInfo wraps a SEC 1 ECPrivateKey without curve or public key; Go's has both
             case SEC1 -> {
@@ -184,9 +369,17 @@ public final class ClusterPki {
                 yield pem("EC PRIVATE KEY", new ECPrivateKey(256, inner.getKey(), publicKey, curve).getEncoded());
             }
         });
+        Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
+    }
+
+    /** Owner-only, replaced atomically. */
+    private static void writePrivate(Path keyFile, String text) throws IOException {
+        Path keyTemp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
+        Files.deleteIfExists(keyTemp);
+        Files.createFile(keyTemp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(keyTemp, text);
         Files.move(keyTemp, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.writeString(certFile, pem("CERTIFICATE", cert.getEncoded()));
     }
 
     static String pem(String type, byte[] der) {
@@ -195,7 +388,7 @@ public final class ClusterPki {
                 + "\n-----END " + type + "-----\n";
     }
 
-    private static X509Certificate readCert(Path file) throws IOException, GeneralSecurityException {
+    public static X509Certificate readCert(Path file) throws IOException, GeneralSecurityException {
         try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file)))) {
             Object object = parser.readObject();
             if (!(object instanceof X509CertificateHolder holder)) {

@@ -83,7 +83,8 @@ public final class BuiltInResources {
                         .withSelectableFields(List.of("type"))
                         .withStrategy(new SecretStrategy()).withPrinter(Printers.SECRET),
                 ResourceDescription.of("", "v1", "ServiceAccount", "serviceaccounts", true, "serviceaccounts", List.of("sa"))
-                        .withStrategy(Strategy.RETURNS_DELETED_OBJECT).withPrinter(Printers.SERVICE_ACCOUNT),
+                        .withStrategy(Strategy.RETURNS_DELETED_OBJECT).withPrinter(Printers.SERVICE_ACCOUNT)
+                        .withTokenSubresource(),
                 ResourceDescription.of("", "v1", "Service", "services", true, "services/specs", List.of("svc"))
                         .withCategories(all).withStatusSubresource().withStrategy(new ServiceStrategy())
                         .withPrinter(CorePrinters.SERVICE),
@@ -120,6 +121,9 @@ public final class BuiltInResources {
                         .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.REPLICA_SET),
                 ResourceDescription.of("apps", "v1", "StatefulSet", "statefulsets", true, "statefulsets", List.of("sts"))
                         .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.STATEFUL_SET),
+                // authentication.k8s.io/v1: TokenReview takes requests only (see ApiRouter)
+                ResourceDescription.of("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", false, "", List.of())
+                        .withVerbs(java.util.Set.of(Verb.CREATE)),
                 // autoscaling: v2 is the storage version (and preferred), v1 converts to it
                 ResourceDescription.of("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true,
                         "horizontalpodautoscalers", List.of("hpa")).withCategories(all).withStatusSubresource()

@@ -127,6 +127,11 @@ public record ResourceDescription(
         return withSubresource(Subresource.APPROVAL);
     }
 
+    /** {@code <name>/token} issues bound tokens (service accounts). */
+    public ResourceDescription withTokenSubresource() {
+        return withSubresource(Subresource.TOKEN);
+    }
+
     public boolean has(Subresource subresource) {
         return subresources.contains(subresource);
     }

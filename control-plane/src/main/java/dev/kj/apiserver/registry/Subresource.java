@@ -16,7 +16,9 @@ public enum Subresource {
     /** {@code <name>/scale}: an autoscaling/v1 Scale view of spec.replicas. */
     SCALE("scale", "autoscaling", "v1", "Scale", List.of("get", "patch", "update")),
     /** {@code <name>/status}: the only way to write status. */
-    STATUS("status", null, null, null, List.of("get", "patch", "update"));
+    STATUS("status", null, null, null, List.of("get", "patch", "update")),
+    /** {@code serviceaccounts/<name>/token}: POST an authentication.k8s.io/v1 TokenRequest for a bound token. */
+    TOKEN("token", "authentication.k8s.io", "v1", "TokenRequest", List.of("create"));
 
     private final String path;
     private final String group;

@@ -91,11 +91,12 @@ public final class UserCertificates {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair pair = generator.generateKeyPair();
+        // client certificates come from the client CA (ClusterPki keeps it apart from the serving CA)
         X509Certificate ca;
-        try (InputStream in = Files.newInputStream(pki.resolve("ca.crt"))) {
+        try (InputStream in = Files.newInputStream(pki.resolve("client-ca.crt"))) {
             ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-        PrivateKey caKey = ClusterPki.readKey(pki.resolve("ca.key"));
+        PrivateKey caKey = ClusterPki.readKey(pki.resolve("client-ca.key"));
         X500NameBuilder subject = new X500NameBuilder(BCStyle.INSTANCE);
         groups.forEach(group -> subject.addRDN(BCStyle.O, group));
         subject.addRDN(BCStyle.CN, name);
