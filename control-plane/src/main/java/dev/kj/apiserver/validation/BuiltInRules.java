@@ -1,6 +1,7 @@
 package dev.kj.apiserver.validation;
 
 import dev.kj.apiserver.validation.apps.AppsRules;
+import dev.kj.apiserver.validation.autoscaling.HorizontalPodAutoscalerRules;
 import dev.kj.apiserver.validation.batch.BatchRules;
 import dev.kj.apiserver.validation.core.ConfigRules;
 import dev.kj.apiserver.validation.core.EndpointsRules;
@@ -34,6 +35,7 @@ public final class BuiltInRules {
             Map.entry("apps/ReplicaSet", AppsRules.REPLICA_SET),
             Map.entry("apps/DaemonSet", AppsRules.DAEMON_SET),
             Map.entry("apps/StatefulSet", AppsRules.STATEFUL_SET),
+            Map.entry("autoscaling/HorizontalPodAutoscaler", new HorizontalPodAutoscalerRules()),
             Map.entry("batch/Job", BatchRules.JOB),
             Map.entry("batch/CronJob", BatchRules.CRON_JOB),
             Map.entry("/ConfigMap", ConfigRules.CONFIG_MAP),

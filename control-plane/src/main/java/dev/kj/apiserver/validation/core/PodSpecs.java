@@ -626,7 +626,7 @@ public final class PodSpecs {
     }
 
     /** validateContainerResourceName. */
-    static List<FieldError> validateResourceName(String name, FieldPath path) {
+    public static List<FieldError> validateResourceName(String name, FieldPath path) {
         List<FieldError> errors = new ArrayList<>(Formats.invalid(path, name, Formats.qualifiedName(name)));
         if (!name.contains("/")) {
             if (!STANDARD_CONTAINER_RESOURCES.contains(name) && !name.startsWith("hugepages-")) {
