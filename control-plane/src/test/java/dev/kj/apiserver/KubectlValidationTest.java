@@ -108,4 +108,28 @@ class KubectlValidationTest {
                 + "* spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\","
                 + " \"Never\"\n", pod.stderr());
     }
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"})
+    void anAutoscalerWithMoreMinimumThanMaximumReplicasIsRefusedAsUpstream(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "h" + version.replace(".", "");
+        Path manifest = dir.resolve(name + ".yaml");
+        for (String apiVersion : List.of("autoscaling/v2", "autoscaling/v1")) {
+            Files.writeString(manifest, """
+                    apiVersion: VERSION
+                    kind: HorizontalPodAutoscaler
+                    metadata: {name: NAME}
+                    spec:
+                      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+                      minReplicas: 5
+                      maxReplicas: 2
+                    """.replace("NAME", name).replace("VERSION", apiVersion));
+            Kubectl.Result refused = kubectl.run("apply", "-f", manifest.toString());
+            assertNotEquals(0, refused.exitCode());
+            assertEquals("The HorizontalPodAutoscaler \"" + name + "\" is invalid: spec.maxReplicas: Invalid value: 2: must"
+                    + " be greater than or equal to `minReplicas`\n", refused.stderr(), apiVersion);
+        }
+        assertEquals(1, kubectl.run("get", "hpa", name).exitCode(), "nothing was stored");
+    }
 }
