@@ -739,6 +739,12 @@ public final class ApiRouter {
             throw StatusException.badRequest("couldn't get version/kind; json parse error: "
                     + (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse ? parse.getOriginalMessage() : e.getMessage()));
         }
+        if (decoded.typeError().isPresent()) {
+            // a value Go cannot store fails the decode before any strict-decoding error counts
+            String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+            throw StatusException.badRequest(kind + " in version \"" + version + "\" cannot be handled as a " + kind
+                    + ": " + decoded.typeError().get());
+        }
         if (directive.collects() && !decoded.errors().isEmpty()) {
             if (directive == FieldValidation.STRICT) {
                 String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
