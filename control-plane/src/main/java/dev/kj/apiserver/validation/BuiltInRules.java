@@ -19,6 +19,7 @@ import dev.kj.apiserver.validation.networking.NetworkingRules;
 import dev.kj.apiserver.validation.node.RuntimeClassRules;
 import dev.kj.apiserver.validation.rbac.RbacRules;
 import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
+import dev.kj.apiserver.validation.storage.CsiRules;
 import dev.kj.apiserver.validation.storage.StorageClassRules;
 import dev.kj.apiserver.validation.storage.StorageRules;
 import java.util.Map;
@@ -54,6 +55,9 @@ public final class BuiltInRules {
             Map.entry("/PersistentVolume", StorageRules.VOLUME),
             Map.entry("policy/PodDisruptionBudget", StorageRules.DISRUPTION_BUDGET),
             Map.entry("storage.k8s.io/StorageClass", new StorageClassRules()),
+            Map.entry("storage.k8s.io/CSIDriver", CsiRules.CSI_DRIVER),
+            Map.entry("storage.k8s.io/CSINode", CsiRules.CSI_NODE),
+            Map.entry("storage.k8s.io/VolumeAttachment", CsiRules.VOLUME_ATTACHMENT),
             Map.entry("scheduling.k8s.io/PriorityClass", new PriorityClassRules()),
             Map.entry("node.k8s.io/RuntimeClass", new RuntimeClassRules()),
             Map.entry("networking.k8s.io/IngressClass", new IngressClassRules()),
