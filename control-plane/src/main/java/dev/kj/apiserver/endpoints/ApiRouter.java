@@ -320,9 +320,10 @@ public final class ApiRouter {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
-                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation), dryRun)));
+                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation),
+                        dryRun, fieldManager(request))));
                 case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request, scale.type()), patchBody(request), dryRun,
-                        patchedObject(request, "autoscaling/v1", "Scale", instrumentation))));
+                        patchedObject(request, "autoscaling/v1", "Scale", instrumentation), fieldManager(request))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
