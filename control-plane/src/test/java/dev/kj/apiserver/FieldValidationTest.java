@@ -198,5 +198,19 @@ class FieldValidationTest {
         assertEquals(400, yaml.statusCode(), yaml.body());
         assertEquals(prefix + "string into Go struct field DeploymentSpec.spec.replicas of type int32",
                 JSON.readTree(yaml.body()).path("message").asText());
+        // YAML's 2.0 reaches Go's decoder as the JSON number 2, so it is an int32 there
+        HttpResponse<String> whole = send("POST", DEPLOYMENTS, "application/yaml", """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: typed-whole}
+                spec:
+                  replicas: 2.0
+                  selector: {matchLabels: {app: a}}
+                  template:
+                    metadata: {labels: {app: a}}
+                    spec: {containers: [{name: c, image: nginx}]}
+                """);
+        assertEquals(201, whole.statusCode(), whole.body());
+        assertEquals("2", JSON.readTree(whole.body()).path("spec").path("replicas").toString());
     }
 }

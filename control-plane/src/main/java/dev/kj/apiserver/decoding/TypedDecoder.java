@@ -187,7 +187,14 @@ public final class TypedDecoder {
         return switch (shape) {
             case Field.Scalar scalar -> {
                 checkScalar(parser, state, where, scalar.kind());
-                yield verbatim(parser);
+                JsonNode node = verbatim(parser);
+                // a whole YAML float in an integer field is the integer Go's YAML-to-JSON step writes
+                if (state.yaml && scalar.kind() == Field.ScalarKind.INTEGER && node.isFloatingPointNumber()
+                        && node.decimalValue().stripTrailingZeros().scale() <= 0 && node.canConvertToLong()) {
+                    long whole = node.longValue();
+                    yield whole == (int) whole ? nodes.numberNode((int) whole) : nodes.numberNode(whole);
+                }
+                yield node;
             }
             case Field.Struct(Type type) -> {
                 if (type.jsonForm().isPresent()) {
@@ -312,8 +319,13 @@ public final class TypedDecoder {
             state.typeMismatch(jsonKind(token), where, goType);
             return;
         }
-        // Go parses the literal as a base-10 integer and checks it fits the field
+        // Go parses the literal as a base-10 integer and checks it fits the field. A YAML body reaches
+        // it as JSON that Go wrote from the YAML's value: 0x10 is 16 there, and 2.0 is 2
         String literal = parser.getText();
+        if (state.yaml) {
+            java.math.BigDecimal value = parser.getDecimalValue();
+            literal = value.stripTrailingZeros().scale() <= 0 ? value.toBigInteger().toString() : Double.toString(value.doubleValue());
+        }
         boolean fits;
         try {
             long n = Long.parseLong(literal);
