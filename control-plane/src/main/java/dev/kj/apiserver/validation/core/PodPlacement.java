@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * The parts of ValidatePodSpec that place a pod and name its surroundings: affinity, topology spread
- * constraints, DNS config, host aliases and readiness gates (pkg/apis/core/validation).
+ * constraints, DNS config, host aliases, readiness gates and scheduling gates
+ * (pkg/apis/core/validation).
  */
 final class PodPlacement {
     private PodPlacement() {
@@ -295,6 +296,22 @@ final class PodPlacement {
         for (JsonNode gate : gates) {
             String type = text(gate, "conditionType");
             errors.addAll(Formats.invalid(path.index(i++).child("conditionType"), type, Formats.qualifiedName(type)));
+        }
+        return errors;
+    }
+
+    /** validateSchedulingGates: qualified names, no repeats (both reported at the gate itself). */
+    static List<FieldError> schedulingGates(JsonNode gates, FieldPath path) {
+        List<FieldError> errors = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int i = 0;
+        for (JsonNode gate : gates) {
+            FieldPath at = path.index(i++);
+            String name = text(gate, "name");
+            errors.addAll(Formats.invalid(at, name, Formats.qualifiedName(name)));
+            if (!seen.add(name)) {
+                errors.add(FieldError.duplicate(at, name));
+            }
         }
         return errors;
     }

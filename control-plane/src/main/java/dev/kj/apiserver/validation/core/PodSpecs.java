@@ -267,6 +267,7 @@ public final class PodSpecs {
         errors.addAll(PodPlacement.topologySpreadConstraints(spec.path("topologySpreadConstraints"),
                 path.child("topologySpreadConstraints")));
         errors.addAll(PodPlacement.dnsConfig(spec, path.child("dnsConfig")));
+        errors.addAll(PodPlacement.schedulingGates(spec.path("schedulingGates"), path.child("schedulingGates")));
         if (!text(spec, "priorityClassName").isEmpty()) {
             String name = text(spec, "priorityClassName");
             errors.addAll(Formats.invalid(path.child("priorityClassName"), name, Formats.dns1123Subdomain(name)));

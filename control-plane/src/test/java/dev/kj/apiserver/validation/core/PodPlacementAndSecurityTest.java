@@ -99,11 +99,13 @@ class PodPlacementAndSecurityTest {
                                         + " end with an alphanumeric character (e.g. 'example.com', regex used for validation"
                                         + " is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
                                 "spec.dnsConfig.options[0]: Required value: must not be empty")),
-                new Case("host aliases and readiness gates", "{\"hostAliases\":[{\"ip\":\"10.0.0.300\",\"hostnames\":"
-                        + "[\"db.local\"]}],\"readinessGates\":[{\"conditionType\":\"-ready\"}]}",
+                new Case("host aliases and readiness and scheduling gates", "{\"hostAliases\":[{\"ip\":\"10.0.0.300\",\"hostnames\":"
+                        + "[\"db.local\"]}],\"readinessGates\":[{\"conditionType\":\"-ready\"}],\"schedulingGates\":"
+                        + "[{\"name\":\"example.com/quota\"},{\"name\":\"example.com/quota\"}]}",
                         List.of("spec.hostAliases[0].ip: Invalid value: \"10.0.0.300\": must be a valid IP address, (e.g."
                                         + " 10.9.8.7 or 2001:db8::ffff)",
-                                "spec.readinessGates[0].conditionType: Invalid value: \"-ready\": " + QUALIFIED)),
+                                "spec.readinessGates[0].conditionType: Invalid value: \"-ready\": " + QUALIFIED,
+                                "spec.schedulingGates[1]: Duplicate value: \"example.com/quota\"")),
                 new Case("pod security context", "{\"hostPID\":true,\"shareProcessNamespace\":true,\"securityContext\":"
                         + "{\"runAsUser\":-1,\"fsGroup\":2147483648,\"supplementalGroups\":[5,-5],\"sysctls\":[{\"name\":"
                         + "\"net.core.somaxconn\",\"value\":\"1\"},{\"name\":\"net.core.somaxconn\",\"value\":\"2\"},{\"name\":"
