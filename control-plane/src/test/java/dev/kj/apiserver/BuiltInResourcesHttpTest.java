@@ -258,7 +258,10 @@ class BuiltInResourcesHttpTest {
         assertEquals(70, asV1.path("spec").path("targetCPUUtilizationPercentage").asInt());
         assertEquals("[{\"type\":\"Pods\",\"pods\":{\"metricName\":\"qps\",\"targetAverageValue\":\"1k\"}}]",
                 annotations.path("autoscaling.alpha.kubernetes.io/metrics").asText());
-        assertEquals("{\"ScaleUp\":null,\"ScaleDown\":{\"StabilizationWindowSeconds\":300,\"SelectPolicy\":null,"
+        // v2's defaulting fills in the scale-up rule and both select policies before the behavior is stored
+        assertEquals("{\"ScaleUp\":{\"StabilizationWindowSeconds\":0,\"SelectPolicy\":\"Max\",\"Policies\":[{\"Type\":"
+                + "\"Pods\",\"Value\":4,\"PeriodSeconds\":15},{\"Type\":\"Percent\",\"Value\":100,\"PeriodSeconds\":15}],"
+                + "\"Tolerance\":null},\"ScaleDown\":{\"StabilizationWindowSeconds\":300,\"SelectPolicy\":\"Max\","
                 + "\"Policies\":[{\"Type\":\"Percent\",\"Value\":10,\"PeriodSeconds\":60}],\"Tolerance\":null}}",
                 annotations.path("autoscaling.alpha.kubernetes.io/behavior").asText());
         assertEquals("me", annotations.path("keep").asText());
@@ -409,7 +412,7 @@ class BuiltInResourcesHttpTest {
                 {"metadata":{"name":"tabled"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"tabled"},
                  "maxReplicas":2,"targetCPUUtilizationPercentage":55}}"""));
         JsonNode hpa = table("/apis/autoscaling/v1/namespaces/kube-public/horizontalpodautoscalers/tabled");
-        assertEquals("[\"tabled\",\"Deployment/tabled\",\"cpu: <unknown>/55%\",\"<unset>\",2,0]",
+        assertEquals("[\"tabled\",\"Deployment/tabled\",\"cpu: <unknown>/55%\",\"1\",2,0]",
                 cellsBeforeAge(hpa.path("rows").get(0)));
         ok(201, send("POST", "/apis/events.k8s.io/v1/namespaces/kube-public/events", """
                 {"metadata":{"name":"tabled.1"},"eventTime":"2026-01-01T00:00:00.000000Z","reportingController":"c",

@@ -111,7 +111,7 @@ class BuiltInResourcesKubectlTest {
                         List.of("db", "ClusterIP", clusterIp, "<none>", "5432/TCP", "<age>", "app=db")),
                 table(kubectl.run("get", "svc", "-n", ns, "-o", "wide").ok().stdout()));
         assertEquals(List.of(List.of("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
-                        List.of("api", "Deployment/api", "<unknown>/100", "<unset>", "3", "0", "<age>"),
+                        List.of("api", "Deployment/api", "<unknown>/100", "1", "3", "0", "<age>"),
                         List.of("web", "Deployment/web", "cpu: <unknown>/60%", "1", "5", "0", "<age>")),
                 table(kubectl.run("get", "hpa", "-n", ns).ok().stdout()));
         // both versions by path (kubectl 1.29+ reads hpa.v1.autoscaling as the preferred v2)

@@ -158,4 +158,59 @@ class FieldValidationTest {
         assertEquals(200, scaled.statusCode(), scaled.body());
         assertEquals(2, JSON.readTree(scaled.body()).path("spec").path("replicas").asInt());
     }
+
+    @Test
+    void valuesGoCannotStoreAreBadRequestsWithEncodingJsonsText() throws Exception {
+        String prefix = "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal ";
+        for (String validation : List.of("Strict", "Warn", "Ignore")) {
+            HttpResponse<String> response = send("POST", DEPLOYMENTS + "?fieldValidation=" + validation, "application/json",
+                    deployment("typed", "\"replicas\":\"abc\",\"replicaz\":1,", ""));
+            assertEquals(400, response.statusCode(), response.body());
+            JsonNode status = JSON.readTree(response.body());
+            assertEquals("BadRequest", status.path("reason").asText());
+            assertEquals(prefix + "string into Go struct field DeploymentSpec.spec.replicas of type int32",
+                    status.path("message").asText(), validation);
+        }
+        String[][] cases = {
+                {"\"replicas\":1.5,", "", "number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32"},
+                {"\"replicas\":3000000000,", "", "number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32"},
+                {"\"paused\":\"yes\",", "", "string into Go struct field DeploymentSpec.spec.paused of type bool"},
+                {"\"strategy\":[],", "", "array into Go struct field DeploymentSpec.spec.strategy of type v1.DeploymentStrategy"},
+                {"", ",\"ports\":[{\"containerPort\":\"80\"}]",
+                        "string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32"}};
+        for (String[] c : cases) {
+            HttpResponse<String> response = send("POST", DEPLOYMENTS, "application/json", deployment("typed", c[0], c[1]));
+            assertEquals(400, response.statusCode(), response.body());
+            assertEquals(prefix + c[2], JSON.readTree(response.body()).path("message").asText());
+        }
+        // a YAML body is converted to JSON first, so it gets the same words
+        HttpResponse<String> yaml = send("POST", DEPLOYMENTS, "application/yaml", """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: typed}
+                spec:
+                  replicas: abc
+                  selector: {matchLabels: {app: a}}
+                  template:
+                    metadata: {labels: {app: a}}
+                    spec: {containers: [{name: c, image: nginx}]}
+                """);
+        assertEquals(400, yaml.statusCode(), yaml.body());
+        assertEquals(prefix + "string into Go struct field DeploymentSpec.spec.replicas of type int32",
+                JSON.readTree(yaml.body()).path("message").asText());
+        // YAML's 2.0 reaches Go's decoder as the JSON number 2, so it is an int32 there
+        HttpResponse<String> whole = send("POST", DEPLOYMENTS, "application/yaml", """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: typed-whole}
+                spec:
+                  replicas: 2.0
+                  selector: {matchLabels: {app: a}}
+                  template:
+                    metadata: {labels: {app: a}}
+                    spec: {containers: [{name: c, image: nginx}]}
+                """);
+        assertEquals(201, whole.statusCode(), whole.body());
+        assertEquals("2", JSON.readTree(whole.body()).path("spec").path("replicas").toString());
+    }
 }

@@ -108,4 +108,52 @@ class KubectlValidationTest {
                 + "* spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\","
                 + " \"Never\"\n", pod.stderr());
     }
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"})
+    void anAutoscalerWithMoreMinimumThanMaximumReplicasIsRefusedAsUpstream(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "h" + version.replace(".", "");
+        Path manifest = dir.resolve(name + ".yaml");
+        for (String apiVersion : List.of("autoscaling/v2", "autoscaling/v1")) {
+            Files.writeString(manifest, """
+                    apiVersion: VERSION
+                    kind: HorizontalPodAutoscaler
+                    metadata: {name: NAME}
+                    spec:
+                      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+                      minReplicas: 5
+                      maxReplicas: 2
+                    """.replace("NAME", name).replace("VERSION", apiVersion));
+            Kubectl.Result refused = kubectl.run("apply", "-f", manifest.toString());
+            assertNotEquals(0, refused.exitCode());
+            assertEquals("The HorizontalPodAutoscaler \"" + name + "\" is invalid: spec.maxReplicas: Invalid value: 2: must"
+                    + " be greater than or equal to `minReplicas`\n", refused.stderr(), apiVersion);
+        }
+        assertEquals(1, kubectl.run("get", "hpa", name).exitCode(), "nothing was stored");
+    }
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"})
+    void aStringForAnIntegerIsABadRequestWithGosText(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "t" + version.replace(".", "");
+        Path manifest = dir.resolve(name + ".yaml");
+        Files.writeString(manifest, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: NAME}
+                spec:
+                  replicas: "abc"
+                  selector: {matchLabels: {app: NAME}}
+                  template:
+                    metadata: {labels: {app: NAME}}
+                    spec: {containers: [{name: c, image: nginx}]}
+                """.replace("NAME", name));
+        Kubectl.Result refused = kubectl.run("apply", "-f", manifest.toString());
+        assertNotEquals(0, refused.exitCode());
+        assertEquals("Error from server (BadRequest): error when creating \"" + manifest + "\": Deployment in version \"v1\""
+                + " cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field"
+                + " DeploymentSpec.spec.replicas of type int32\n", refused.stderr());
+    }
 }

@@ -99,4 +99,45 @@ class ServerSideApplyHttpTest {
         assertEquals(1, after.path("metadata").path("managedFields").size(), after.toString());
         assertTrue(after.path("metadata").path("managedFields").get(0).path("time").asText().endsWith("Z"));
     }
+
+    /**
+     * A write through /scale is recorded as upstream records it: an Update by the request's
+     * manager, in the parent's apiVersion, with subresource "scale", owning spec.replicas, which the
+     * manager that set it before loses.
+     */
+    @Test
+    void scaleWritesAreUpdatesOfTheScaleSubresourceOwningReplicas() throws Exception {
+        String deployments = "/apis/apps/v1/namespaces/default/deployments";
+        HttpResponse<String> created = send("PATCH", deployments + "/scaled?fieldManager=applier", APPLY, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: scaled}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: s}}
+                  template:
+                    metadata: {labels: {app: s}}
+                    spec: {containers: [{name: c, image: nginx}]}
+                """, "test/1");
+        assertEquals(201, created.statusCode(), created.body());
+        HttpResponse<String> scaled = send("PATCH", deployments + "/scaled/scale", "application/merge-patch+json",
+                "{\"spec\":{\"replicas\":3}}", "scaler/1.0");
+        assertEquals(200, scaled.statusCode(), scaled.body());
+        JsonNode managed = JSON.readTree(send("GET", deployments + "/scaled", "application/json", "", "test/1").body())
+                .path("metadata").path("managedFields");
+        JsonNode scaleEntry = null;
+        JsonNode applyEntry = null;
+        for (JsonNode entry : managed) {
+            if (entry.path("manager").asText().equals("scaler")) {
+                scaleEntry = entry;
+            } else if (entry.path("manager").asText().equals("applier")) {
+                applyEntry = entry;
+            }
+        }
+        assertEquals("Update", scaleEntry.path("operation").asText(), managed.toString());
+        assertEquals("apps/v1", scaleEntry.path("apiVersion").asText());
+        assertEquals("scale", scaleEntry.path("subresource").asText());
+        assertEquals(JSON.readTree("{\"f:spec\":{\"f:replicas\":{}}}"), scaleEntry.path("fieldsV1"));
+        assertEquals(false, applyEntry.path("fieldsV1").path("f:spec").has("f:replicas"), applyEntry.toString());
+    }
 }

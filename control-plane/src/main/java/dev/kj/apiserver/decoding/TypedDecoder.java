@@ -22,8 +22,12 @@ import java.util.Set;
  * are dropped, and every unknown or repeated key is reported in document order with its path,
  * the way sigs.k8s.io/json's strict decoding words it ({@code unknown field "spec.replicaz"},
  * {@code duplicate field "metadata.name"}, list items as {@code containers[0]}). Values the Go
- * type keeps verbatim (RawExtension, apiextensions JSON and its unions) are read as they are;
- * scalars are not checked here. One pass, so a body is parsed once.
+ * type keeps verbatim (RawExtension, apiextensions JSON and its unions) are read as they are.
+ * A value Go could not store in an integer, boolean or struct field is a type error, worded as
+ * encoding/json's UnmarshalTypeError ({@code json: cannot unmarshal string into Go struct field
+ * DeploymentSpec.spec.replicas of type int32}); the first one is kept, as Go keeps it. String
+ * fields are not checked (Go's text would name typed strings, e.g. v1.RestartPolicy, which the
+ * model does not know). One pass, so a body is parsed once.
  */
 public final class TypedDecoder {
     /** sigs.k8s.io/json stops collecting after this many. */
@@ -36,10 +40,17 @@ public final class TypedDecoder {
 
     private final JsonNodeFactory nodes = JsonNodeFactory.instance;
 
-    /** The decoded object and what strict decoding objects to, in order, deduplicated. */
-    public record Result(JsonNode value, List<String> errors) {
+    /**
+     * The decoded object, what strict decoding objects to (in order, deduplicated) and the first
+     * type error (Go's text), which fails a decode whatever the fieldValidation.
+     */
+    public record Result(JsonNode value, List<String> errors, java.util.Optional<String> typeError) {
         public Result {
             errors = List.copyOf(errors);
+        }
+
+        public Result(JsonNode value, List<String> errors) {
+            this(value, errors, java.util.Optional.empty());
         }
     }
 
@@ -111,8 +122,8 @@ public final class TypedDecoder {
         if (parser.currentToken() == null) {
             parser.nextToken();
         }
-        JsonNode value = struct(parser, state, "", kind, topLevelKind);
-        return new Result(value, state.all());
+        JsonNode value = struct(parser, state, "", "", kind, topLevelKind);
+        return new Result(value, state.all(), java.util.Optional.ofNullable(state.typeError));
     }
 
     private static final class State {
@@ -120,6 +131,15 @@ public final class TypedDecoder {
         /** YAML bodies: upstream finds repeated keys while converting YAML to JSON, and words them so. */
         final boolean yaml;
         final List<String> yamlDuplicates = new ArrayList<>();
+        /** The first value that does not fit its Go field, as encoding/json words it. */
+        String typeError;
+
+        void typeMismatch(String value, Where where, String goType) {
+            if (typeError == null) {
+                typeError = "json: cannot unmarshal " + value + " into Go struct field " + where.struct() + "."
+                        + where.fields() + " of type " + goType;
+            }
+        }
 
         State(JsonParser parser) {
             this.yaml = parser instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser;
@@ -152,14 +172,39 @@ public final class TypedDecoder {
         }
     }
 
+    /**
+     * Where a value goes, as encoding/json's error names it: the Go struct holding the field, the
+     * JSON names from the root (no list indices) and the field's wire type (its Go integer width).
+     */
+    private record Where(String struct, String fields, com.google.protobuf.Descriptors.FieldDescriptor descriptor) {
+    }
+
     /** At the token that starts the value. */
-    private JsonNode value(JsonParser parser, State state, String path, Field.Value shape) throws IOException {
+    private JsonNode value(JsonParser parser, State state, String path, Where where, Field.Value shape) throws IOException {
         if (parser.currentToken() == JsonToken.VALUE_NULL) {
             return nodes.nullNode();
         }
         return switch (shape) {
-            case Field.Scalar scalar -> verbatim(parser);
-            case Field.Struct(Type type) -> type.jsonForm().isPresent() ? verbatim(parser) : struct(parser, state, path, type, false);
+            case Field.Scalar scalar -> {
+                checkScalar(parser, state, where, scalar.kind());
+                JsonNode node = verbatim(parser);
+                // a whole YAML float in an integer field is the integer Go's YAML-to-JSON step writes
+                if (state.yaml && scalar.kind() == Field.ScalarKind.INTEGER && node.isFloatingPointNumber()
+                        && node.decimalValue().stripTrailingZeros().scale() <= 0 && node.canConvertToLong()) {
+                    long whole = node.longValue();
+                    yield whole == (int) whole ? nodes.numberNode((int) whole) : nodes.numberNode(whole);
+                }
+                yield node;
+            }
+            case Field.Struct(Type type) -> {
+                if (type.jsonForm().isPresent()) {
+                    yield verbatim(parser);
+                }
+                if (parser.currentToken() != JsonToken.START_OBJECT) {
+                    state.typeMismatch(jsonKind(parser.currentToken()), where, goPackage(type) + "." + type.goName());
+                }
+                yield struct(parser, state, path, where.fields(), type, false);
+            }
             case Field.ListOf(Field.Value items) -> {
                 if (parser.currentToken() != JsonToken.START_ARRAY) {
                     yield verbatim(parser);
@@ -167,7 +212,7 @@ public final class TypedDecoder {
                 ArrayNode array = nodes.arrayNode();
                 int index = 0;
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    array.add(value(parser, state, path + "[" + index++ + "]", items));
+                    array.add(value(parser, state, path + "[" + index++ + "]", where, items));
                 }
                 yield array;
             }
@@ -183,14 +228,15 @@ public final class TypedDecoder {
                         state.duplicate(line, child(path, key), key);
                     }
                     parser.nextToken();
-                    map.set(key, value(parser, state, child(path, key), values));
+                    map.set(key, value(parser, state, child(path, key), where, values));
                 }
                 yield map;
             }
         };
     }
 
-    private JsonNode struct(JsonParser parser, State state, String path, Type type, boolean topLevelKind) throws IOException {
+    private JsonNode struct(JsonParser parser, State state, String path, String fields, Type type, boolean topLevelKind)
+            throws IOException {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             return verbatim(parser);
         }
@@ -216,7 +262,8 @@ public final class TypedDecoder {
             if (!seen.add(key)) {
                 state.duplicate(line, child(path, key), key);
             }
-            object.set(key, value(parser, state, child(path, key), field.get().value()));
+            Where where = new Where(type.goName(), child(fields, key), field.get().descriptor());
+            object.set(key, value(parser, state, child(path, key), where, field.get().value()));
         }
         return object;
     }
@@ -246,6 +293,66 @@ public final class TypedDecoder {
             }
             default -> verbatim(parser);
         };
+    }
+
+    /** Integers must be integral JSON numbers that fit the Go width; booleans must be true or false. */
+    private static void checkScalar(JsonParser parser, State state, Where where, Field.ScalarKind kind) throws IOException {
+        JsonToken token = parser.currentToken();
+        if (kind == Field.ScalarKind.BOOLEAN) {
+            if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
+                state.typeMismatch(jsonKind(token), where, "bool");
+            }
+            return;
+        }
+        if (kind != Field.ScalarKind.INTEGER || where.descriptor() == null) {
+            return;
+        }
+        String goType = switch (where.descriptor().getType()) {
+            case INT32, SINT32, SFIXED32 -> "int32";
+            case INT64, SINT64, SFIXED64 -> "int64";
+            default -> null;
+        };
+        if (goType == null) {
+            return;
+        }
+        if (!token.isNumeric()) {
+            state.typeMismatch(jsonKind(token), where, goType);
+            return;
+        }
+        // Go parses the literal as a base-10 integer and checks it fits the field. A YAML body reaches
+        // it as JSON that Go wrote from the YAML's value: 0x10 is 16 there, and 2.0 is 2
+        String literal = parser.getText();
+        if (state.yaml) {
+            java.math.BigDecimal value = parser.getDecimalValue();
+            literal = value.stripTrailingZeros().scale() <= 0 ? value.toBigInteger().toString() : Double.toString(value.doubleValue());
+        }
+        boolean fits;
+        try {
+            long n = Long.parseLong(literal);
+            fits = goType.equals("int64") || n == (int) n;
+        } catch (NumberFormatException e) {
+            fits = false;
+        }
+        if (!fits) {
+            state.typeMismatch("number " + literal, where, goType);
+        }
+    }
+
+    /** encoding/json's word for the JSON value it could not store. */
+    private static String jsonKind(JsonToken token) {
+        return switch (token) {
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "bool";
+            case START_ARRAY -> "array";
+            default -> "object";
+        };
+    }
+
+    /** The Go package name a type's reflect name starts with: "v1" for "apps.v1.DeploymentSpec". */
+    private static String goPackage(Type type) {
+        String[] parts = type.name().split("\\.");
+        return parts.length >= 3 ? parts[parts.length - 2] : parts[0];
     }
 
     private static JsonNode verbatim(JsonParser parser) throws IOException {

@@ -386,9 +386,10 @@ public final class ApiRouter {
             ScaleSubresource scale = new ScaleSubresource(store);
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(scale.get(namespace, name)));
-                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation), dryRun)));
+                case "PUT" -> ok(shape.apply(scale.update(namespace, name, bodyObject(request, "autoscaling/v1", "Scale", instrumentation),
+                        dryRun, fieldManager(request))));
                 case "PATCH" -> ok(shape.apply(scale.patch(namespace, name, patchType(request, scale.type()), patchBody(request), dryRun,
-                        patchedObject(request, "autoscaling/v1", "Scale", instrumentation))));
+                        patchedObject(request, "autoscaling/v1", "Scale", instrumentation), fieldManager(request))));
                 default -> throw StatusException.methodNotSupported(resource.plural() + "/scale",
                         request.method().toLowerCase(java.util.Locale.ROOT));
             };
@@ -821,6 +822,12 @@ public final class ApiRouter {
         } catch (IOException e) {
             throw StatusException.badRequest("couldn't get version/kind; json parse error: "
                     + (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse ? parse.getOriginalMessage() : e.getMessage()));
+        }
+        if (decoded.typeError().isPresent()) {
+            // a value Go cannot store fails the decode before any strict-decoding error counts
+            String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+            throw StatusException.badRequest(kind + " in version \"" + version + "\" cannot be handled as a " + kind
+                    + ": " + decoded.typeError().get());
         }
         if (directive.collects() && !decoded.errors().isEmpty()) {
             if (directive == FieldValidation.STRICT) {

@@ -71,7 +71,60 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
             entries.put(manager, new Entry(manager, apiVersion, now, owned));
         }
         entries.values().removeIf(entry -> entry.fields().isEmpty());
+        capUpdateManagers(entries);
         return managed.encode();
+    }
+
+    /** Upstream's DefaultMaxUpdateManagers: more Update entries than this are merged, oldest first. */
+    public static final int MAX_UPDATE_MANAGERS = 10;
+    /** The manager the merged entries are recorded under, one per apiVersion. */
+    public static final String ANCIENT_CHANGES = "ancient-changes";
+
+    /**
+     * Upstream's capManagersManager: while there are more than {@link #MAX_UPDATE_MANAGERS} Update
+     * entries, the oldest (by time to the second, then by manager) are folded into an
+     * "ancient-changes" Update entry of their apiVersion. The first entry seen of a version waits; the
+     * second of that version turns it into the bucket (unless a bucket exists already) and joins it,
+     * the bucket taking the later one's time.
+     */
+    static void capUpdateManagers(Map<Manager, Entry> entries) {
+        List<Manager> updaters = new ArrayList<>(entries.keySet().stream()
+                .filter(m -> m.operation() == Operation.Update).toList());
+        if (updaters.size() <= MAX_UPDATE_MANAGERS) {
+            return;
+        }
+        updaters.sort(Comparator.comparing((Manager m) -> seconds(entries.get(m).time()))
+                .thenComparing(Manager::name).thenComparing(Manager::apiVersion).thenComparing(Manager::subresource));
+        Map<String, Manager> firstOfVersion = new java.util.HashMap<>();
+        int length = updaters.size();
+        for (int i = 0; i < updaters.size() && length > MAX_UPDATE_MANAGERS; i++) {
+            Manager manager = updaters.get(i);
+            Entry entry = entries.get(manager);
+            String version = entry.apiVersion();
+            Manager bucket = new Manager(ANCIENT_CHANGES, Operation.Update, version, "");
+            Manager first = firstOfVersion.get(version);
+            if (first == null) {
+                firstOfVersion.put(version, manager);
+                continue;
+            }
+            if (!entries.containsKey(bucket)) {
+                Entry moved = entries.remove(first);
+                entries.put(bucket, new Entry(bucket, version, moved.time(), moved.fields()));
+            }
+            Entry merged = entries.get(bucket);
+            entries.put(bucket, new Entry(bucket, version, entry.time(), entry.fields().union(merged.fields())));
+            entries.remove(manager);
+            length--;
+        }
+    }
+
+    /** An entry's time as comparable seconds (RFC 3339 in UTC, as kj writes them); none sorts first. */
+    private static long seconds(String time) {
+        try {
+            return java.time.Instant.parse(time).getEpochSecond();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The outcome of an apply: the merged object (managedFields set) or the conflicts that refused it. */
@@ -154,6 +207,7 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
         entries.replaceAll((who, entry) -> new Entry(who, entry.apiVersion(), entry.time(), entry.fields()
                 .difference(taken.getOrDefault(who, FieldSet.EMPTY)).difference(removed)));
         entries.values().removeIf(entry -> entry.fields().isEmpty() && !entry.manager().equals(manager));
+        capUpdateManagers(entries);
         ObjectNode meta = merged.with("metadata");
         meta.set("managedFields", managed.encode());
         keepLastAppliedInStep(live, config, manager, meta);

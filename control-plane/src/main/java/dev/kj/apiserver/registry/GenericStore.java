@@ -311,11 +311,27 @@ public final class GenericStore {
     }
 
     public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun) {
-        return update(namespace, name, part, body, dryRun, null);
+        return update(namespace, name, part, body, dryRun, (String) null);
     }
 
     /** An update recorded in managedFields as an Update by {@code manager} (null: nothing recorded). */
     public ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun, String manager) {
+        return update(namespace, name, part, body, dryRun,
+                updatedBy(manager, part, subresourceName(part), body.path("metadata").path("managedFields")));
+    }
+
+    /**
+     * An update made through {@code <name>/scale} (the object with the Scale's spec.replicas put in):
+     * the main resource's rules, the Update recorded with subresource "scale" as upstream's scale
+     * handler records it (its fields are the object's, spec.replicas).
+     */
+    public ObjectNode updateThroughScale(String namespace, String name, ObjectNode body, boolean dryRun, String manager) {
+        return update(namespace, name, Part.MAIN, body, dryRun, updatedBy(manager, Part.MAIN,
+                Subresource.SCALE.path(), body.path("metadata").path("managedFields")));
+    }
+
+    private ObjectNode update(String namespace, String name, Part part, ObjectNode body, boolean dryRun,
+                              Ownership ownership) {
         checkKind(body);
         ObjectNode object = toStorage(body.deepCopy());
         ObjectNode meta = metadata(object);
@@ -331,8 +347,7 @@ public final class GenericStore {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return fromStorage(write(namespace, name, current, object, part, dryRun,
-                updatedBy(manager, part, body.path("metadata").path("managedFields"))));
+        return fromStorage(write(namespace, name, current, object, part, dryRun, ownership));
     }
 
     /** The patch types served so far (server-side apply is not yet), by their media types. */
@@ -519,12 +534,17 @@ public final class GenericStore {
 
     /** An Update by {@code manager} (nothing recorded when null or the kind is not in the type model). */
     private Ownership updatedBy(String manager, Part part, JsonNode sent) {
+        return updatedBy(manager, part, subresourceName(part), sent);
+    }
+
+    /** {@code subresource}: what the entry records (a scale write goes through the main part). */
+    private Ownership updatedBy(String manager, Part part, String subresource, JsonNode sent) {
         if (manager == null) {
             return Ownership.KEEP;
         }
         return (old, object) -> fieldManager(object, part)
                 .<JsonNode>map(fields -> fields.update(old, object, sent, new Manager(manager, Operation.Update,
-                        fields.apiVersion(), subresourceName(part)), now()))
+                        fields.apiVersion(), subresource), now()))
                 .orElse(null);
     }
 

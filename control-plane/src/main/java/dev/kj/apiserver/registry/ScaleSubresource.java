@@ -30,6 +30,11 @@ public final class ScaleSubresource {
     }
 
     public ObjectNode update(String namespace, String name, ObjectNode scale, boolean dryRun) {
+        return update(namespace, name, scale, dryRun, null);
+    }
+
+    /** A write recorded in managedFields as an Update by {@code manager} with subresource "scale" (null: none). */
+    public ObjectNode update(String namespace, String name, ObjectNode scale, boolean dryRun, String manager) {
         JsonNode replicas = scale.path("spec").path("replicas");
         if (!replicas.isMissingNode() && (!replicas.canConvertToInt() || replicas.asInt() < 0)) {
             throw StatusException.invalid("Scale", "autoscaling", name, List.of(new Cause("FieldValueInvalid",
@@ -39,7 +44,7 @@ public final class ScaleSubresource {
         String requested = scale.path("metadata").path("resourceVersion").asText("");
         ((ObjectNode) object.path("metadata")).put("resourceVersion", requested);
         object.with("spec").put("replicas", replicas.asInt(0));
-        return toScale(store.update(namespace, name, object, dryRun));
+        return toScale(store.updateThroughScale(namespace, name, object, dryRun, manager));
     }
 
     /** autoscaling/v1 Scale, the kind this subresource reads and writes. */
@@ -54,6 +59,12 @@ public final class ScaleSubresource {
     /** A patch whose resulting Scale first goes through {@code decode} (typed decoding and field validation). */
     public ObjectNode patch(String namespace, String name, GenericStore.PatchType type, JsonNode patch, boolean dryRun,
                             java.util.function.UnaryOperator<ObjectNode> decode) {
+        return patch(namespace, name, type, patch, dryRun, decode, null);
+    }
+
+    /** As above, recorded as an Update by {@code manager} with subresource "scale" (null: none). */
+    public ObjectNode patch(String namespace, String name, GenericStore.PatchType type, JsonNode patch, boolean dryRun,
+                            java.util.function.UnaryOperator<ObjectNode> decode, String manager) {
         for (int attempt = 0; ; attempt++) {
             ObjectNode current = get(namespace, name);
             JsonNode patched = type.apply(current, patch, type());
@@ -62,7 +73,7 @@ public final class ScaleSubresource {
             }
             ObjectNode scale = decode.apply(patchedScale);
             try {
-                return update(namespace, name, scale, dryRun);
+                return update(namespace, name, scale, dryRun, manager);
             } catch (StatusException e) {
                 boolean ownPrecondition = !patch.path("metadata").path("resourceVersion").isMissingNode();
                 if (e.code() == 409 && !ownPrecondition && attempt < CONFLICT_RETRIES) {

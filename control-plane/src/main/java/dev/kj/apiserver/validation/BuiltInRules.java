@@ -1,6 +1,8 @@
 package dev.kj.apiserver.validation;
 
+import dev.kj.apiserver.validation.admissionregistration.WebhookConfigurationRules;
 import dev.kj.apiserver.validation.apps.AppsRules;
+import dev.kj.apiserver.validation.autoscaling.HorizontalPodAutoscalerRules;
 import dev.kj.apiserver.validation.batch.BatchRules;
 import dev.kj.apiserver.validation.core.ConfigRules;
 import dev.kj.apiserver.validation.core.EndpointsRules;
@@ -17,6 +19,7 @@ import dev.kj.apiserver.validation.networking.NetworkingRules;
 import dev.kj.apiserver.validation.node.RuntimeClassRules;
 import dev.kj.apiserver.validation.rbac.RbacRules;
 import dev.kj.apiserver.validation.scheduling.PriorityClassRules;
+import dev.kj.apiserver.validation.storage.CsiRules;
 import dev.kj.apiserver.validation.storage.StorageClassRules;
 import dev.kj.apiserver.validation.storage.StorageRules;
 import java.util.Map;
@@ -34,6 +37,9 @@ public final class BuiltInRules {
             Map.entry("apps/ReplicaSet", AppsRules.REPLICA_SET),
             Map.entry("apps/DaemonSet", AppsRules.DAEMON_SET),
             Map.entry("apps/StatefulSet", AppsRules.STATEFUL_SET),
+            Map.entry("admissionregistration.k8s.io/ValidatingWebhookConfiguration", WebhookConfigurationRules.VALIDATING),
+            Map.entry("admissionregistration.k8s.io/MutatingWebhookConfiguration", WebhookConfigurationRules.MUTATING),
+            Map.entry("autoscaling/HorizontalPodAutoscaler", new HorizontalPodAutoscalerRules()),
             Map.entry("batch/Job", BatchRules.JOB),
             Map.entry("batch/CronJob", BatchRules.CRON_JOB),
             Map.entry("/ConfigMap", ConfigRules.CONFIG_MAP),
@@ -49,6 +55,9 @@ public final class BuiltInRules {
             Map.entry("/PersistentVolume", StorageRules.VOLUME),
             Map.entry("policy/PodDisruptionBudget", StorageRules.DISRUPTION_BUDGET),
             Map.entry("storage.k8s.io/StorageClass", new StorageClassRules()),
+            Map.entry("storage.k8s.io/CSIDriver", CsiRules.CSI_DRIVER),
+            Map.entry("storage.k8s.io/CSINode", CsiRules.CSI_NODE),
+            Map.entry("storage.k8s.io/VolumeAttachment", CsiRules.VOLUME_ATTACHMENT),
             Map.entry("scheduling.k8s.io/PriorityClass", new PriorityClassRules()),
             Map.entry("node.k8s.io/RuntimeClass", new RuntimeClassRules()),
             Map.entry("networking.k8s.io/IngressClass", new IngressClassRules()),

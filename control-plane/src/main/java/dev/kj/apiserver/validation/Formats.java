@@ -206,6 +206,20 @@ public final class Formats {
         return List.of();
     }
 
+    /** path.IsValidPathSegmentName: names that go into a URL path segment (references by name). */
+    public static List<String> pathSegmentName(String value) {
+        if (value.equals(".") || value.equals("..")) {
+            return List.of("may not be '" + value + "'");
+        }
+        List<String> problems = new ArrayList<>();
+        for (String forbidden : List.of("/", "%")) {
+            if (value.contains(forbidden)) {
+                problems.add("may not contain '" + forbidden + "'");
+            }
+        }
+        return problems;
+    }
+
     /** Each problem of {@code value} as an Invalid error at {@code path}. */
     public static List<FieldError> invalid(FieldPath path, String value, List<String> problems) {
         return problems.stream().map(p -> FieldError.invalid(path, value, p)).toList();

@@ -90,4 +90,11 @@ public final class GoValues {
         long number = value == null || value.isNull() ? 0 : value.asLong();
         return "intstr.IntOrString{Type:0, IntVal:" + number + ", StrVal:\"\"}";
     }
+
+    /** %#v of a non-nil []string. */
+    public static String stringSlice(JsonNode values) {
+        List<String> quoted = new ArrayList<>();
+        values.forEach(v -> quoted.add(quote(v.asText())));
+        return "[]string{" + String.join(", ", quoted) + "}";
+    }
 }

@@ -119,4 +119,33 @@ class FieldManagerTest {
                         .replace('\'', '"')),
                 merged.path("spec").path("template").path("spec").path("containers"));
     }
+
+    /**
+     * Twelve Update managers of a ConfigMap, each writing its own key a minute apart: the next
+     * Update (a thirteenth manager) leaves ten Update entries, the three oldest folded into an
+     * "ancient-changes" entry that has their keys and the newest folded one's time.
+     */
+    @Test
+    void updateManagersBeyondTenFoldIntoAncientChanges() throws Exception {
+        FieldManager fields = manager("v1", "ConfigMap", false);
+        ObjectNode live = json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'cm'},'data':{}}");
+        for (int i = 0; i < 12; i++) {
+            ObjectNode updated = live.deepCopy();
+            ((ObjectNode) updated.path("data")).put("k" + i, "v");
+            String time = "2026-12-07T10:%02d:00Z".formatted(i);
+            JsonNode managed = fields.update(i == 0 ? null : live, updated, null,
+                    new Manager("m" + i, Operation.Update, "v1", ""), time);
+            ((ObjectNode) updated.path("metadata")).set("managedFields", managed);
+            live = updated;
+        }
+        List<String> names = new java.util.ArrayList<>();
+        live.path("metadata").path("managedFields").forEach(e -> names.add(e.path("manager").asText()));
+        assertEquals(List.of("ancient-changes", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11"), names);
+        JsonNode ancient = live.path("metadata").path("managedFields").get(0);
+        assertEquals("Update", ancient.path("operation").asText());
+        assertEquals("v1", ancient.path("apiVersion").asText());
+        assertEquals("2026-12-07T10:02:00Z", ancient.path("time").asText());
+        // m0 created the object, so it (and now the bucket) owns the data map itself too
+        assertEquals(json("{'f:data':{'.':{},'f:k0':{},'f:k1':{},'f:k2':{}}}"), ancient.path("fieldsV1"));
+    }
 }

@@ -224,6 +224,14 @@ public final class PodSpecs {
                     List.of("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")));
         }
         errors.addAll(Metadata.labels(spec.get("nodeSelector"), path.child("nodeSelector")));
+        errors.addAll(PodSecurity.podSecurityContext(spec, path));
+        boolean hostUsers = spec.path("hostUsers").asBoolean(true);
+        for (String list : CONTAINER_LISTS) {
+            int c = 0;
+            for (JsonNode container : spec.path(list)) {
+                errors.addAll(PodSecurity.containerSecurityContext(container, path.child(list).index(c++), hostUsers));
+            }
+        }
         int i = 0;
         for (JsonNode secret : spec.path("imagePullSecrets")) {
             FieldPath at = path.child("imagePullSecrets").index(i++);
@@ -252,7 +260,14 @@ public final class PodSpecs {
                 errors.addAll(Formats.invalid(path.child(field), value, Formats.dns1123Label(value)));
             }
         }
+        errors.addAll(PodPlacement.affinity(spec.get("affinity"), path.child("affinity")));
         errors.addAll(validateTolerations(spec.path("tolerations"), path.child("tolerations")));
+        errors.addAll(PodPlacement.hostAliases(spec.path("hostAliases"), path.child("hostAliases")));
+        errors.addAll(PodPlacement.readinessGates(spec.path("readinessGates"), path.child("readinessGates")));
+        errors.addAll(PodPlacement.topologySpreadConstraints(spec.path("topologySpreadConstraints"),
+                path.child("topologySpreadConstraints")));
+        errors.addAll(PodPlacement.dnsConfig(spec, path.child("dnsConfig")));
+        errors.addAll(PodPlacement.schedulingGates(spec.path("schedulingGates"), path.child("schedulingGates")));
         if (!text(spec, "priorityClassName").isEmpty()) {
             String name = text(spec, "priorityClassName");
             errors.addAll(Formats.invalid(path.child("priorityClassName"), name, Formats.dns1123Subdomain(name)));
@@ -626,7 +641,7 @@ public final class PodSpecs {
     }
 
     /** validateContainerResourceName. */
-    static List<FieldError> validateResourceName(String name, FieldPath path) {
+    public static List<FieldError> validateResourceName(String name, FieldPath path) {
         List<FieldError> errors = new ArrayList<>(Formats.invalid(path, name, Formats.qualifiedName(name)));
         if (!name.contains("/")) {
             if (!STANDARD_CONTAINER_RESOURCES.contains(name) && !name.startsWith("hugepages-")) {
