@@ -132,6 +132,14 @@ public final class GenericStore {
     /** The kind's defaulting and validation (upstream's SetDefaults_* and ValidateX). */
     private final KindRules rules;
 
+    /**
+     * Decoded objects of recent watch events: the watch cache gives every watcher the same event
+     * and stored value instances, so each is decoded once however many watch it. The objects are
+     * shared by the watches' events and never modified.
+     */
+    private final IdentityMemo<StoredValue, ObjectNode> watchDecoded = new IdentityMemo<>(32);
+    private final IdentityMemo<StorageEvent.Delete, ObjectNode> watchDeleted = new IdentityMemo<>(8);
+
     /** A store that sets the garbage collector's finalizers on deletes (upstream's default) and has no delete stage. */
     public GenericStore(ResourceDescription resource, Storage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces) {
@@ -1022,9 +1030,10 @@ public final class GenericStore {
             return storage.watch(resource.keyPrefix(namespace), request, event -> {
                 switch (event) {
                     case StorageEvent.Put put -> {
-                        ObjectNode current = decode(put.current());
+                        ObjectNode current = watchDecoded.get(put.current(), this::decode);
                         boolean now = everything || selected.test(current);
-                        boolean before = put.previous() != null && (everything || selected.test(decode(put.previous())));
+                        boolean before = put.previous() != null
+                                && (everything || selected.test(watchDecoded.get(put.previous(), this::decode)));
                         if (now && before) {
                             events.accept(new WatchEvent.Modified(current));
                         } else if (now) {
@@ -1034,9 +1043,8 @@ public final class GenericStore {
                         }
                     }
                     case StorageEvent.Delete delete -> {
-                        ObjectNode last = decode(delete.previous());
+                        ObjectNode last = watchDeleted.get(delete, this::lastState);
                         if (everything || selected.test(last)) {
-                            metadata(last).put("resourceVersion", Long.toString(delete.revision()));
                             events.accept(new WatchEvent.Deleted(last));
                         }
                     }
@@ -1060,6 +1068,13 @@ public final class GenericStore {
         }
     }
 
+    /** A deleted object's last state as its DELETED event carries it: at the deletion's revision. */
+    private ObjectNode lastState(StorageEvent.Delete delete) {
+        ObjectNode last = decode(delete.previous());
+        metadata(last).put("resourceVersion", Long.toString(delete.revision()));
+        return last;
+    }
+
     /** A bookmark's object: the resource's kind with only metadata.resourceVersion (and the end-of-initial-events annotation). */
     private ObjectNode bookmark(StorageEvent.Bookmark bookmark) {
         ObjectNode object = json.createObjectNode();
@@ -1076,7 +1091,7 @@ public final class GenericStore {
 
     /** The labels and selectable fields of a stored object, which the watch cache keeps beside it. */
     public Selection.Attributes attributes(StoredValue value) {
-        ObjectNode object = decode(value);
+        ObjectNode object = watchDecoded.get(value, this::decode); // the cache's watchers then decode it no more
         return new Selection.Attributes(labelsOf(object), fieldsOf(object));
     }
 
@@ -1120,11 +1135,27 @@ public final class GenericStore {
         return fields;
     }
 
+    /** Each selectable field with its path, worked out once (the watch cache asks on every event). */
+    private Map<String, String[]> selectablePaths() {
+        Map<String, String[]> paths = selectablePaths;
+        if (paths == null) {
+            paths = new java.util.LinkedHashMap<>();
+            for (String field : selectableFields()) {
+                paths.put(field, field.split("\\."));
+            }
+            selectablePaths = paths = java.util.Collections.unmodifiableMap(paths);
+        }
+        return paths;
+    }
+
+    private volatile Map<String, String[]> selectablePaths;
+
     private Map<String, String> fieldsOf(ObjectNode object) {
         Map<String, String> fields = new HashMap<>();
-        for (String field : selectableFields()) {
+        for (Map.Entry<String, String[]> selectable : selectablePaths().entrySet()) {
+            String field = selectable.getKey();
             JsonNode node = object;
-            for (String part : field.split("\\.")) {
+            for (String part : selectable.getValue()) {
                 node = node.path(part);
             }
             fields.put(field, resource.strategy().selectableFieldValue(object, field, node.isValueNode() ? node.asText() : ""));
