@@ -318,14 +318,35 @@ public final class GenericStore {
                     + ") does not match the name on the URL (" + name + ")");
         }
         placeInNamespace(object, namespace);
-        StoredValue current = read(namespace, name);
-        String requested = meta.path("resourceVersion").asText("");
+        Ownership ownership = updatedBy(manager, part, body.path("metadata").path("managedFields"));
+        Optional<StoredValue> cached = dryRun ? Optional.empty() : storage.cached(resource.key(namespace, name));
+        if (cached.isPresent()) {
+            try {
+                return fromStorage(update(namespace, name, cached.get(), object.deepCopy(), part, false, ownership, false));
+            } catch (StaleRead | StatusException e) {
+                // refused or not written on a cached value, which may be behind etcd's (a conflict, or
+                // a decision on an old state): decide again on etcd's value, as upstream does
+            }
+        }
+        return fromStorage(update(namespace, name, read(namespace, name), object, part, dryRun, ownership, true));
+    }
+
+    /** An update's own precondition and write over {@code current}; {@code verified}: current was read from etcd. */
+    private ObjectNode update(String namespace, String name, StoredValue current, ObjectNode object, Part part,
+                              boolean dryRun, Ownership ownership, boolean verified) {
+        String requested = metadata(object).path("resourceVersion").asText("");
         if (!requested.isEmpty() && !requested.equals(Long.toString(current.modRevision()))) {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return fromStorage(write(namespace, name, current, object, part, dryRun,
-                updatedBy(manager, part, body.path("metadata").path("managedFields"))));
+        return write(namespace, name, current, object, part, dryRun, ownership, verified);
+    }
+
+    /** An update decided on a cached value that etcd must confirm: it would have changed nothing. */
+    private static final class StaleRead extends RuntimeException {
+        StaleRead() {
+            super(null, null, false, false);
+        }
     }
 
     /** The patch types served so far (server-side apply is not yet), by their media types. */
@@ -548,6 +569,11 @@ public final class GenericStore {
 
     private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
                              boolean dryRun, Ownership ownership) {
+        return write(namespace, name, current, written, part, dryRun, ownership, true);
+    }
+
+    private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
+                             boolean dryRun, Ownership ownership, boolean verified) {
         ObjectNode old = load(current);
         ObjectNode object = written;
         if (part != Part.MAIN) {
@@ -580,7 +606,7 @@ public final class GenericStore {
         WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
         boolean stored = false;
         try {
-            ObjectNode result = writePrepared(current, name, object, old, dryRun);
+            ObjectNode result = writePrepared(current, name, object, old, dryRun, verified);
             stored = true;
             return result;
         } finally {
@@ -588,7 +614,8 @@ public final class GenericStore {
         }
     }
 
-    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun) {
+    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun,
+                                     boolean verified) {
         ObjectNode meta = metadata(object);
         ObjectNode oldMeta = metadata(old);
         ObjectNode updated = object;
@@ -613,6 +640,9 @@ public final class GenericStore {
                 return object;
             }
             if (object.equals(old) && !current.stale()) {
+                if (!verified) {
+                    throw new StaleRead(); // unchanged from a cached value, which etcd may have moved past
+                }
                 // a no-op update is not written, so watchers see nothing (as upstream); one stored
                 // with an older encryption key is, so that rewriting every object rotates keys
                 return old;
@@ -1181,13 +1211,17 @@ public final class GenericStore {
             throw StatusException.badRequest("the body's " + (apiVersion + ", Kind=" + kind) + " does not match the"
                     + " resource's " + resource.apiVersion() + ", Kind=" + resource.kind());
         }
-        // apiVersion and kind first, as upstream writes objects
-        ObjectNode rest = body.deepCopy();
-        rest.remove(List.of("apiVersion", "kind"));
+        // apiVersion and kind first, as upstream writes objects (the other fields move, not copied)
+        List<Map.Entry<String, JsonNode>> rest = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> field : body.properties()) {
+            if (!field.getKey().equals("apiVersion") && !field.getKey().equals("kind")) {
+                rest.add(Map.entry(field.getKey(), field.getValue()));
+            }
+        }
         body.removeAll();
         body.put("apiVersion", resource.apiVersion());
         body.put("kind", resource.kind());
-        body.setAll(rest);
+        rest.forEach(field -> body.set(field.getKey(), field.getValue()));
     }
 
     private void placeInNamespace(ObjectNode object, String namespace) {

@@ -107,6 +107,7 @@ public final class Cachers implements Storage, AutoCloseable {
      * newest write by the watch's delay. Empty when the key is not cached (absent, not yet seen,
      * or no ready cache holds its prefix): callers that need an answer then ask etcd.
      */
+    @Override
     public Optional<StoredValue> cached(String key) {
         Cacher cacher = cacherFor(key);
         return Optional.ofNullable(cacher == null ? null : cacher.current(key));
