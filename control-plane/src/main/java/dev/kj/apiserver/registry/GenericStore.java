@@ -410,34 +410,44 @@ public final class GenericStore {
     /** A patch recorded in managedFields as an Update by {@code manager} (null: nothing recorded). */
     public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun,
                             UnaryOperator<ObjectNode> decode, String manager) {
+        // the first attempt starts from the watch cache's copy, as updates do (see update)
+        StoredValue hint = dryRun ? null : storage.cached(resource.key(namespace, name)).orElse(null);
         for (int attempt = 0; ; attempt++) {
-            StoredValue current = read(namespace, name);
-            ObjectNode old = decode(current);
-            JsonNode patched = type.apply(old, patch, type());
-            if (!(patched instanceof ObjectNode patchedObject)) {
-                throw StatusException.badRequest("the patch does not leave an object");
-            }
-            ObjectNode object = decode.apply(patchedObject);
-            checkKind(object);
-            String patchedName = metadata(object).path("name").asText("");
-            if (!patchedName.equals(name)) {
-                throw StatusException.badRequest("the name of the object (" + patchedName
-                        + ") does not match the name on the URL (" + name + ")");
-            }
-            placeInNamespace(object, namespace);
-            // A patch that sets resourceVersion asks for that precondition; otherwise it applies to
-            // whatever is current, retrying when another write slips in.
-            String requested = metadata(object).path("resourceVersion").asText("");
-            boolean conditional = !requested.equals(Long.toString(current.modRevision()));
-            if (conditional && !requested.isEmpty()) {
-                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
-                        StatusException.MODIFIED);
-            }
+            boolean verified = hint == null;
+            StoredValue current = verified ? read(namespace, name) : hint;
+            hint = null;
+            boolean preconditionFailed = false;
             try {
+                ObjectNode old = decode(current);
+                JsonNode patched = type.apply(old, patch, type());
+                if (!(patched instanceof ObjectNode patchedObject)) {
+                    throw StatusException.badRequest("the patch does not leave an object");
+                }
+                ObjectNode object = decode.apply(patchedObject);
+                checkKind(object);
+                String patchedName = metadata(object).path("name").asText("");
+                if (!patchedName.equals(name)) {
+                    throw StatusException.badRequest("the name of the object (" + patchedName
+                            + ") does not match the name on the URL (" + name + ")");
+                }
+                placeInNamespace(object, namespace);
+                // A patch that sets resourceVersion asks for that precondition; otherwise it applies to
+                // whatever is current, retrying when another write slips in.
+                String requested = metadata(object).path("resourceVersion").asText("");
+                boolean conditional = !requested.equals(Long.toString(current.modRevision()));
+                if (conditional && !requested.isEmpty()) {
+                    preconditionFailed = true;
+                    throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                            StatusException.MODIFIED);
+                }
                 return fromStorage(write(namespace, name, current, toStorage(object), part, dryRun,
-                        updatedBy(manager, part, object.path("metadata").path("managedFields"))));
-            } catch (StatusException e) {
-                if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
+                        updatedBy(manager, part, object.path("metadata").path("managedFields")), verified));
+            } catch (StaleRead | StatusException e) {
+                if (!verified) {
+                    continue; // refused or unchanged on the cache's copy, which may be behind: decide on etcd's
+                }
+                if (e instanceof StatusException status && !preconditionFailed && status.code() == 409
+                        && "Conflict".equals(status.reason()) && attempt < UNCONDITIONAL_RETRIES
                         && patch.path("metadata").path("resourceVersion").isMissingNode()) {
                     continue;
                 }

@@ -176,6 +176,37 @@ class StaleCacheUpdateTest {
         assertEquals(before, etcd.get(KEY).orElseThrow().modRevision());
     }
 
+    @Test
+    void aPatchAppliesToEtcdsValueWhenTheCacheIsBehind() {
+        staleCache();
+        ObjectNode patched = configMaps.patch("default", "a", GenericStore.PatchType.MERGE_PATCH,
+                object("{\"data\":{\"x\":\"y\"}}"), false);
+        assertEquals("2", patched.path("data").path("k").asText(), "patched over k=2, not the cache's k=1");
+        assertEquals("y", patched.path("data").path("x").asText());
+        assertEquals("2", configMaps.get("default", "a").path("data").path("k").asText());
+    }
+
+    @Test
+    void aPatchBackToTheCachedStateIsWritten() {
+        staleCache();
+        long before = etcd.get(KEY).orElseThrow().modRevision();
+        ObjectNode patched = configMaps.patch("default", "a", GenericStore.PatchType.MERGE_PATCH,
+                object("{\"data\":{\"k\":\"1\"}}"), false);
+        assertEquals("1", patched.path("data").path("k").asText());
+        assertNotEquals(before, etcd.get(KEY).orElseThrow().modRevision(), "the write reached etcd");
+    }
+
+    @Test
+    void aPatchWithTheCachesOldVersionConflicts() {
+        staleCache();
+        String old = Long.toString(storage.cached(KEY).orElseThrow().modRevision());
+        StatusException conflict = assertThrows(StatusException.class, () -> configMaps.patch("default", "a",
+                GenericStore.PatchType.MERGE_PATCH, object("{\"metadata\":{\"resourceVersion\":\"" + old
+                        + "\"},\"data\":{\"k\":\"3\"}}"), false));
+        assertEquals(409, conflict.code());
+        assertEquals("2", configMaps.get("default", "a").path("data").path("k").asText());
+    }
+
     private static ObjectNode object(String json) {
         try {
             return (ObjectNode) JSON.readTree(json);
