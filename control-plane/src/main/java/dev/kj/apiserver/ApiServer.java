@@ -159,7 +159,7 @@ public final class ApiServer implements AutoCloseable {
             ObjectMapper json = new ObjectMapper();
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
-            GenericStore.NamespaceLookup lookup = new NamespaceLifecycle(storage, namespaces, json);
+            NamespaceLifecycle lookup = new NamespaceLifecycle(storage, cachers, namespaces, json);
             // the orphan and foregroundDeletion finalizers only where a garbage collector removes them
             ControllerSelection selection = ControllerSelection.parse(config.controllers());
             boolean garbageCollection = selection.enabled(KnownControllers.GARBAGE_COLLECTOR);
@@ -178,7 +178,8 @@ public final class ApiServer implements AutoCloseable {
                 GenericStore.WriteHook hook = Authorization.writeHook(resource, services ? allocations : GenericStore.WriteHook.NONE,
                         authz::get);
                 GenericStore store = new GenericStore(resource, cachers, json, Clock.systemUTC(), lookup,
-                        resource == namespaces ? new NamespaceDeletion(Clock.systemUTC()) : GenericStore.DeleteStage.NONE,
+                        resource == namespaces ? lookup.noticingDeletes(new NamespaceDeletion(Clock.systemUTC()))
+                                : GenericStore.DeleteStage.NONE,
                         hook, garbageCollection, admission);
                 stores.put(resource, store);
                 cachers.start(resource.keyPrefix(), resource.qualifiedResource(), store::attributes);

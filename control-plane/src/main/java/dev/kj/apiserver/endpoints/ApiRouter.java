@@ -542,7 +542,31 @@ public final class ApiRouter {
     }
 
     private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options) {
-        return watch(request, store, namespace, options, event -> event);
+        return watch(request, store, namespace, options, UnaryOperator.identity());
+    }
+
+    /** A watch event's line as sent, with the type it was made for (the same object may be ADDED for one watcher, MODIFIED for another). */
+    private record EventLine(String type, byte[] line) {
+    }
+
+    /** The lines of recent events: watchers of the same resource are sent the same object, serialized once. */
+    private final dev.kj.apiserver.registry.IdentityMemo<ObjectNode, EventLine> eventLines =
+            new dev.kj.apiserver.registry.IdentityMemo<>(64);
+
+    private byte[] eventLine(WatchEvent event, java.util.function.UnaryOperator<ObjectNode> transform) {
+        boolean shared = event instanceof WatchEvent.Added || event instanceof WatchEvent.Modified
+                || event instanceof WatchEvent.Deleted;
+        if (!shared) {
+            return line(transform.apply(event.toJson()));
+        }
+        if (transform != UnaryOperator.<ObjectNode>identity()) {
+            // the object is shared with other watchers: a transform works on its own copy
+            ObjectNode wire = event.toJson();
+            wire.set("object", event.object().deepCopy());
+            return line(transform.apply(wire));
+        }
+        EventLine cached = eventLines.get(event.object(), object -> new EventLine(event.type(), line(event.toJson())));
+        return cached.type().equals(event.type()) ? cached.line() : line(event.toJson());
     }
 
     private ApiResponse watch(ApiRequest request, GenericStore store, String namespace, ListOptions options,
@@ -560,7 +584,7 @@ public final class ApiRouter {
                     }
                     return;
                 }
-                byte[] line = line(transform.apply(event.toJson()));
+                byte[] line = eventLine(event, transform);
                 apiMetrics.watchEvent(store.resource().group(), store.resource().version(), store.resource().kind(),
                         line.length);
                 sink.send(line);

@@ -133,6 +133,14 @@ public final class GenericStore {
     private final KindRules rules;
     private final dev.kj.apiserver.admission.Admission admission;
 
+    /**
+     * Decoded objects of recent watch events: the watch cache gives every watcher the same event
+     * and stored value instances, so each is decoded once however many watch it. The objects are
+     * shared by the watches' events and never modified.
+     */
+    private final IdentityMemo<StoredValue, ObjectNode> watchDecoded = new IdentityMemo<>(32);
+    private final IdentityMemo<StorageEvent.Delete, ObjectNode> watchDeleted = new IdentityMemo<>(8);
+
     /** A store that sets the garbage collector's finalizers on deletes (upstream's default) and has no delete stage. */
     public GenericStore(ResourceDescription resource, Storage storage, ObjectMapper json, Clock clock,
                         NamespaceLookup namespaces) {
@@ -341,13 +349,34 @@ public final class GenericStore {
                     + ") does not match the name on the URL (" + name + ")");
         }
         placeInNamespace(object, namespace);
-        StoredValue current = read(namespace, name);
-        String requested = meta.path("resourceVersion").asText("");
+        Optional<StoredValue> cached = dryRun ? Optional.empty() : storage.cached(resource.key(namespace, name));
+        if (cached.isPresent()) {
+            try {
+                return fromStorage(update(namespace, name, cached.get(), object.deepCopy(), part, false, ownership, false));
+            } catch (StaleRead | StatusException e) {
+                // refused or not written on a cached value, which may be behind etcd's (a conflict, or
+                // a decision on an old state): decide again on etcd's value, as upstream does
+            }
+        }
+        return fromStorage(update(namespace, name, read(namespace, name), object, part, dryRun, ownership, true));
+    }
+
+    /** An update's own precondition and write over {@code current}; {@code verified}: current was read from etcd. */
+    private ObjectNode update(String namespace, String name, StoredValue current, ObjectNode object, Part part,
+                              boolean dryRun, Ownership ownership, boolean verified) {
+        String requested = metadata(object).path("resourceVersion").asText("");
         if (!requested.isEmpty() && !requested.equals(Long.toString(current.modRevision()))) {
             throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
                     StatusException.MODIFIED);
         }
-        return fromStorage(write(namespace, name, current, object, part, dryRun, ownership));
+        return write(namespace, name, current, object, part, dryRun, ownership, verified);
+    }
+
+    /** An update decided on a cached value that etcd must confirm: it would have changed nothing. */
+    private static final class StaleRead extends RuntimeException {
+        StaleRead() {
+            super(null, null, false, false);
+        }
     }
 
     /** The patch types served so far (server-side apply is not yet), by their media types. */
@@ -411,34 +440,44 @@ public final class GenericStore {
     /** A patch recorded in managedFields as an Update by {@code manager} (null: nothing recorded). */
     public ObjectNode patch(String namespace, String name, Part part, PatchType type, JsonNode patch, boolean dryRun,
                             UnaryOperator<ObjectNode> decode, String manager) {
+        // the first attempt starts from the watch cache's copy, as updates do (see update)
+        StoredValue hint = dryRun ? null : storage.cached(resource.key(namespace, name)).orElse(null);
         for (int attempt = 0; ; attempt++) {
-            StoredValue current = read(namespace, name);
-            ObjectNode old = decode(current);
-            JsonNode patched = type.apply(old, patch, type());
-            if (!(patched instanceof ObjectNode patchedObject)) {
-                throw StatusException.badRequest("the patch does not leave an object");
-            }
-            ObjectNode object = decode.apply(patchedObject);
-            checkKind(object);
-            String patchedName = metadata(object).path("name").asText("");
-            if (!patchedName.equals(name)) {
-                throw StatusException.badRequest("the name of the object (" + patchedName
-                        + ") does not match the name on the URL (" + name + ")");
-            }
-            placeInNamespace(object, namespace);
-            // A patch that sets resourceVersion asks for that precondition; otherwise it applies to
-            // whatever is current, retrying when another write slips in.
-            String requested = metadata(object).path("resourceVersion").asText("");
-            boolean conditional = !requested.equals(Long.toString(current.modRevision()));
-            if (conditional && !requested.isEmpty()) {
-                throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
-                        StatusException.MODIFIED);
-            }
+            boolean verified = hint == null;
+            StoredValue current = verified ? read(namespace, name) : hint;
+            hint = null;
+            boolean preconditionFailed = false;
             try {
+                ObjectNode old = decode(current);
+                JsonNode patched = type.apply(old, patch, type());
+                if (!(patched instanceof ObjectNode patchedObject)) {
+                    throw StatusException.badRequest("the patch does not leave an object");
+                }
+                ObjectNode object = decode.apply(patchedObject);
+                checkKind(object);
+                String patchedName = metadata(object).path("name").asText("");
+                if (!patchedName.equals(name)) {
+                    throw StatusException.badRequest("the name of the object (" + patchedName
+                            + ") does not match the name on the URL (" + name + ")");
+                }
+                placeInNamespace(object, namespace);
+                // A patch that sets resourceVersion asks for that precondition; otherwise it applies to
+                // whatever is current, retrying when another write slips in.
+                String requested = metadata(object).path("resourceVersion").asText("");
+                boolean conditional = !requested.equals(Long.toString(current.modRevision()));
+                if (conditional && !requested.isEmpty()) {
+                    preconditionFailed = true;
+                    throw StatusException.conflict(resource.qualifiedResource(), resource.group(), resource.plural(), name,
+                            StatusException.MODIFIED);
+                }
                 return fromStorage(write(namespace, name, current, toStorage(object), part, dryRun,
-                        updatedBy(manager, part, object.path("metadata").path("managedFields"))));
-            } catch (StatusException e) {
-                if (e.code() == 409 && "Conflict".equals(e.reason()) && attempt < UNCONDITIONAL_RETRIES
+                        updatedBy(manager, part, object.path("metadata").path("managedFields")), verified));
+            } catch (StaleRead | StatusException e) {
+                if (!verified) {
+                    continue; // refused or unchanged on the cache's copy, which may be behind: decide on etcd's
+                }
+                if (e instanceof StatusException status && !preconditionFailed && status.code() == 409
+                        && "Conflict".equals(status.reason()) && attempt < UNCONDITIONAL_RETRIES
                         && patch.path("metadata").path("resourceVersion").isMissingNode()) {
                     continue;
                 }
@@ -575,6 +614,11 @@ public final class GenericStore {
 
     private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
                              boolean dryRun, Ownership ownership) {
+        return write(namespace, name, current, written, part, dryRun, ownership, true);
+    }
+
+    private ObjectNode write(String namespace, String name, StoredValue current, ObjectNode written, Part part,
+                             boolean dryRun, Ownership ownership, boolean verified) {
         ObjectNode old = load(current);
         ObjectNode object = written;
         if (part != Part.MAIN) {
@@ -607,7 +651,7 @@ public final class GenericStore {
         WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
         boolean stored = false;
         try {
-            ObjectNode result = writePrepared(current, name, object, old, dryRun);
+            ObjectNode result = writePrepared(current, name, object, old, dryRun, verified);
             stored = true;
             return result;
         } finally {
@@ -615,7 +659,8 @@ public final class GenericStore {
         }
     }
 
-    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun) {
+    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun,
+                                     boolean verified) {
         ObjectNode meta = metadata(object);
         ObjectNode oldMeta = metadata(old);
         ObjectNode updated = object;
@@ -640,6 +685,9 @@ public final class GenericStore {
                 return object;
             }
             if (object.equals(old) && !current.stale()) {
+                if (!verified) {
+                    throw new StaleRead(); // unchanged from a cached value, which etcd may have moved past
+                }
                 // a no-op update is not written, so watchers see nothing (as upstream); one stored
                 // with an older encryption key is, so that rewriting every object rotates keys
                 return old;
@@ -1057,9 +1105,10 @@ public final class GenericStore {
             return storage.watch(resource.keyPrefix(namespace), request, event -> {
                 switch (event) {
                     case StorageEvent.Put put -> {
-                        ObjectNode current = decode(put.current());
+                        ObjectNode current = watchDecoded.get(put.current(), this::decode);
                         boolean now = everything || selected.test(current);
-                        boolean before = put.previous() != null && (everything || selected.test(decode(put.previous())));
+                        boolean before = put.previous() != null
+                                && (everything || selected.test(watchDecoded.get(put.previous(), this::decode)));
                         if (now && before) {
                             events.accept(new WatchEvent.Modified(current));
                         } else if (now) {
@@ -1069,9 +1118,8 @@ public final class GenericStore {
                         }
                     }
                     case StorageEvent.Delete delete -> {
-                        ObjectNode last = decode(delete.previous());
+                        ObjectNode last = watchDeleted.get(delete, this::lastState);
                         if (everything || selected.test(last)) {
-                            metadata(last).put("resourceVersion", Long.toString(delete.revision()));
                             events.accept(new WatchEvent.Deleted(last));
                         }
                     }
@@ -1095,6 +1143,13 @@ public final class GenericStore {
         }
     }
 
+    /** A deleted object's last state as its DELETED event carries it: at the deletion's revision. */
+    private ObjectNode lastState(StorageEvent.Delete delete) {
+        ObjectNode last = decode(delete.previous());
+        metadata(last).put("resourceVersion", Long.toString(delete.revision()));
+        return last;
+    }
+
     /** A bookmark's object: the resource's kind with only metadata.resourceVersion (and the end-of-initial-events annotation). */
     private ObjectNode bookmark(StorageEvent.Bookmark bookmark) {
         ObjectNode object = json.createObjectNode();
@@ -1111,7 +1166,7 @@ public final class GenericStore {
 
     /** The labels and selectable fields of a stored object, which the watch cache keeps beside it. */
     public Selection.Attributes attributes(StoredValue value) {
-        ObjectNode object = decode(value);
+        ObjectNode object = watchDecoded.get(value, this::decode); // the cache's watchers then decode it no more
         return new Selection.Attributes(labelsOf(object), fieldsOf(object));
     }
 
@@ -1155,11 +1210,27 @@ public final class GenericStore {
         return fields;
     }
 
+    /** Each selectable field with its path, worked out once (the watch cache asks on every event). */
+    private Map<String, String[]> selectablePaths() {
+        Map<String, String[]> paths = selectablePaths;
+        if (paths == null) {
+            paths = new java.util.LinkedHashMap<>();
+            for (String field : selectableFields()) {
+                paths.put(field, field.split("\\."));
+            }
+            selectablePaths = paths = java.util.Collections.unmodifiableMap(paths);
+        }
+        return paths;
+    }
+
+    private volatile Map<String, String[]> selectablePaths;
+
     private Map<String, String> fieldsOf(ObjectNode object) {
         Map<String, String> fields = new HashMap<>();
-        for (String field : selectableFields()) {
+        for (Map.Entry<String, String[]> selectable : selectablePaths().entrySet()) {
+            String field = selectable.getKey();
             JsonNode node = object;
-            for (String part : field.split("\\.")) {
+            for (String part : selectable.getValue()) {
                 node = node.path(part);
             }
             fields.put(field, resource.strategy().selectableFieldValue(object, field, node.isValueNode() ? node.asText() : ""));
@@ -1185,13 +1256,17 @@ public final class GenericStore {
             throw StatusException.badRequest("the body's " + (apiVersion + ", Kind=" + kind) + " does not match the"
                     + " resource's " + resource.apiVersion() + ", Kind=" + resource.kind());
         }
-        // apiVersion and kind first, as upstream writes objects
-        ObjectNode rest = body.deepCopy();
-        rest.remove(List.of("apiVersion", "kind"));
+        // apiVersion and kind first, as upstream writes objects (the other fields move, not copied)
+        List<Map.Entry<String, JsonNode>> rest = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> field : body.properties()) {
+            if (!field.getKey().equals("apiVersion") && !field.getKey().equals("kind")) {
+                rest.add(Map.entry(field.getKey(), field.getValue()));
+            }
+        }
         body.removeAll();
         body.put("apiVersion", resource.apiVersion());
         body.put("kind", resource.kind());
-        body.setAll(rest);
+        rest.forEach(field -> body.set(field.getKey(), field.getValue()));
     }
 
     private void placeInNamespace(ObjectNode object, String namespace) {

@@ -116,6 +116,28 @@ public final class EtcdStorage implements Storage, AutoCloseable {
     /** As {@link #create(String, byte[])}, attached to {@code lease} (0: none). */
     @Override
     public long create(String key, byte[] value, long lease) {
+        try {
+            return createOnce(key, value, lease);
+        } catch (StorageException e) {
+            if (e.kind() != StorageException.Kind.UNAVAILABLE || !String.valueOf(e.getMessage()).contains("request timed out")) {
+                throw e;
+            }
+            // etcd could not tell whether the create was committed (its leader went away meanwhile). A
+            // linearizable read is served only once a leader has committed everything it will ever
+            // commit of the old term, so it tells: our value (unique: a fresh uid) there means the create
+            // was done; nothing there means it never will be, and the create is tried again.
+            Optional<StoredValue> now = get(key);
+            if (now.isPresent()) {
+                if (java.util.Arrays.equals(now.get().value(), value)) {
+                    return now.get().modRevision();
+                }
+                throw new StorageException(StorageException.Kind.KEY_EXISTS, key, "key exists: " + key);
+            }
+            return createOnce(key, value, lease);
+        }
+    }
+
+    private long createOnce(String key, byte[] value, long lease) {
         TxnResponse response = call("create", key, () -> kv().txn(TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(bytes(key)).setTarget(Compare.CompareTarget.CREATE)
                         .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0))

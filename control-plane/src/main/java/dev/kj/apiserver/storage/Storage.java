@@ -12,6 +12,16 @@ import java.util.function.Consumer;
 public interface Storage {
     Optional<StoredValue> get(String key);
 
+    /**
+     * The key's value as a cache in front of etcd holds it, which may be older than etcd's (empty:
+     * not cached, ask {@link #get}). For writes guarded by the value's revision: when the guard
+     * fails, or the write would change nothing, the caller reads etcd and decides again (upstream's
+     * GuaranteedUpdate with a cached existing object).
+     */
+    default Optional<StoredValue> cached(String key) {
+        return Optional.empty();
+    }
+
     /** Creates the key ({@link StorageException.Kind#KEY_EXISTS} when it exists), attached to {@code lease} (0: none); returns its revision. */
     long create(String key, byte[] value, long lease);
 

@@ -50,7 +50,7 @@ class GenericStoreTest {
         storage = new EtcdStorage(rhino.newInProcessChannel());
         ResourceCatalog catalog = BuiltInResources.catalog();
         ResourceDescription ns = catalog.find("", "v1", "namespaces").orElseThrow();
-        GenericStore.NamespaceLookup lookup = new dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle(storage, ns, JSON);
+        GenericStore.NamespaceLookup lookup = new dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle(storage, null, ns, JSON);
         namespaces = new GenericStore(ns, storage, JSON, CLOCK, lookup,
                 new dev.kj.apiserver.registry.core.namespace.NamespaceDeletion(CLOCK), GenericStore.WriteHook.NONE, true);
         configMaps = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, CLOCK, lookup);

@@ -294,6 +294,17 @@ final class Cacher implements AutoCloseable {
         }
     }
 
+    /** The object the cache holds under {@code key} now (null when it holds none or is not ready); it may lag etcd a little. */
+    StoredValue current(String key) {
+        lock.lock();
+        try {
+            Entry entry = ready ? objects.get(key) : null;
+            return entry == null ? null : entry.value();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A client watch from memory, or null when etcd must serve it (not ready, or no fresh enough state in time). */
     Watch watch(String watchPrefix, WatchRequest request, Consumer<StorageEvent> events) {
         if (!ready) {

@@ -102,6 +102,17 @@ public final class Cachers implements Storage, AutoCloseable {
         return etcd.get(key);
     }
 
+    /**
+     * The object a watch cache holds under {@code key} now, without asking etcd: it may lag the
+     * newest write by the watch's delay. Empty when the key is not cached (absent, not yet seen,
+     * or no ready cache holds its prefix): callers that need an answer then ask etcd.
+     */
+    @Override
+    public Optional<StoredValue> cached(String key) {
+        Cacher cacher = cacherFor(key);
+        return Optional.ofNullable(cacher == null ? null : cacher.current(key));
+    }
+
     @Override
     public long create(String key, byte[] value, long lease) {
         return etcd.create(key, value, lease);

@@ -53,7 +53,7 @@ class NamespaceDeletionTest {
         storage = new EtcdStorage(rhino.newInProcessChannel());
         ResourceCatalog catalog = BuiltInResources.catalog();
         ResourceDescription ns = catalog.find("", "v1", "namespaces").orElseThrow();
-        NamespaceLifecycle lifecycle = new NamespaceLifecycle(storage, ns, JSON);
+        NamespaceLifecycle lifecycle = new NamespaceLifecycle(storage, null, ns, JSON);
         namespaces = new GenericStore(ns, storage, JSON, clock, lifecycle, new NamespaceDeletion(clock), GenericStore.WriteHook.NONE,
                 true);
         configMaps = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, clock, lifecycle);
