@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,6 +29,7 @@ import org.sqlite.SQLiteConfig;
  * <p>Tables: see {@link SqliteSchema}; {@code meta} holds the revision counters.
  */
 public final class SqliteBackend implements Backend {
+    private static final Logger LOG = System.getLogger(SqliteBackend.class.getName());
     private static final int READERS = 4;
     private static final int SNAPSHOT_HASH_BYTES = 32;
 
@@ -168,12 +171,19 @@ public final class SqliteBackend implements Backend {
         }
         Connection c = writer.connection();
         try {
+            long copiedBefore = checkpointer.lastCopiedFrames();
+            long start = System.nanoTime();
             c.setAutoCommit(true);
             WalCheckpointer.Result r;
             try {
                 r = WalCheckpointer.checkpoint(c, "PASSIVE");
             } finally {
                 c.setAutoCommit(false);
+            }
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, String.format("WAL rewind stall %.1f ms: %d frames in the WAL, %d copied by the"
+                        + " writer (checkpointer had %d), complete=%b", (System.nanoTime() - start) / 1e6,
+                        r.walFrames(), r.copiedFrames() - copiedBefore, copiedBefore, r.complete()));
             }
             if (r.complete()) {
                 checkpointer.rewound();

@@ -37,6 +37,8 @@ final class WalCheckpointer implements AutoCloseable {
     private final Path wal;
     private final Thread thread;
     private volatile long walBytes;
+    /** Frames the last pass found in the WAL, all copied when the pass was complete (for the writer's log). */
+    private volatile long lastCopiedFrames;
     private volatile boolean closed;
 
     WalCheckpointer(Connection connection, Path databaseFile) {
@@ -57,6 +59,12 @@ final class WalCheckpointer implements AutoCloseable {
     /** After the writer rewound the WAL. */
     void rewound() {
         walBytes = 0;
+        lastCopiedFrames = 0;
+    }
+
+    /** Frames copied by the last pass, or 0 after a rewind. */
+    long lastCopiedFrames() {
+        return lastCopiedFrames;
     }
 
     private void run() {
@@ -69,6 +77,7 @@ final class WalCheckpointer implements AutoCloseable {
                 }
                 Result r = checkpoint(connection, "PASSIVE");
                 walBytes = r.walFrames() * frameBytes;
+                lastCopiedFrames = r.busy() ? lastCopiedFrames : r.copiedFrames();
             } catch (InterruptedException e) {
                 return;
             } catch (SQLException e) {
