@@ -66,6 +66,10 @@ class KubectlAuthenticationTest {
 
     /** A kubeconfig with the server and a CA but no user credentials: kubectl --token supplies them. */
     private Kubectl bare(Path ca, String name) throws Exception {
+        return bare("kubectl", ca, name);
+    }
+
+    private Kubectl bare(String version, Path ca, String name) throws Exception {
         Path kubeconfig = dir.resolve(name + ".kubeconfig");
         Files.writeString(kubeconfig, """
                 apiVersion: v1
@@ -83,7 +87,54 @@ class KubectlAuthenticationTest {
                   context: {cluster: kj, user: nobody}
                 current-context: nobody@kj
                 """.formatted(server.address().getPort(), ca));
-        return Kubectl.require("kubectl", kubeconfig, dir);
+        return Kubectl.require(version, kubeconfig, dir);
+    }
+
+    private boolean viewerBound;
+
+    /** A service account bound to {@code view} in its namespace, once for every kubectl version. */
+    private synchronized String viewerToken() throws Exception {
+        if (!viewerBound) {
+            admin.run("create", "namespace", "viewers").ok();
+            admin.run("create", "serviceaccount", "reader", "-n", "viewers").ok();
+            admin.run("create", "rolebinding", "reader-view", "-n", "viewers", "--clusterrole", "view",
+                    "--serviceaccount", "viewers:reader").ok();
+            admin.run("create", "configmap", "settings", "-n", "viewers", "--from-literal=color=blue").ok();
+            viewerBound = true;
+        }
+        return admin.run("create", "token", "reader", "-n", "viewers").ok().stdout().strip();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"})
+    void aViewBoundServiceAccountTokenReadsButNeitherWritesNorReadsSecretsNorLeavesItsNamespace(String version)
+            throws Exception {
+        String token = viewerToken();
+        Kubectl reader = bare(version, data.resolve("pki/ca.crt"), "reader-" + version);
+        // the binding takes effect once the authorizer's watch has it
+        Instant deadline = Instant.now().plusSeconds(20);
+        Kubectl.Result read = reader.run("--token", token, "get", "configmap", "settings", "-n", "viewers", "-o", "name");
+        while (read.exitCode() != 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            read = reader.run("--token", token, "get", "configmap", "settings", "-n", "viewers", "-o", "name");
+        }
+        assertEquals("configmap/settings", read.ok().stdout().strip());
+        String user = "User \"system:serviceaccount:viewers:reader\"";
+        Kubectl.Result write = reader.run("--token", token, "create", "configmap", "other", "-n", "viewers");
+        assertNotEquals(0, write.exitCode());
+        // kubectl create words it "error: failed to create configmap: ...", as against upstream
+        assertTrue(write.stderr().contains("configmaps is forbidden: " + user
+                + " cannot create resource \"configmaps\" in API group \"\" in the namespace \"viewers\""), write.stderr());
+        Kubectl.Result secrets = reader.run("--token", token, "get", "secrets", "-n", "viewers");
+        assertNotEquals(0, secrets.exitCode());
+        assertTrue(secrets.stderr().contains("Error from server (Forbidden): secrets is forbidden: " + user
+                + " cannot list resource \"secrets\" in API group \"\" in the namespace \"viewers\""), secrets.stderr());
+        Kubectl.Result elsewhere = reader.run("--token", token, "get", "configmaps", "-n", "default");
+        assertNotEquals(0, elsewhere.exitCode());
+        assertTrue(elsewhere.stderr().contains("configmaps is forbidden: " + user
+                + " cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\""), elsewhere.stderr());
+        Kubectl.Result canI = reader.run("--token", token, "auth", "can-i", "delete", "pods", "-n", "viewers");
+        assertEquals("no", canI.stdout().strip());
     }
 
     @Test
