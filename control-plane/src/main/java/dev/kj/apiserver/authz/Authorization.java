@@ -42,7 +42,7 @@ public final class Authorization implements AutoCloseable {
         RbacAuthorizer rbac = new RbacAuthorizer(store(stores, catalog, "rbac.authorization.k8s.io", "roles"), clusterRoles,
                 store(stores, catalog, "rbac.authorization.k8s.io", "rolebindings"), clusterRoleBindings);
         NodeGraph graph = new NodeGraph(store(stores, catalog, "", "pods"), store(stores, catalog, "", "persistentvolumeclaims"),
-                store(stores, catalog, "storage.k8s.io", "volumeattachments"));
+                store(stores, catalog, "", "persistentvolumes"), store(stores, catalog, "storage.k8s.io", "volumeattachments"));
         Authorization authorization = new Authorization(rbac, graph);
         try {
             rbac.awaitSynced();

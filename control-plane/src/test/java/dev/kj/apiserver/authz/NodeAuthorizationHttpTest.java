@@ -119,6 +119,41 @@ class NodeAuthorizationHttpTest {
                 .statusCode());
     }
 
+    /** Pod → claim → bound volume → the secrets the volume's source names (its own namespace or the claim's). */
+    @Test
+    void aNodeReadsTheSecretsOfTheVolumesItsPodsClaim() throws Exception {
+        created(send(server.admin(), "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"storage\"}}"));
+        for (String secret : List.of("default/iscsi-chap", "storage/csi-publish", "storage/unrelated")) {
+            String[] parts = secret.split("/");
+            created(send(server.admin(), "POST", "/api/v1/namespaces/" + parts[0] + "/secrets",
+                    "{\"metadata\":{\"name\":\"" + parts[1] + "\"}}"));
+        }
+        for (String volume : List.of("""
+                {"metadata":{"name":"pv-iscsi"},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],
+                "claimRef":{"namespace":"default","name":"data"},"iscsi":{"targetPortal":"10.0.0.1:3260",
+                "iqn":"iqn.2001-04.com.example:storage","lun":0,"secretRef":{"name":"iscsi-chap"}}}}""", """
+                {"metadata":{"name":"pv-csi"},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],
+                "claimRef":{"namespace":"default","name":"scratch"},"csi":{"driver":"csi.example.com","volumeHandle":"h1",
+                "nodePublishSecretRef":{"namespace":"storage","name":"csi-publish"}}}}""")) {
+            created(send(server.admin(), "POST", "/api/v1/persistentvolumes", volume));
+        }
+        for (String claim : List.of("data/pv-iscsi", "scratch/pv-csi")) {
+            String[] parts = claim.split("/");
+            created(send(server.admin(), "POST", "/api/v1/namespaces/default/persistentvolumeclaims", """
+                    {"metadata":{"name":"%s"},"spec":{"accessModes":["ReadWriteOnce"],"volumeName":"%s",
+                    "resources":{"requests":{"storage":"1Gi"}}}}""".formatted(parts[0], parts[1])));
+        }
+        created(send(server.admin(), "POST", "/api/v1/namespaces/default/pods", """
+                {"metadata":{"name":"p4"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}],
+                "volumes":[{"name":"d","persistentVolumeClaim":{"claimName":"data"}},
+                {"name":"s","persistentVolumeClaim":{"claimName":"scratch"}}]}}"""));
+        awaitStatus(n1, "/api/v1/namespaces/default/secrets/iscsi-chap", 200);
+        awaitStatus(n1, "/api/v1/namespaces/storage/secrets/csi-publish", 200);
+        assertEquals(200, send(n1, "GET", "/api/v1/persistentvolumes/pv-csi", null).statusCode());
+        assertEquals(403, send(n1, "GET", "/api/v1/namespaces/storage/secrets/unrelated", null).statusCode());
+        assertEquals(403, send(n2, "GET", "/api/v1/namespaces/storage/secrets/csi-publish", null).statusCode());
+    }
+
     @Test
     void nodeRestriction() throws Exception {
         HttpResponse<String> pod = send(n1, "POST", "/api/v1/namespaces/default/pods", """

@@ -14,18 +14,20 @@ import java.util.Set;
  * What each node may reach (upstream's node authorizer graph, built here from in-memory copies of
  * pods, persistent volume claims and volume attachments): the pods bound to it, and the secrets,
  * config maps, claims and service accounts those pods reference, the volumes bound to those
- * claims, and the attachments naming the node. Rebuilt lazily after a change.
+ * claims and the secrets those volumes name, and the attachments naming the node. Rebuilt lazily after a change.
  */
 public final class NodeGraph implements AutoCloseable {
     private final StoreMirror pods;
     private final StoreMirror claims;
+    private final StoreMirror volumes;
     private final StoreMirror attachments;
     private volatile Map<String, Set<String>> reachable;
 
-    public NodeGraph(GenericStore pods, GenericStore claims, GenericStore attachments) {
+    public NodeGraph(GenericStore pods, GenericStore claims, GenericStore volumes, GenericStore attachments) {
         Runnable changed = () -> reachable = null;
         this.pods = new StoreMirror(pods, changed);
         this.claims = new StoreMirror(claims, changed);
+        this.volumes = new StoreMirror(volumes, changed);
         this.attachments = new StoreMirror(attachments, changed);
     }
 
@@ -68,7 +70,12 @@ public final class NodeGraph implements AutoCloseable {
                     String[] parts = entry.split("/", 3);
                     ObjectNode claim = claims.get(parts[1], parts[2]);
                     if (claim != null && !claim.path("spec").path("volumeName").asText().isEmpty()) {
-                        set.add("pv//" + claim.path("spec").path("volumeName").asText());
+                        String volumeName = claim.path("spec").path("volumeName").asText();
+                        set.add("pv//" + volumeName);
+                        ObjectNode volume = volumes.get("", volumeName);
+                        if (volume != null) {
+                            addVolumeSecrets(volume, set);
+                        }
                     }
                 }
             }
@@ -118,6 +125,30 @@ public final class NodeGraph implements AutoCloseable {
         }
     }
 
+    /**
+     * The secrets a persistent volume's source names (upstream's VisitPVSecretNames): a reference
+     * without a namespace means the bound claim's namespace; azureFile's secret, without
+     * secretNamespace, the claim's or "default"; CSI's references carry their own.
+     */
+    static void addVolumeSecrets(ObjectNode volume, Set<String> set) {
+        JsonNode spec = volume.path("spec");
+        String claimNamespace = spec.path("claimRef").path("namespace").asText();
+        for (String plugin : List.of("cephfs", "cinder", "flexVolume", "iscsi", "rbd", "scaleIO", "storageos")) {
+            JsonNode ref = spec.path(plugin).path("secretRef");
+            String namespace = ref.path("namespace").asText();
+            add(set, "secret", namespace.isEmpty() ? claimNamespace : namespace, ref.path("name"));
+        }
+        JsonNode azureFile = spec.path("azureFile");
+        String azureNamespace = azureFile.path("secretNamespace").isTextual() ? azureFile.path("secretNamespace").asText()
+                : claimNamespace.isEmpty() ? "default" : claimNamespace;
+        add(set, "secret", azureNamespace, azureFile.path("secretName"));
+        for (String field : List.of("controllerPublishSecretRef", "nodeStageSecretRef", "nodePublishSecretRef",
+                "controllerExpandSecretRef", "nodeExpandSecretRef")) {
+            JsonNode ref = spec.path("csi").path(field);
+            add(set, "secret", ref.path("namespace").asText(), ref.path("name"));
+        }
+    }
+
     private static void add(Set<String> set, String kind, String namespace, JsonNode name) {
         if (name.isTextual() && !name.asText().isEmpty()) {
             set.add(kind + "/" + namespace + "/" + name.asText());
@@ -125,9 +156,9 @@ public final class NodeGraph implements AutoCloseable {
     }
 
     public void awaitSynced() throws InterruptedException {
-        for (StoreMirror mirror : List.of(pods, claims, attachments)) {
+        for (StoreMirror mirror : List.of(pods, claims, volumes, attachments)) {
             if (!mirror.awaitSynced(60)) {
-                throw new IllegalStateException("pods, claims and attachments were not listed within 60 s");
+                throw new IllegalStateException("pods, claims, volumes and attachments were not listed within 60 s");
             }
         }
     }
@@ -136,6 +167,7 @@ public final class NodeGraph implements AutoCloseable {
     public void close() {
         pods.close();
         claims.close();
+        volumes.close();
         attachments.close();
     }
 }
