@@ -70,7 +70,7 @@ class TokensControllerTest {
                     kubernetes.io/service-account.name: %s
                 %s""".formatted(name, namespace, account,
                 uid == null ? "" : "    kubernetes.io/service-account.uid: \"" + uid + "\"\n"));
-        admin.run("apply", "-f", file.toString()).ok();
+        admin.run("create", "-f", file.toString()).ok();
     }
 
     /** A kubeconfig with the server and its CA but no credentials: --token supplies them. */
