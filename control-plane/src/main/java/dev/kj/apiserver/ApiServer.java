@@ -260,7 +260,8 @@ public final class ApiServer implements AutoCloseable {
             ControllerManager controllers = ControllerManager.start(new ControllerManager.Settings(
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
                     identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
-                    selection, Clock.systemUTC(), Files.readString(pki.caCert()), ControllerManager.defaultElection()));
+                    selection, Clock.systemUTC(), Files.readString(pki.caCert()), serviceAccountTokens::legacy,
+                    ControllerManager.defaultElection()));
             return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers, authorization,
                     endpointReconciler);
         } catch (IOException | RuntimeException e) {

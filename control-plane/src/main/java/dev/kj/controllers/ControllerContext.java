@@ -8,12 +8,14 @@ import java.time.Clock;
 /**
  * What every controller is built from: a client of the API under the controller's own identity
  * (upstream's --use-service-account-credentials: system:serviceaccount:kube-system:&lt;name&gt;), the
- * informers they share (read as the controller manager), the clock, and the cluster CA (PEM) that
- * the root-ca-cert-publisher spreads.
+ * informers they share (read as the controller manager), the clock, the cluster CA (PEM) that
+ * the root-ca-cert-publisher spreads and the tokens controller puts into token Secrets, and the
+ * signer of legacy service account tokens.
  */
-public record ControllerContext(ApiClient client, InformerFactory informers, Clock clock, String rootCa) {
+public record ControllerContext(ApiClient client, InformerFactory informers, Clock clock, String rootCa,
+                                LegacyTokenSigner legacyTokens) {
     public ControllerContext(ApiClient client, InformerFactory informers, Clock clock) {
-        this(client, informers, clock, "");
+        this(client, informers, clock, "", LegacyTokenSigner.NONE);
     }
 
     /** Events reported as {@code component} (upstream names the source after the controller). */

@@ -27,10 +27,11 @@ public final class ControllerManager implements AutoCloseable {
      * @param clients     a client per controller identity (a kube-system service account name)
      * @param selection   which controllers run
      * @param rootCa      the cluster CA (PEM), published into every namespace
+     * @param legacyTokens signs the tokens of service-account-token Secrets
      * @param election    null to run without leader election
      */
     public record Settings(ApiClient client, Function<String, ApiClient> clients, ControllerSelection selection,
-                           Clock clock, String rootCa, LeaderElectionConfig election) {
+                           Clock clock, String rootCa, LegacyTokenSigner legacyTokens, LeaderElectionConfig election) {
     }
 
     private final Settings settings;
@@ -52,7 +53,7 @@ public final class ControllerManager implements AutoCloseable {
 
     /** Without leader election (one server per datastore). */
     public static ControllerManager start(ApiClient client, ControllerSelection selection, Clock clock) {
-        return start(new Settings(client, identity -> client, selection, clock, "", null));
+        return start(new Settings(client, identity -> client, selection, clock, "", LegacyTokenSigner.NONE, null));
     }
 
     /**
@@ -111,8 +112,11 @@ public final class ControllerManager implements AutoCloseable {
             List<ManagedController> controllers = new ArrayList<>();
             try {
                 for (KnownControllers.Descriptor descriptor : selected) {
-                    ControllerContext context = new ControllerContext(settings.clients().apply(descriptor.identity()),
-                            shared, settings.clock(), settings.rootCa());
+                    // no identity: the controller manager's own credentials, as upstream's tokens controller
+                    ApiClient client = descriptor.identity() == null ? settings.client()
+                            : settings.clients().apply(descriptor.identity());
+                    ControllerContext context = new ControllerContext(client, shared, settings.clock(), settings.rootCa(),
+                            settings.legacyTokens());
                     controllers.add(descriptor.factory().apply(context));
                 }
             } catch (RuntimeException e) {

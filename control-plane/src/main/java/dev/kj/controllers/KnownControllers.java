@@ -5,6 +5,7 @@ import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.namespace.NamespaceController;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
 import dev.kj.controllers.serviceaccount.ServiceAccountsController;
+import dev.kj.controllers.serviceaccounttoken.TokensController;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -19,17 +20,21 @@ public final class KnownControllers {
     public static final String CLUSTER_ROLE_AGGREGATION = ClusterRoleAggregationController.NAME;
     public static final String SERVICE_ACCOUNT = ServiceAccountsController.NAME;
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
+    public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
      * account whose identity it acts under (upstream's, so its bootstrap role
-     * system:controller:&lt;identity&gt; fits), and how to build it.
+     * system:controller:&lt;identity&gt; fits) or null for the controller manager's own, and how to
+     * build it.
      */
     record Descriptor(String name, List<String> aliases, String identity, boolean disabledByDefault,
                       Function<ControllerContext, ManagedController> factory) {
     }
 
     static final List<Descriptor> ALL = List.of(
+            // upstream starts the tokens controller first, with the controller manager's own credentials
+            new Descriptor(SERVICE_ACCOUNT_TOKEN, List.of("serviceaccount-token"), null, false, TokensController::new),
             new Descriptor(CLUSTER_ROLE_AGGREGATION, List.of("clusterrole-aggregation"), "clusterrole-aggregation-controller",
                     false, ClusterRoleAggregationController::new),
             new Descriptor(GARBAGE_COLLECTOR, List.of("garbagecollector"), "generic-garbage-collector", false,

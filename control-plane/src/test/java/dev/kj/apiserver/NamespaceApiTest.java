@@ -40,8 +40,8 @@ class NamespaceApiTest {
     void start(@TempDir Path dir) throws Exception {
         server = TestServer.start(dir, List.of("*", "-namespace-controller"));
         admin = server.admin();
-        assertEquals(List.of("clusterrole-aggregation-controller", "garbage-collector-controller", "serviceaccount-controller",
-                "root-ca-certificate-publisher-controller"), server.server().controllers());
+        assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
+                "serviceaccount-controller", "root-ca-certificate-publisher-controller"), server.server().controllers());
     }
 
     @AfterAll

@@ -58,8 +58,17 @@ class RealEtcdTest {
 
     /** Objects every server makes at startup: the above and the bootstrap RBAC policy. */
     private static boolean startup(String key) {
-        return bootstrapped(key) || key.startsWith("/registry/clusterroles/") || key.startsWith("/registry/clusterrolebindings/");
+        return bootstrapped(key) || key.startsWith("/registry/clusterroles/") || key.startsWith("/registry/clusterrolebindings/")
+                || NAMESPACED_POLICY.contains(key);
     }
+
+    /** The bootstrap policy's Roles and RoleBindings in kube-system and kube-public, under upstream's keys. */
+    private static final java.util.Set<String> NAMESPACED_POLICY = java.util.stream.Stream.concat(
+            dev.kj.apiserver.authz.rbac.BootstrapPolicy.namespaceRoles().stream()
+                    .map(r -> "/registry/roles/" + r.namespace() + "/" + r.role().name()),
+            dev.kj.apiserver.authz.rbac.BootstrapPolicy.namespaceRoleBindings().stream()
+                    .map(b -> "/registry/rolebindings/" + b.namespace() + "/" + b.name()))
+            .collect(java.util.stream.Collectors.toSet());
 
     @Test
     void bootstrapObjectsLandUnderUpstreamsKeys() throws Exception {
@@ -105,6 +114,9 @@ class RealEtcdTest {
             // the bootstrap RBAC policy lives under upstream's keys too; the rest is what kubectl wrote
             assertTrue(all.contains("/registry/clusterroles/cluster-admin"), all.toString());
             assertTrue(all.contains("/registry/clusterrolebindings/system:discovery"), all.toString());
+            assertTrue(all.containsAll(NAMESPACED_POLICY), all.toString());
+            assertTrue(all.contains("/registry/roles/kube-system/extension-apiserver-authentication-reader"), all.toString());
+            assertTrue(all.contains("/registry/rolebindings/kube-public/system:controller:bootstrap-signer"), all.toString());
             List<String> listed = all.stream().filter(l -> !startup(l))
                     // the join token's bootstrap Secret has a random id
                     .map(l -> l.matches("/registry/secrets/kube-system/bootstrap-token-[a-z0-9]{6}")

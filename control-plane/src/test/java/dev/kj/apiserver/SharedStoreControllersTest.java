@@ -38,8 +38,8 @@ class SharedStoreControllersTest {
              ApiServer second = ApiServer.start(new ApiServerConfig(dir.resolve("b"), List.of(etcd.clientUrl()), "127.0.0.1", 0));
              ApiClient a = ApiClient.fromKubeconfig(first.kubeconfig());
              ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
-            assertEquals(List.of("clusterrole-aggregation-controller", "garbage-collector-controller", "namespace-controller", "serviceaccount-controller",
-                    "root-ca-certificate-publisher-controller"), first.controllers(), "the first server leads");
+            assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
+                    "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller"), first.controllers(), "the first server leads");
             assertEquals(List.of(), second.controllers(), "the second waits for the Lease");
             String ns = TestCluster.namespace(a, "shared");
             ResourceClient<ConfigMap> configMapsA = a.typed(Resources.CONFIG_MAPS, ConfigMap.class);

@@ -47,6 +47,17 @@ class ControllerSelectionTest {
                 KnownControllers.userName("root-ca-cert-publisher"));
     }
 
+    @org.junit.jupiter.api.Test
+    void theTokensControllerGoesByUpstreamsNameAndAliasAndUsesTheManagersCredentials() {
+        ControllerSelection selection = ControllerSelection.parse(List.of("-serviceaccount-token", "*"));
+        assertEquals(false, selection.enabled(KnownControllers.SERVICE_ACCOUNT_TOKEN));
+        assertEquals(List.of("-serviceaccount-token-controller", "*"), selection.entries());
+        KnownControllers.Descriptor tokens = KnownControllers.ALL.stream()
+                .filter(d -> d.name().equals("serviceaccount-token-controller")).findFirst().orElseThrow();
+        assertEquals(null, tokens.identity(), "not a --use-service-account-credentials controller upstream");
+        assertEquals(tokens, KnownControllers.ALL.getFirst(), "upstream starts it before the others");
+    }
+
     @ParameterizedTest
     @MethodSource("unknown")
     void unknownNamesAreRefusedWithUpstreamsText(String entry) {

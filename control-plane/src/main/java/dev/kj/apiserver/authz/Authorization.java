@@ -38,9 +38,11 @@ public final class Authorization implements AutoCloseable {
     public static Authorization start(Map<ResourceDescription, GenericStore> stores, ResourceCatalog catalog) {
         GenericStore clusterRoles = store(stores, catalog, "rbac.authorization.k8s.io", "clusterroles");
         GenericStore clusterRoleBindings = store(stores, catalog, "rbac.authorization.k8s.io", "clusterrolebindings");
-        new PolicyReconciler(clusterRoles, clusterRoleBindings).reconcile();
-        RbacAuthorizer rbac = new RbacAuthorizer(store(stores, catalog, "rbac.authorization.k8s.io", "roles"), clusterRoles,
-                store(stores, catalog, "rbac.authorization.k8s.io", "rolebindings"), clusterRoleBindings);
+        GenericStore roles = store(stores, catalog, "rbac.authorization.k8s.io", "roles");
+        GenericStore roleBindings = store(stores, catalog, "rbac.authorization.k8s.io", "rolebindings");
+        new PolicyReconciler(clusterRoles, clusterRoleBindings, roles, roleBindings, store(stores, catalog, "", "namespaces"))
+                .reconcile();
+        RbacAuthorizer rbac = new RbacAuthorizer(roles, clusterRoles, roleBindings, clusterRoleBindings);
         NodeGraph graph = new NodeGraph(store(stores, catalog, "", "pods"), store(stores, catalog, "", "persistentvolumeclaims"),
                 store(stores, catalog, "", "persistentvolumes"), store(stores, catalog, "storage.k8s.io", "volumeattachments"));
         Authorization authorization = new Authorization(rbac, graph);

@@ -420,6 +420,36 @@ class AuthorizationHttpTest {
         return JSON.readTree(response.body());
     }
 
+    private boolean allowedFor(String user, String namespace, String verb, String resource, String group, String name)
+            throws Exception {
+        String sar = "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{\"user\":\""
+                + user + "\",\"resourceAttributes\":{\"namespace\":\"" + namespace + "\",\"verb\":\"" + verb
+                + "\",\"group\":\"" + group + "\",\"resource\":\"" + resource + "\",\"name\":\"" + name + "\"}}}";
+        JsonNode status = review("admin", sar, "subjectaccessreviews").path("status");
+        return status.path("allowed").asBoolean();
+    }
+
+    @Test
+    void theNamespacedBootstrapRolesAuthorize() throws Exception {
+        JsonNode reader = JSON.readTree(send("admin", "GET", "/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/"
+                + "rolebindings/system::extension-apiserver-authentication-reader", null, Map.of()).body());
+        assertEquals("extension-apiserver-authentication-reader", reader.path("roleRef").path("name").asText(), reader::toString);
+        // only the Role lets the scheduler read the one ConfigMap; its ClusterRole has no configmaps
+        assertTrue(allowedFor("system:kube-scheduler", "kube-system", "get", "configmaps", "",
+                "extension-apiserver-authentication"));
+        assertFalse(allowedFor("system:kube-scheduler", "kube-system", "get", "configmaps", "", "other"));
+        assertFalse(allowedFor("system:kube-scheduler", "default", "get", "configmaps", "",
+                "extension-apiserver-authentication"));
+        String cleaner = "system:serviceaccount:kube-system:token-cleaner";
+        assertTrue(allowedFor(cleaner, "kube-system", "delete", "secrets", "", "bootstrap-token-abcdef"));
+        assertFalse(allowedFor(cleaner, "default", "delete", "secrets", "", "bootstrap-token-abcdef"));
+        String signer = "system:serviceaccount:kube-system:bootstrap-signer";
+        assertTrue(allowedFor(signer, "kube-public", "update", "configmaps", "", "cluster-info"));
+        assertFalse(allowedFor(signer, "kube-public", "update", "configmaps", "", "other"));
+        assertTrue(allowedFor("system:serviceaccount:kube-system:leader-election-controller", "kube-system", "update",
+                "leases", "coordination.k8s.io", "kube-controller-manager"));
+    }
+
     @Test
     void accessReviews() throws Exception {
         awaitAllowed("alice", "/api/v1/namespaces/team-a/pods");

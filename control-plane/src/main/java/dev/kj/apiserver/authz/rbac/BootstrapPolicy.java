@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The default roles and bindings every cluster has (upstream's bootstrappolicy: policy.go and
- * controller_policy.go), reconciled into storage at startup by {@link PolicyReconciler}. Every
+ * The default roles and bindings every cluster has (upstream's bootstrappolicy: policy.go,
+ * controller_policy.go and namespace_policy.go), reconciled into storage at startup by {@link PolicyReconciler}. Every
  * object carries the {@code kubernetes.io/bootstrapping=rbac-defaults} label and (roles and
  * bindings alike) the {@code rbac.authorization.kubernetes.io/autoupdate=true} annotation.
  */
@@ -131,6 +131,29 @@ public final class BootstrapPolicy {
             ref.put("name", name);
             ArrayNode array = binding.putArray("subjects");
             subjects.forEach(s -> array.add(s.toJson()));
+            return binding;
+        }
+    }
+
+    /** A Role in one of the kube-* namespaces (namespace_policy.go), with a ClusterRole's metadata. */
+    public record NamespacedRole(String namespace, Role role) {
+        public ObjectNode toJson() {
+            ObjectNode json = role.toJson();
+            json.put("kind", "Role");
+            ((ObjectNode) json.get("metadata")).put("namespace", namespace);
+            return json;
+        }
+    }
+
+    /** A RoleBinding in one of the kube-* namespaces to the Role {@code roleName} there. */
+    public record RoleBinding(String namespace, String name, String roleName, List<Subject> subjects) {
+        public ObjectNode toJson() {
+            ObjectNode binding = new Binding(name, subjects).toJson();
+            binding.put("kind", "RoleBinding");
+            ((ObjectNode) binding.get("metadata")).put("namespace", namespace);
+            ObjectNode ref = (ObjectNode) binding.get("roleRef");
+            ref.put("kind", "Role");
+            ref.put("name", roleName);
             return binding;
         }
     }
@@ -436,6 +459,57 @@ public final class BootstrapPolicy {
     public static List<Binding> controllerRoleBindings() {
         return controllerRoles().stream().map(role -> new Binding(role.name(), List.of(Subject.serviceAccount("kube-system",
                 role.name().substring(CONTROLLER.length()))))).toList();
+    }
+
+    /** The Roles of namespace_policy.go, in the order of upstream's testdata/namespace-roles.yaml. */
+    public static List<NamespacedRole> namespaceRoles() {
+        String system = "kube-system";
+        String leaseVerbs = "create get list update watch";
+        return List.of(
+                new NamespacedRole("kube-public", role(CONTROLLER + "bootstrap-signer",
+                        rule(READ).groups(CORE).resources("configmaps"),
+                        rule("update").groups(CORE).resources("configmaps").names("cluster-info"),
+                        eventsRule())),
+                new NamespacedRole(system, role("extension-apiserver-authentication-reader",
+                        rule(READ).groups(CORE).resources("configmaps").names("extension-apiserver-authentication"))),
+                new NamespacedRole(system, role("system::leader-locking-kube-controller-manager",
+                        rule(leaseVerbs.split(" ")).groups(COORDINATION).resources("leases"),
+                        rule(leaseVerbs.split(" ")).groups(COORDINATION).resources("leasecandidates"))),
+                new NamespacedRole(system, role("system::leader-locking-kube-scheduler",
+                        rule(leaseVerbs.split(" ")).groups(COORDINATION).resources("leases"),
+                        rule(leaseVerbs.split(" ")).groups(COORDINATION).resources("leasecandidates"))),
+                new NamespacedRole(system, role(CONTROLLER + "bootstrap-signer",
+                        rule(READ).groups(CORE).resources("secrets"))),
+                new NamespacedRole(system, role(CONTROLLER + "cloud-provider",
+                        rule("create", "get", "list", "watch").groups(CORE).resources("configmaps"))),
+                new NamespacedRole(system, role(CONTROLLER + "token-cleaner",
+                        rule("get", "list", "watch", "delete").groups(CORE).resources("secrets"),
+                        eventsRule())));
+    }
+
+    /** The RoleBindings of namespace_policy.go, in the order of upstream's testdata/namespace-role-bindings.yaml. */
+    public static List<RoleBinding> namespaceRoleBindings() {
+        String system = "kube-system";
+        String controllerManager = "system:kube-controller-manager";
+        String scheduler = "system:kube-scheduler";
+        return List.of(
+                new RoleBinding("kube-public", CONTROLLER + "bootstrap-signer", CONTROLLER + "bootstrap-signer",
+                        List.of(Subject.serviceAccount(system, "bootstrap-signer"))),
+                new RoleBinding(system, "system::extension-apiserver-authentication-reader",
+                        "extension-apiserver-authentication-reader",
+                        List.of(Subject.user(controllerManager), Subject.user(scheduler))),
+                new RoleBinding(system, "system::leader-locking-kube-controller-manager",
+                        "system::leader-locking-kube-controller-manager", List.of(Subject.user(controllerManager),
+                        Subject.serviceAccount(system, "kube-controller-manager"),
+                        Subject.serviceAccount(system, "leader-election-controller"))),
+                new RoleBinding(system, "system::leader-locking-kube-scheduler", "system::leader-locking-kube-scheduler",
+                        List.of(Subject.user(scheduler), Subject.serviceAccount(system, "kube-scheduler"))),
+                new RoleBinding(system, CONTROLLER + "bootstrap-signer", CONTROLLER + "bootstrap-signer",
+                        List.of(Subject.serviceAccount(system, "bootstrap-signer"))),
+                new RoleBinding(system, CONTROLLER + "cloud-provider", CONTROLLER + "cloud-provider",
+                        List.of(Subject.serviceAccount(system, "cloud-provider"))),
+                new RoleBinding(system, CONTROLLER + "token-cleaner", CONTROLLER + "token-cleaner",
+                        List.of(Subject.serviceAccount(system, "token-cleaner"))));
     }
 
     /** The service account user name a controller runs as (upstream's --use-service-account-credentials). */

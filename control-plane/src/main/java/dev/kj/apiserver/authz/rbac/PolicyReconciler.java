@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Upstream's rbac/bootstrap-roles post-start hook: every default ClusterRole and
- * ClusterRoleBinding is created when missing and, unless its autoupdate annotation is
+ * ClusterRoleBinding, and the Roles and RoleBindings of the kube-* namespaces (each namespace
+ * created first when missing, as upstream's RoleModifier does), is created when missing and, unless its autoupdate annotation is
  * {@code "false"}, topped up — missing rules, labels, annotations, aggregation selectors and
  * subjects added, nothing removed. An aggregated role's rules belong to the aggregation controller.
  */
@@ -19,37 +20,75 @@ public final class PolicyReconciler {
 
     private final GenericStore clusterRoles;
     private final GenericStore clusterRoleBindings;
+    private final GenericStore roles;
+    private final GenericStore roleBindings;
+    private final GenericStore namespaces;
 
-    public PolicyReconciler(GenericStore clusterRoles, GenericStore clusterRoleBindings) {
+    public PolicyReconciler(GenericStore clusterRoles, GenericStore clusterRoleBindings, GenericStore roles,
+                            GenericStore roleBindings, GenericStore namespaces) {
         this.clusterRoles = clusterRoles;
         this.clusterRoleBindings = clusterRoleBindings;
+        this.roles = roles;
+        this.roleBindings = roleBindings;
+        this.namespaces = namespaces;
     }
 
     public void reconcile() {
-        List<BootstrapPolicy.Role> roles = new ArrayList<>(BootstrapPolicy.clusterRoles());
-        roles.addAll(BootstrapPolicy.controllerRoles());
-        for (BootstrapPolicy.Role role : roles) {
+        List<BootstrapPolicy.Role> wantedClusterRoles = new ArrayList<>(BootstrapPolicy.clusterRoles());
+        wantedClusterRoles.addAll(BootstrapPolicy.controllerRoles());
+        for (BootstrapPolicy.Role role : wantedClusterRoles) {
             reconcile(clusterRoles, role.toJson(), role.aggregationSelector() == null);
         }
         List<BootstrapPolicy.Binding> bindings = new ArrayList<>(BootstrapPolicy.clusterRoleBindings());
         bindings.addAll(BootstrapPolicy.controllerRoleBindings());
         for (BootstrapPolicy.Binding binding : bindings) {
-            reconcile(clusterRoleBindings, binding.toJson(), false);
+            reconcile(clusterRoleBindings, null, binding.toJson(), false);
+        }
+        for (BootstrapPolicy.NamespacedRole role : BootstrapPolicy.namespaceRoles()) {
+            ensureNamespace(role.namespace());
+            reconcile(roles, role.namespace(), role.toJson(), true);
+        }
+        for (BootstrapPolicy.RoleBinding binding : BootstrapPolicy.namespaceRoleBindings()) {
+            ensureNamespace(binding.namespace());
+            reconcile(roleBindings, binding.namespace(), binding.toJson(), false);
+        }
+    }
+
+    private void ensureNamespace(String name) {
+        try {
+            namespaces.get(null, name);
+        } catch (StatusException e) {
+            if (e.code() != 404) {
+                throw e;
+            }
+            ObjectNode namespace = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            namespace.putObject("metadata").put("name", name);
+            try {
+                namespaces.create(null, namespace, false);
+            } catch (StatusException raced) {
+                if (raced.code() != 409) {
+                    throw raced;
+                }
+            }
         }
     }
 
     private void reconcile(GenericStore store, ObjectNode wanted, boolean ownRules) {
+        reconcile(store, null, wanted, ownRules);
+    }
+
+    private void reconcile(GenericStore store, String namespace, ObjectNode wanted, boolean ownRules) {
         String name = wanted.path("metadata").path("name").asText();
         for (int attempt = 0; attempt < 5; attempt++) {
             ObjectNode existing;
             try {
-                existing = store.get(null, name);
+                existing = store.get(namespace, name);
             } catch (StatusException e) {
                 if (e.code() != 404) {
                     throw e;
                 }
                 try {
-                    store.create(null, wanted.deepCopy(), false);
+                    store.create(namespace, wanted.deepCopy(), false);
                     return;
                 } catch (StatusException raced) {
                     if (raced.code() == 409) {
@@ -65,7 +104,7 @@ public final class PolicyReconciler {
             boolean changed = mergeMap(merged, wanted, "labels") | mergeMap(merged, wanted, "annotations");
             if (wanted.has("roleRef") && !wanted.get("roleRef").equals(existing.get("roleRef"))) {
                 // a binding's role cannot change: upstream deletes and recreates it
-                store.delete(null, name, dev.kj.apiserver.registry.DeleteOptions.fromQuery(java.util.Map.of()));
+                store.delete(namespace, name, dev.kj.apiserver.registry.DeleteOptions.fromQuery(java.util.Map.of()));
                 continue;
             }
             if (wanted.has("subjects")) {
@@ -92,8 +131,9 @@ public final class PolicyReconciler {
                 return;
             }
             try {
-                store.update(null, name, merged, false);
-                LOG.log(System.Logger.Level.INFO, "reconciled {0} {1}", store.resource().kind(), name);
+                store.update(namespace, name, merged, false);
+                LOG.log(System.Logger.Level.INFO, "reconciled {0} {1}", store.resource().kind(),
+                        namespace == null ? name : namespace + "/" + name);
                 return;
             } catch (StatusException e) {
                 if (e.code() != 409) {

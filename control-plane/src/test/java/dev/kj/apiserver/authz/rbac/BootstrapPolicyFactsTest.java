@@ -142,6 +142,39 @@ class BootstrapPolicyFactsTest {
             system:controller:clusterrole-aggregation-controller | ServiceAccount:kube-system/clusterrole-aggregation-controller
             """;
 
+    /**
+     * testdata/namespace-roles.yaml (commit 008b3652): {@code namespace/role | verbs | apiGroups |
+     * resources | resourceNames | nonResourceURLs}, in the file's order.
+     */
+    private static final String UPSTREAM_NAMESPACE_RULES = """
+            kube-public/system:controller:bootstrap-signer | get list watch | "" | configmaps | |
+            kube-public/system:controller:bootstrap-signer | update | "" | configmaps | cluster-info |
+            kube-public/system:controller:bootstrap-signer | create patch update | "" events.k8s.io | events | |
+            kube-system/extension-apiserver-authentication-reader | get list watch | "" | configmaps | extension-apiserver-authentication |
+            kube-system/system::leader-locking-kube-controller-manager | create get list update watch | coordination.k8s.io | leases | |
+            kube-system/system::leader-locking-kube-controller-manager | create get list update watch | coordination.k8s.io | leasecandidates | |
+            kube-system/system::leader-locking-kube-scheduler | create get list update watch | coordination.k8s.io | leases | |
+            kube-system/system::leader-locking-kube-scheduler | create get list update watch | coordination.k8s.io | leasecandidates | |
+            kube-system/system:controller:bootstrap-signer | get list watch | "" | secrets | |
+            kube-system/system:controller:cloud-provider | create get list watch | "" | configmaps | |
+            kube-system/system:controller:token-cleaner | delete get list watch | "" | secrets | |
+            kube-system/system:controller:token-cleaner | create patch update | "" events.k8s.io | events | |
+            """;
+
+    /**
+     * testdata/namespace-role-bindings.yaml (commit 008b3652): {@code namespace/binding | role |
+     * subjects as kind:name or kind:namespace/name}, in the file's order.
+     */
+    private static final String UPSTREAM_NAMESPACE_BINDINGS = """
+            kube-public/system:controller:bootstrap-signer | system:controller:bootstrap-signer | ServiceAccount:kube-system/bootstrap-signer
+            kube-system/system::extension-apiserver-authentication-reader | extension-apiserver-authentication-reader | User:system:kube-controller-manager User:system:kube-scheduler
+            kube-system/system::leader-locking-kube-controller-manager | system::leader-locking-kube-controller-manager | User:system:kube-controller-manager ServiceAccount:kube-system/kube-controller-manager ServiceAccount:kube-system/leader-election-controller
+            kube-system/system::leader-locking-kube-scheduler | system::leader-locking-kube-scheduler | User:system:kube-scheduler ServiceAccount:kube-system/kube-scheduler
+            kube-system/system:controller:bootstrap-signer | system:controller:bootstrap-signer | ServiceAccount:kube-system/bootstrap-signer
+            kube-system/system:controller:cloud-provider | system:controller:cloud-provider | ServiceAccount:kube-system/cloud-provider
+            kube-system/system:controller:token-cleaner | system:controller:token-cleaner | ServiceAccount:kube-system/token-cleaner
+            """;
+
     private static List<String> list(String field) {
         String trimmed = field.trim();
         if (trimmed.isEmpty()) {
@@ -209,5 +242,52 @@ class BootstrapPolicyFactsTest {
             assertEquals(name, json.path("roleRef").path("name").asText());
             assertEquals("rbac-defaults", json.path("metadata").path("labels").path("kubernetes.io/bootstrapping").asText());
         }
+    }
+
+    @Test
+    void namespaceRolesMatchUpstreams() {
+        Map<String, List<PolicyRule>> upstream = new LinkedHashMap<>();
+        for (String line : UPSTREAM_NAMESPACE_RULES.strip().split("\n")) {
+            String[] fields = (line + " ").split("\\|", -1);
+            upstream.computeIfAbsent(fields[0].trim(), k -> new ArrayList<>()).add(new PolicyRule(list(fields[1]),
+                    list(fields[2]), list(fields[3]), list(fields[4]), list(fields[5])));
+        }
+        Map<String, BootstrapPolicy.NamespacedRole> ours = new LinkedHashMap<>();
+        BootstrapPolicy.namespaceRoles().forEach(r -> ours.put(r.namespace() + "/" + r.role().name(), r));
+        assertEquals(List.copyOf(upstream.keySet()), List.copyOf(ours.keySet()), "the same roles, in the same order");
+        for (Map.Entry<String, List<PolicyRule>> role : upstream.entrySet()) {
+            assertEquals(role.getValue(), ours.get(role.getKey()).role().rules(), role.getKey());
+            JsonNode json = ours.get(role.getKey()).toJson();
+            assertEquals("Role", json.path("kind").asText());
+            assertEquals(role.getKey(), json.path("metadata").path("namespace").asText() + "/"
+                    + json.path("metadata").path("name").asText());
+            assertEquals("{\"kubernetes.io/bootstrapping\":\"rbac-defaults\"}", json.path("metadata").path("labels").toString());
+            assertEquals("{\"rbac.authorization.kubernetes.io/autoupdate\":\"true\"}",
+                    json.path("metadata").path("annotations").toString());
+        }
+    }
+
+    @Test
+    void namespaceRoleBindingsMatchUpstreams() {
+        Map<String, BootstrapPolicy.RoleBinding> ours = new LinkedHashMap<>();
+        BootstrapPolicy.namespaceRoleBindings().forEach(b -> ours.put(b.namespace() + "/" + b.name(), b));
+        List<String> names = new ArrayList<>();
+        for (String line : UPSTREAM_NAMESPACE_BINDINGS.strip().split("\n")) {
+            String[] fields = line.split("\\|", -1);
+            String key = fields[0].trim();
+            names.add(key);
+            BootstrapPolicy.RoleBinding binding = ours.get(key);
+            assertNotNull(binding, key + " is missing");
+            assertEquals(fields[1].trim(), binding.roleName(), key);
+            assertEquals(list(fields[2]), binding.subjects().stream().map(s -> s.kind() + ":"
+                    + (s.namespace() == null ? "" : s.namespace() + "/") + s.name()).toList(), key);
+            JsonNode json = binding.toJson();
+            assertEquals("RoleBinding", json.path("kind").asText());
+            assertEquals("{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"" + fields[1].trim() + "\"}",
+                    json.path("roleRef").toString());
+            assertEquals("rbac-defaults", json.path("metadata").path("labels").path("kubernetes.io/bootstrapping").asText());
+            assertEquals("true", json.path("metadata").path("annotations").path("rbac.authorization.kubernetes.io/autoupdate").asText());
+        }
+        assertEquals(names, List.copyOf(ours.keySet()), "the same bindings, in the same order");
     }
 }
