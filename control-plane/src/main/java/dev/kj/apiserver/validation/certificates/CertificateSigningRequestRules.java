@@ -24,8 +24,9 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 /**
  * certificates.k8s.io/v1 CertificateSigningRequests (pkg/apis/certificates/validation): a PEM
  * PKCS#10 request whose signature verifies, known and distinct usages, a qualified signer name
- * (never the legacy one), expirationSeconds of at least 600, and well-formed conditions; an update
- * that changes status.certificate must bring PEM certificates and may not replace one. Which
+ * (never the legacy one), expirationSeconds of at least 600, and well-formed conditions, on create
+ * and, with upstream's allowances for what the stored object already breaks, on every update; an
+ * update that changes status.certificate must bring PEM certificates and may not replace one. Which
  * conditions a write may add or remove is the strategy's (registry.certificates).
  */
 public final class CertificateSigningRequestRules implements KindRules {
@@ -41,8 +42,54 @@ public final class CertificateSigningRequestRules implements KindRules {
             "netscape sgc")));
     private static final Set<String> TRUE_ONLY_TYPES = Set.of("Approved", "Denied", "Failed");
 
+    /** A create's problems: every rule in full. */
     @Override
-    public List<FieldError> validate(ObjectNode csr) {
+    public List<FieldError> validateCreate(ObjectNode csr) {
+        return problems(csr, Allowances.NONE);
+    }
+
+    /**
+     * An update's problems: the same rules, but what the stored object already breaks (the legacy
+     * signer, unknown or repeated usages, repeated or empty condition types, both Approved and
+     * Denied) is tolerated, as upstream's getValidationOptions does for existing data; then the
+     * status.certificate rules.
+     */
+    @Override
+    public List<FieldError> validateUpdate(ObjectNode csr, ObjectNode old) {
+        List<FieldError> errors = new ArrayList<>(problems(csr, Allowances.of(old)));
+        errors.addAll(certificateUpdate(csr, old));
+        return errors;
+    }
+
+    /** Rules that upstream relaxes for data stored before them. */
+    private record Allowances(boolean legacySigner, boolean unknownUsages, boolean duplicateUsages,
+                              boolean duplicateConditionTypes, boolean emptyConditionType, boolean approvedAndDenied) {
+        static final Allowances NONE = new Allowances(false, false, false, false, false, false);
+
+        static Allowances of(JsonNode old) {
+            JsonNode usages = old.path("spec").path("usages");
+            Set<String> seenUsages = new HashSet<>();
+            boolean unknown = false;
+            boolean repeated = false;
+            for (JsonNode usage : usages) {
+                unknown |= !USAGES.contains(usage.asText());
+                repeated |= !seenUsages.add(usage.asText());
+            }
+            Set<String> seenTypes = new HashSet<>();
+            boolean repeatedType = false;
+            boolean emptyType = false;
+            for (JsonNode condition : old.path("status").path("conditions")) {
+                String type = text(condition, "type");
+                repeatedType |= !seenTypes.add(type);
+                emptyType |= type.isEmpty();
+            }
+            return new Allowances(text(old.path("spec"), "signerName").equals(LEGACY_SIGNER), unknown, repeated,
+                    repeatedType, emptyType, seenTypes.contains("Approved") && seenTypes.contains("Denied"));
+        }
+    }
+
+    /** validateCertificateSigningRequest with the given allowances. */
+    private static List<FieldError> problems(ObjectNode csr, Allowances allow) {
         List<FieldError> errors = new ArrayList<>();
         FieldPath spec = FieldPath.root("spec");
         JsonNode specNode = csr.path("spec");
@@ -55,19 +102,19 @@ public final class CertificateSigningRequestRules implements KindRules {
         if (usages.isEmpty()) {
             errors.add(FieldError.required(spec.child("usages"), ""));
         }
-        for (int i = 0; i < usages.size(); i++) {
+        for (int i = 0; i < usages.size() && !allow.unknownUsages(); i++) {
             if (!USAGES.contains(usages.get(i).asText())) {
                 errors.add(FieldError.notSupported(spec.child("usages").index(i), usages.get(i).asText(), USAGES));
             }
         }
         Set<String> seen = new HashSet<>();
-        for (int i = 0; i < usages.size(); i++) {
+        for (int i = 0; i < usages.size() && !allow.duplicateUsages(); i++) {
             if (!seen.add(usages.get(i).asText())) {
                 errors.add(FieldError.duplicate(spec.child("usages").index(i), usages.get(i).asText()));
             }
         }
         String signer = text(specNode, "signerName");
-        if (signer.equals(LEGACY_SIGNER)) {
+        if (signer.equals(LEGACY_SIGNER) && !allow.legacySigner()) {
             errors.add(FieldError.invalid(spec.child("signerName"), signer,
                     "the legacy signerName is not allowed via this API version"));
         } else {
@@ -78,13 +125,12 @@ public final class CertificateSigningRequestRules implements KindRules {
             errors.add(FieldError.invalid(spec.child("expirationSeconds"), expiration.asLong(),
                     "may not specify a duration less than 600 seconds (10 minutes)"));
         }
-        errors.addAll(conditions(FieldPath.of("status", "conditions"), csr.path("status").path("conditions")));
+        errors.addAll(conditions(FieldPath.of("status", "conditions"), csr.path("status").path("conditions"), allow));
         return errors;
     }
 
     /** A changed status.certificate (only /status may change it) must be PEM certificates and may not replace one. */
-    @Override
-    public List<FieldError> validateUpdate(ObjectNode csr, ObjectNode old) {
+    private static List<FieldError> certificateUpdate(ObjectNode csr, ObjectNode old) {
         String certificate = text(csr.path("status"), "certificate");
         String before = text(old.path("status"), "certificate");
         if (certificate.equals(before)) {
@@ -104,7 +150,7 @@ public final class CertificateSigningRequestRules implements KindRules {
     }
 
     /** validateConditions: type required and unique, Approved and Denied exclusive, statuses known. */
-    static List<FieldError> conditions(FieldPath path, JsonNode conditions) {
+    private static List<FieldError> conditions(FieldPath path, JsonNode conditions, Allowances allow) {
         List<FieldError> errors = new ArrayList<>();
         Set<String> seenTypes = new HashSet<>();
         boolean approved = false;
@@ -113,7 +159,7 @@ public final class CertificateSigningRequestRules implements KindRules {
             JsonNode condition = conditions.get(i);
             FieldPath at = path.index(i);
             String type = text(condition, "type");
-            if (type.isEmpty()) {
+            if (type.isEmpty() && !allow.emptyConditionType()) {
                 errors.add(FieldError.required(at.child("type"), ""));
             }
             List<String> allowed = TRUE_ONLY_TYPES.contains(type) ? List.of("True") : List.of("False", "True", "Unknown");
@@ -125,16 +171,16 @@ public final class CertificateSigningRequestRules implements KindRules {
             }
             if (type.equals("Approved")) {
                 approved = true;
-                if (denied) {
+                if (denied && !allow.approvedAndDenied()) {
                     errors.add(FieldError.invalid(at.child("type"), type, "Approved and Denied conditions are mutually exclusive"));
                 }
             } else if (type.equals("Denied")) {
                 denied = true;
-                if (approved) {
+                if (approved && !allow.approvedAndDenied()) {
                     errors.add(FieldError.invalid(at.child("type"), type, "Approved and Denied conditions are mutually exclusive"));
                 }
             }
-            if (!seenTypes.add(type)) {
+            if (!seenTypes.add(type) && !allow.duplicateConditionTypes()) {
                 errors.add(FieldError.duplicate(at.child("type"), type));
             }
         }

@@ -110,7 +110,20 @@ class CertificateSigningRequestRulesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void problems(Case c) {
-        assertEquals(c.expected(), RULES.validate(c.csr()).stream().map(FieldError::toString).toList());
+        assertEquals(c.expected(), RULES.validateCreate(c.csr()).stream().map(FieldError::toString).toList());
+    }
+
+    @Test
+    void updatesTolerateWhatTheStoredObjectAlreadyBreaks() {
+        ObjectNode legacy = csr("{\"signerName\":\"kubernetes.io/legacy-unknown\",\"usages\":[\"flying\",\"flying\"]}",
+                "{\"conditions\":[{\"type\":\"Approved\",\"status\":\"True\"},{\"type\":\"Approved\",\"status\":\"True\"}]}");
+        assertEquals(List.of(), RULES.validateUpdate(legacy.deepCopy(), legacy));
+        ObjectNode approved = csr("{}", "{\"conditions\":[{\"type\":\"Approved\",\"status\":\"True\"}]}");
+        ObjectNode denied = csr("{}", "{\"conditions\":[{\"type\":\"Approved\",\"status\":\"True\"},"
+                + "{\"type\":\"Denied\",\"status\":\"True\"}]}");
+        assertEquals(List.of("status.conditions[1].type: Invalid value: \"Denied\": Approved and Denied conditions are"
+                + " mutually exclusive"), RULES.validateUpdate(denied, approved).stream().map(FieldError::toString).toList());
+        assertEquals(List.of(), RULES.validateUpdate(denied.deepCopy(), denied), "both were stored already");
     }
 
     @Test
