@@ -352,7 +352,7 @@ class BuiltInResourcesHttpTest {
     @Test
     void certificateSigningRequestsAreApprovedOnlyThroughApproval() throws Exception {
         JsonNode csr = ok(201, send("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", """
-                {"metadata":{"name":"node-csr"},"spec":{"request":"LS0tLQ==","signerName":"kubernetes.io/kube-apiserver-client",
+                {"metadata":{"name":"node-csr"},"spec":{"request":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIc01JR1NBZ0VBTURBeEZ6QVZCZ05WQkFNTURuTjVjM1JsYlRwdWIyUmxPbTR4TVJVd0V3WURWUVFLREF4egplWE4wWlcwNmJtOWtaWE13V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pPUFFNQkJ3TkNBQVFnRTBLU3kxTGJOUXNYCnhjeGIzQzFqM3V4NERNeU1LbEtSM0UvcS9EcExsbDduMk4zY3A5ZklwY3QraWhEUWNNK1ZtcHkvQmsxNFN4bzAKeFEraStBTGhvQUF3Q2dZSUtvWkl6ajBFQXdJRFNRQXdSZ0loQUpOMDR1eXRBU3lTbkpDOXJmOVF0ZDBzR3NvdApQRDBoOWFqa1JIR0VzNm9MQWlFQTlYS0dpRVZyM1F5WWsvc1JVcnVPWnVEM3lpbEx2eU56R2xscHFyeVVvSmc9Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=","signerName":"kubernetes.io/kube-apiserver-client",
                  "usages":["client auth"],"username":"mallory","groups":["system:masters"]},
                  "status":{"conditions":[{"type":"Approved","status":"True"}]}}"""));
         assertEquals("kubernetes-admin", csr.path("spec").path("username").asText());
@@ -417,7 +417,7 @@ class BuiltInResourcesHttpTest {
         ok(201, send("POST", "/apis/events.k8s.io/v1/namespaces/kube-public/events", """
                 {"metadata":{"name":"tabled.1"},"eventTime":"2026-01-01T00:00:00.000000Z","reportingController":"c",
                  "reportingInstance":"c-1","action":"A","reason":"Tabled","type":"Warning",
-                 "regarding":{"kind":"Pod","name":"tabled"},"note":" on a table "}"""));
+                 "regarding":{"kind":"Pod","namespace":"kube-public","name":"tabled"},"note":" on a table "}"""));
         JsonNode event = table("/apis/events.k8s.io/v1/namespaces/kube-public/events/tabled.1");
         JsonNode cells = event.path("rows").get(0).path("cells");
         assertEquals("Warning|Tabled|pod/tabled|on a table|c, c-1|1", cells.get(1).asText() + "|" + cells.get(2).asText()

@@ -82,7 +82,7 @@ class BuiltInResourcesKubectlTest {
                 kind: CertificateSigningRequest
                 metadata: {name: CSR}
                 spec:
-                  request: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K
+                  request: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIc01JR1NBZ0VBTURBeEZ6QVZCZ05WQkFNTURuTjVjM1JsYlRwdWIyUmxPbTR4TVJVd0V3WURWUVFLREF4egplWE4wWlcwNmJtOWtaWE13V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pPUFFNQkJ3TkNBQVFnRTBLU3kxTGJOUXNYCnhjeGIzQzFqM3V4NERNeU1LbEtSM0UvcS9EcExsbDduMk4zY3A5ZklwY3QraWhEUWNNK1ZtcHkvQmsxNFN4bzAKeFEraStBTGhvQUF3Q2dZSUtvWkl6ajBFQXdJRFNRQXdSZ0loQUpOMDR1eXRBU3lTbkpDOXJmOVF0ZDBzR3NvdApQRDBoOWFqa1JIR0VzNm9MQWlFQTlYS0dpRVZyM1F5WWsvc1JVcnVPWnVEM3lpbEx2eU56R2xscHFyeVVvSmc9Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0tLQo=
                   signerName: kubernetes.io/kube-apiserver-client
                   usages: [client auth]
                 ---

@@ -145,6 +145,42 @@ class ValidationHttpTest {
         assertEquals("{\"memory\":\"1Gi\"}", limits.path("spec").path("limits").get(0).path("defaultRequest").toString());
     }
 
+    @Test
+    void eventsK8sIoEventsHaveTheStricterRules() throws Exception {
+        String events = "/apis/events.k8s.io/v1/namespaces/default/events";
+        HttpResponse<String> bare = send("POST", events, """
+                {"metadata":{"name":"strict"},"reportingController":"kj.dev/c","deprecatedCount":2}""");
+        assertEquals(422, bare.statusCode(), bare.body());
+        assertEquals("Event.events.k8s.io \"strict\" is invalid: [eventTime: Required value, type: Invalid value: \"\":"
+                + " has invalid value: , count: Invalid value: \"\": needs to be unset]",
+                JSON.readTree(bare.body()).path("message").asText());
+        // the same through core/v1 has only the legacy rules
+        ok(201, send("POST", "/api/v1/namespaces/default/events", """
+                {"metadata":{"name":"strict"},"reportingComponent":"kj.dev/c","count":2}"""));
+
+        ok(201, send("POST", events, """
+                {"metadata":{"name":"v1"},"eventTime":"2026-01-01T00:00:00.000000Z","reportingController":"kj.dev/c",
+                 "reportingInstance":"c-1","action":"Act","reason":"Why","type":"Normal","note":"first"}"""));
+        HttpResponse<String> changed = send("PATCH", events + "/v1", "{\"note\":\"second\"}");
+        assertEquals(422, changed.statusCode(), changed.body());
+        assertEquals("Event.events.k8s.io \"v1\" is invalid: message: Invalid value: \"second\": field is immutable",
+                JSON.readTree(changed.body()).path("message").asText());
+        ok(200, send("PATCH", "/api/v1/namespaces/default/events/v1", "{\"message\":\"second\"}"));
+    }
+
+    @Test
+    void certificateSigningRequestsNeedARequestAndUsages() throws Exception {
+        HttpResponse<String> response = send("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests", """
+                {"metadata":{"name":"csr"},"spec":{"request":"LS0=","signerName":"example.com","usages":[],
+                 "expirationSeconds":60}}""");
+        assertEquals(422, response.statusCode(), response.body());
+        assertEquals("CertificateSigningRequest.certificates.k8s.io \"csr\" is invalid: [spec.request: Invalid value:"
+                + " []byte{0x2d, 0x2d}: PEM block type must be CERTIFICATE REQUEST, spec.usages: Required value,"
+                + " spec.signerName: Invalid value: \"example.com\": must be a fully qualified domain and path of the form"
+                + " 'example.com/signer-name', spec.expirationSeconds: Invalid value: 60: may not specify a duration less"
+                + " than 600 seconds (10 minutes)]", JSON.readTree(response.body()).path("message").asText());
+    }
+
     private static JsonNode ok(int code, HttpResponse<String> response) throws Exception {
         assertEquals(code, response.statusCode(), response.body());
         return JSON.readTree(response.body());

@@ -275,7 +275,7 @@ public final class GenericStore {
                 meta.put("name", generateName + randomSuffix());
             }
             rules.completeCreate(object);
-            validate(object);
+            validate(object, true);
             admission.validate(admitted);
             String name = meta.get("name").asText();
             if (dryRun) {
@@ -668,7 +668,7 @@ public final class GenericStore {
                 .anyMatch(field -> !updated.path(field).equals(old.path(field)))) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
-        validate(object);
+        validate(object, false);
         List<Cause> updateProblems = new ArrayList<>(FieldError.causes(rules.validateUpdate(object, old)));
         updateProblems.addAll(resource.strategy().validateUpdate(object, old));
         if (!updateProblems.isEmpty()) {
@@ -1283,7 +1283,7 @@ public final class GenericStore {
         }
     }
 
-    private void validate(ObjectNode object) {
+    private void validate(ObjectNode object, boolean create) {
         List<Cause> causes = new ArrayList<>();
         String name = metadata(object).path("name").asText("");
         for (String problem : resource.nameRule().problems(name)) {
@@ -1295,6 +1295,9 @@ public final class GenericStore {
         causes.addAll(FieldError.causes(errors));
         causes.addAll(finalizerProblems(object));
         causes.addAll(FieldError.causes(rules.validate(object)));
+        if (create) {
+            causes.addAll(FieldError.causes(rules.validateCreate(object)));
+        }
         causes.addAll(resource.strategy().validate(object));
         if (!causes.isEmpty()) {
             throw invalid(object, causes);

@@ -7,6 +7,8 @@ import dev.kj.apiserver.validation.batch.BatchRules;
 import dev.kj.apiserver.validation.core.ConfigRules;
 import dev.kj.apiserver.validation.core.EndpointsRules;
 import dev.kj.apiserver.validation.core.EventRules;
+import dev.kj.apiserver.validation.events.EventsV1Rules;
+import dev.kj.apiserver.validation.certificates.CertificateSigningRequestRules;
 import dev.kj.apiserver.validation.core.NodeRules;
 import dev.kj.apiserver.validation.core.QuotaRules;
 import dev.kj.apiserver.validation.core.NamespaceRules;
@@ -49,6 +51,9 @@ public final class BuiltInRules {
             Map.entry("/Node", new NodeRules()),
             Map.entry("/Endpoints", new EndpointsRules()),
             Map.entry("/Event", new EventRules()),
+            // events.k8s.io stores core Events; its store looks up by the request's group
+            Map.entry("events.k8s.io/Event", new EventsV1Rules()),
+            Map.entry("certificates.k8s.io/CertificateSigningRequest", new CertificateSigningRequestRules()),
             Map.entry("/ResourceQuota", QuotaRules.RESOURCE_QUOTA),
             Map.entry("/LimitRange", QuotaRules.LIMIT_RANGE),
             Map.entry("/PersistentVolumeClaim", StorageRules.CLAIM),

@@ -25,6 +25,11 @@ public interface KindRules {
         return List.of();
     }
 
+    /** Problems only a create has, reported after {@link #validate} (events.k8s.io's strict create checks). */
+    default List<FieldError> validateCreate(ObjectNode object) {
+        return List.of();
+    }
+
     /** Problems of an update beyond {@link #validate}: immutable fields, allowed transitions. */
     default List<FieldError> validateUpdate(ObjectNode object, ObjectNode old) {
         return List.of();

@@ -19,7 +19,7 @@ import java.util.List;
  * name and groups are recorded in spec on create (whatever the body said) and status starts empty;
  * spec never changes afterwards; {@code /status} may not add or remove Approved/Denied conditions
  * (it keeps the stored ones); {@code /approval} writes conditions only. Condition timestamps are
- * filled in as upstream's populateConditionTimestamps does. Signing is a controller's work (later).
+ * filled in as upstream's populateConditionTimestamps does. A main update keeps spec and status. Signing is a controller's work (later).
  */
 public final class CertificateSigningRequestStrategy implements Strategy {
     private static final List<String> APPROVAL_TYPES = List.of("Approved", "Denied");
@@ -47,6 +47,7 @@ public final class CertificateSigningRequestStrategy implements Strategy {
     @Override
     public void prepareForUpdate(ObjectNode csr, ObjectNode old) {
         csr.set("spec", old.path("spec").deepCopy());
+        csr.set("status", old.path("status").isObject() ? old.get("status").deepCopy() : JsonNodeFactory.instance.objectNode());
     }
 
     @Override
@@ -64,29 +65,17 @@ public final class CertificateSigningRequestStrategy implements Strategy {
         return csr;
     }
 
+    /**
+     * Approved, Denied and Failed conditions are never removed (upstream's update validation; the
+     * field rules, with Approved/Denied exclusivity and duplicates, are validation.certificates').
+     * Adding them is left to the prepare steps: a main update keeps the stored status and
+     * {@code /status} keeps the stored approvals, so only {@code /approval} can add one.
+     */
     @Override
     public List<Cause> validateUpdate(ObjectNode csr, ObjectNode old) {
         List<Cause> causes = new ArrayList<>();
-        JsonNode conditions = csr.path("status").path("conditions");
-        boolean approved = false;
-        boolean denied = false;
-        for (JsonNode condition : conditions) {
-            approved |= condition.path("type").asText().equals("Approved");
-            denied |= condition.path("type").asText().equals("Denied");
-        }
-        if (approved && denied) {
-            causes.add(new Cause("FieldValueInvalid", "status.conditions: Invalid value: \"Denied\": Approved and Denied"
-                    + " conditions are mutually exclusive", "status.conditions"));
-        }
-        for (String type : APPROVAL_TYPES) {
-            long before = count(old.path("status").path("conditions"), type);
-            long after = count(conditions, type);
-            if (after > before) {
-                if (before > 0) {
-                    causes.add(new Cause("FieldValueForbidden", "status.conditions: Forbidden: updates may not add a"
-                            + " condition of type \"" + type + "\"", "status.conditions"));
-                }
-            } else if (after < before) {
+        for (String type : List.of("Approved", "Denied", "Failed")) {
+            if (count(csr.path("status").path("conditions"), type) < count(old.path("status").path("conditions"), type)) {
                 causes.add(new Cause("FieldValueForbidden", "status.conditions: Forbidden: updates may not remove a"
                         + " condition of type \"" + type + "\"", "status.conditions"));
             }
