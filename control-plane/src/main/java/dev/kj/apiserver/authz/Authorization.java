@@ -26,8 +26,10 @@ public final class Authorization implements AutoCloseable {
     private final NodeGraph graph;
     private final Authorizer authorizer;
     private final AccessReviews reviews;
+    private final GenericStore nodes;
 
-    private Authorization(RbacAuthorizer rbac, NodeGraph graph) {
+    private Authorization(RbacAuthorizer rbac, NodeGraph graph, GenericStore nodes) {
+        this.nodes = nodes;
         this.rbac = rbac;
         this.graph = graph;
         this.authorizer = new AuthorizerChain(List.of(new NodeAuthorizer(graph), rbac));
@@ -45,7 +47,7 @@ public final class Authorization implements AutoCloseable {
         RbacAuthorizer rbac = new RbacAuthorizer(roles, clusterRoles, roleBindings, clusterRoleBindings);
         NodeGraph graph = new NodeGraph(store(stores, catalog, "", "pods"), store(stores, catalog, "", "persistentvolumeclaims"),
                 store(stores, catalog, "", "persistentvolumes"), store(stores, catalog, "storage.k8s.io", "volumeattachments"));
-        Authorization authorization = new Authorization(rbac, graph);
+        Authorization authorization = new Authorization(rbac, graph, store(stores, catalog, "", "nodes"));
         try {
             rbac.awaitSynced();
             graph.awaitSynced();
@@ -68,7 +70,7 @@ public final class Authorization implements AutoCloseable {
 
     /**
      * The write checks a resource's store runs before {@code next}: escalation prevention for the
-     * RBAC kinds, NodeRestriction for pods and nodes.
+     * RBAC kinds, NodeRestriction for pods, nodes and claims' status.
      */
     public static GenericStore.WriteHook writeHook(ResourceDescription resource, GenericStore.WriteHook next,
                                                    Supplier<Authorization> authorization) {
@@ -76,8 +78,9 @@ public final class Authorization implements AutoCloseable {
             return new Escalation(resource.plural(), () -> authorization.get().authorizer,
                     () -> authorization.get() == null ? null : authorization.get().rbac);
         }
-        if (resource.group().isEmpty() && (resource.plural().equals("pods") || resource.plural().equals("nodes"))) {
-            return new NodeRestriction(resource.plural(), next);
+        if (resource.group().isEmpty() && (resource.plural().equals("pods") || resource.plural().equals("nodes")
+                || resource.plural().equals("persistentvolumeclaims"))) {
+            return new NodeRestriction(resource.plural(), next, name -> authorization.get().nodes.get(null, name));
         }
         return next;
     }

@@ -406,8 +406,11 @@ public final class ApiRouter {
                 throw new StatusException(405, "MethodNotAllowed",
                         "the server does not allow this method on the requested resource", null);
             }
-            return respond(201, authentication.tokenRequest(namespace, name,
-                    bodyObject(request, "authentication.k8s.io/v1", "TokenRequest", instrumentation), instrumentation.warnings));
+            ObjectNode tokenRequest = bodyObject(request, "authentication.k8s.io/v1", "TokenRequest", instrumentation);
+            GenericStore pods = stores.entrySet().stream().filter(e -> e.getKey().group().isEmpty()
+                    && e.getKey().plural().equals("pods")).map(Map.Entry::getValue).findFirst().orElseThrow();
+            dev.kj.apiserver.authz.node.NodeRestriction.admitTokenRequest(namespace, name, tokenRequest, pods::get);
+            return respond(201, authentication.tokenRequest(namespace, name, tokenRequest, instrumentation.warnings));
         }
         if (tail.size() == 3 && tail.get(2).equals("finalize") && resource.has(Subresource.FINALIZE)) {
             // upstream's FinalizeREST is an Updater only: PUT
@@ -426,11 +429,6 @@ public final class ApiRouter {
             };
             if (part == null) {
                 throw StatusException.pathNotFound();
-            }
-            if (part == GenericStore.Part.STATUS && resource.group().isEmpty() && resource.plural().equals("pods")
-                    && !request.method().equals("GET") && !request.method().equals("HEAD")
-                    && request.user().flatMap(dev.kj.apiserver.authz.node.NodeIdentity::nodeName).isPresent()) {
-                dev.kj.apiserver.authz.node.NodeRestriction.admitPodStatus(store.get(namespace, name));
             }
             return switch (request.method()) {
                 case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));

@@ -98,6 +98,13 @@ public final class GenericStore {
 
         Outcome beforeUpdate(ObjectNode object, ObjectNode old, boolean dryRun);
 
+        /**
+         * Before a subresource write (e.g. "status"), with {@code object} as the subresource's
+         * strategy made it; throws to refuse. The main object's hooks do not run for these writes.
+         */
+        default void beforeSubresourceUpdate(String subresource, ObjectNode object, ObjectNode old) {
+        }
+
         /** After the object was removed from storage (not called for dry runs or failed deletes). */
         void afterDelete(ObjectNode object);
 
@@ -624,6 +631,7 @@ public final class GenericStore {
         if (part != Part.MAIN) {
             // a subresource write changes only its part (upstream's status strategies keep spec and metadata)
             object = resource.strategy().prepareForSubresourceUpdate(part.subresource, written, old);
+            writeHook.beforeSubresourceUpdate(part.subresource.path(), object, old);
         } else if (resource.statusSubresource()) {
             setOrRemove(object, "status", old.get("status"));
         }

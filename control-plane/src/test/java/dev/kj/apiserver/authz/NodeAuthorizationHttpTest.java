@@ -1,6 +1,7 @@
 package dev.kj.apiserver.authz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -152,6 +153,84 @@ class NodeAuthorizationHttpTest {
         assertEquals(200, send(n1, "GET", "/api/v1/persistentvolumes/pv-csi", null).statusCode());
         assertEquals(403, send(n1, "GET", "/api/v1/namespaces/storage/secrets/unrelated", null).statusCode());
         assertEquals(403, send(n2, "GET", "/api/v1/namespaces/storage/secrets/csi-publish", null).statusCode());
+    }
+
+    /** upstream's admitServiceAccount: a kubelet's token must be bound, by uid, to a pod on that node. */
+    @Test
+    void aNodeGetsTokensOnlyForItsOwnPods() throws Exception {
+        String path = "/api/v1/namespaces/default/serviceaccounts/default/token";
+        awaitStatus(n1, "/api/v1/namespaces/default/pods/p1", 200);
+        String p1 = JSON.readTree(send(server.admin(), "GET", "/api/v1/namespaces/default/pods/p1", null).body())
+                .path("metadata").path("uid").asText();
+        String p2 = JSON.readTree(send(server.admin(), "GET", "/api/v1/namespaces/default/pods/p2", null).body())
+                .path("metadata").path("uid").asText();
+        String request = "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{%s}}";
+        String bound = "\"boundObjectRef\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"%s\",\"uid\":\"%s\"}";
+        HttpResponse<String> unbound = send(n1, "POST", path, request.formatted(""));
+        assertEquals(403, unbound.statusCode(), unbound.body());
+        assertEquals("serviceaccounts \"default\" is forbidden: node requested token not bound to a pod", message(unbound));
+        HttpResponse<String> noUid = send(n1, "POST", path, request.formatted(bound.formatted("p1", "")));
+        assertEquals("serviceaccounts \"default\" is forbidden: node requested token with a pod binding without a uid",
+                message(noUid));
+        HttpResponse<String> staleUid = send(n1, "POST", path, request.formatted(bound.formatted("p1", "0000")));
+        assertEquals("serviceaccounts \"default\" is forbidden: the UID in the bound object reference (0000) does not match"
+                + " the UID in record. The object might have been deleted and then recreated", message(staleUid));
+        HttpResponse<String> elsewhere = send(n1, "POST", path, request.formatted(bound.formatted("p2", p2)));
+        assertEquals(403, elsewhere.statusCode());
+        assertEquals("serviceaccounts \"default\" is forbidden: node requested token bound to a pod scheduled on a different"
+                + " node", message(elsewhere));
+        assertEquals(404, send(n1, "POST", path, request.formatted(bound.formatted("gone", "1"))).statusCode());
+        created(send(n1, "POST", path, request.formatted(bound.formatted("p1", p1))));
+    }
+
+    /** upstream's admitPVCStatus: a kubelet changes a claim's capacity and conditions, nothing else. */
+    @Test
+    void aNodeUpdatesOnlyCapacityAndConditionsOfItsPodsClaims() throws Exception {
+        created(send(server.admin(), "POST", "/api/v1/namespaces/default/persistentvolumeclaims", """
+                {"metadata":{"name":"grow"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}"""));
+        created(send(server.admin(), "POST", "/api/v1/namespaces/default/pods", """
+                {"metadata":{"name":"p5"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}],
+                "volumes":[{"name":"d","persistentVolumeClaim":{"claimName":"grow"}}]}}"""));
+        String status = "/api/v1/namespaces/default/persistentvolumeclaims/grow/status";
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> capacity;
+        do { // the graph follows the watch cache
+            capacity = send(n1, "PATCH", status, "{\"status\":{\"capacity\":{\"storage\":\"2Gi\"}}}");
+            Thread.sleep(capacity.statusCode() == 200 ? 0 : 100);
+        } while (capacity.statusCode() != 200 && System.nanoTime() < deadline);
+        assertEquals(200, capacity.statusCode(), capacity.body());
+        HttpResponse<String> phase = send(n1, "PATCH", status, "{\"status\":{\"phase\":\"Lost\"}}");
+        assertEquals(403, phase.statusCode());
+        assertTrue(message(phase).startsWith("persistentvolumeclaims \"grow\" is forbidden: node \"n1\" is not allowed to"
+                + " update fields other than status.capacity and status.conditions: "), message(phase));
+        // another node's kubelet has no relationship with the claim at all
+        assertEquals(403, send(n2, "PATCH", status, "{\"status\":{\"capacity\":{\"storage\":\"3Gi\"}}}").statusCode());
+        // the pods' status rule still holds through the store's hook
+        HttpResponse<String> foreign = send(n1, "PATCH", "/api/v1/namespaces/default/pods/p2/status",
+                "{\"status\":{\"phase\":\"Running\"}}");
+        assertEquals(403, foreign.statusCode());
+    }
+
+    @Test
+    void aMirrorPodsOwnerIsItsNodeAsController() throws Exception {
+        String n1Uid = JSON.readTree(send(server.admin(), "GET", "/api/v1/nodes/n1", null).body()).path("metadata").path("uid")
+                .asText();
+        String pod = """
+                {"metadata":{"name":"%s","annotations":{"kubernetes.io/config.mirror":"x"},"ownerReferences":[%s]},
+                "spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}]}}""";
+        String owner = "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":\"n1\",\"uid\":\"%s\",\"controller\":%s%s}";
+        HttpResponse<String> notController = send(n1, "POST", "/api/v1/namespaces/default/pods",
+                pod.formatted("m1", owner.formatted(n1Uid, "false", "")));
+        assertEquals("pods \"m1\" is forbidden: node \"n1\" can only create pods with a controller owner reference set to"
+                + " itself", message(notController));
+        HttpResponse<String> blocking = send(n1, "POST", "/api/v1/namespaces/default/pods",
+                pod.formatted("m1", owner.formatted(n1Uid, "true", ",\"blockOwnerDeletion\":true")));
+        assertEquals("pods \"m1\" is forbidden: node \"n1\" must not set blockOwnerDeletion on an owner reference",
+                message(blocking));
+        HttpResponse<String> stale = send(n1, "POST", "/api/v1/namespaces/default/pods",
+                pod.formatted("m1", owner.formatted("stale", "true", "")));
+        assertEquals("pods \"m1\" is forbidden: node n1 UID mismatch: expected stale got " + n1Uid, message(stale));
+        created(send(n1, "POST", "/api/v1/namespaces/default/pods", pod.formatted("m1", owner.formatted(n1Uid, "true", ""))));
     }
 
     @Test

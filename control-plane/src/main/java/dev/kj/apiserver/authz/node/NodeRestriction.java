@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -29,11 +30,80 @@ public final class NodeRestriction implements GenericStore.WriteHook {
 
     private final String resource;
     private final GenericStore.WriteHook next;
+    private final Function<String, ObjectNode> nodes;
 
-    /** @param resource pods or nodes; {@code next} is the store's own hook, run after these checks */
-    public NodeRestriction(String resource, GenericStore.WriteHook next) {
+    /**
+     * @param resource pods, nodes or persistentvolumeclaims (status only); {@code next} is the store's own hook, run after these checks
+     * @param nodes    a Node by name (a missing one: the store's 404), to check a mirror pod's owner uid
+     */
+    public NodeRestriction(String resource, GenericStore.WriteHook next, Function<String, ObjectNode> nodes) {
         this.resource = resource;
         this.next = next;
+        this.nodes = nodes;
+    }
+
+    /**
+     * A kubelet's status writes: pods only when bound to it (labels cannot change through status
+     * here, the status strategy keeping metadata); claims only in status.capacity, status.conditions
+     * and the expansion-recovery fields, as upstream's admitPVCStatus.
+     */
+    @Override
+    public void beforeSubresourceUpdate(String subresource, ObjectNode object, ObjectNode old) {
+        Optional<String> node = node();
+        if (node.isEmpty() || !subresource.equals("status")) {
+            return;
+        }
+        if (resource.equals("pods")) {
+            admitPodStatus(old);
+        } else if (resource.equals("persistentvolumeclaims")) {
+            ObjectNode before = old.deepCopy();
+            ObjectNode after = object.deepCopy();
+            for (ObjectNode claim : List.of(before, after)) {
+                ObjectNode meta = (ObjectNode) claim.path("metadata");
+                meta.remove(List.of("resourceVersion", "managedFields"));
+                if (claim.get("status") instanceof ObjectNode status) {
+                    status.remove(List.of("capacity", "conditions", "allocatedResources", "allocatedResourceStatuses"));
+                }
+            }
+            if (!before.equals(after)) {
+                throw Forbidden.forbidden("", "persistentvolumeclaims", name(old), "node " + Forbidden.quote(node.get())
+                        + " is not allowed to update fields other than status.capacity and status.conditions: "
+                        + "status " + before.path("status") + " would become " + after.path("status"));
+            }
+        }
+    }
+
+    /**
+     * A kubelet's TokenRequest (upstream's admitServiceAccount): bound to a pod, by uid, that is
+     * scheduled on the requesting node, so a node cannot mint tokens for pods it does not run.
+     *
+     * @param pods a pod by namespace and name (a missing one: the store's 404, as upstream returns it)
+     */
+    public static void admitTokenRequest(String namespace, String serviceAccount, ObjectNode tokenRequest,
+                                         java.util.function.BiFunction<String, String, ObjectNode> pods) {
+        Optional<String> node = node();
+        if (node.isEmpty()) {
+            return;
+        }
+        JsonNode ref = tokenRequest.path("spec").path("boundObjectRef");
+        if (!ref.path("apiVersion").asText().equals("v1") || !ref.path("kind").asText().equals("Pod")
+                || ref.path("name").asText().isEmpty()) {
+            throw Forbidden.forbidden("", "serviceaccounts", serviceAccount, "node requested token not bound to a pod");
+        }
+        String uid = ref.path("uid").asText();
+        if (uid.isEmpty()) {
+            throw Forbidden.forbidden("", "serviceaccounts", serviceAccount,
+                    "node requested token with a pod binding without a uid");
+        }
+        ObjectNode pod = pods.apply(namespace, ref.path("name").asText());
+        if (!uid.equals(pod.path("metadata").path("uid").asText())) {
+            throw Forbidden.forbidden("", "serviceaccounts", serviceAccount, "the UID in the bound object reference (" + uid
+                    + ") does not match the UID in record. The object might have been deleted and then recreated");
+        }
+        if (!pod.path("spec").path("nodeName").asText().equals(node.get())) {
+            throw Forbidden.forbidden("", "serviceaccounts", serviceAccount,
+                    "node requested token bound to a pod scheduled on a different node");
+        }
     }
 
     private static Optional<String> node() {
@@ -46,7 +116,7 @@ public final class NodeRestriction implements GenericStore.WriteHook {
         if (node.isPresent()) {
             if (resource.equals("pods")) {
                 admitPodCreate(node.get(), object);
-            } else {
+            } else if (resource.equals("nodes")) {
                 admitNode(node.get(), object, null);
             }
         }
@@ -62,7 +132,7 @@ public final class NodeRestriction implements GenericStore.WriteHook {
                     throw forbidden(name(old), "node " + Forbidden.quote(node.get())
                             + " can only update pod status for pods with spec.nodeName set to itself");
                 }
-            } else {
+            } else if (resource.equals("nodes")) {
                 admitNode(node.get(), object, old);
             }
         }
@@ -121,6 +191,17 @@ public final class NodeRestriction implements GenericStore.WriteHook {
             if (!owner.path("apiVersion").asText().equals("v1") || !owner.path("kind").asText().equals("Node")
                     || !owner.path("name").asText().equals(node)) {
                 throw forbidden(name, who + " can only create pods with an owner reference set to itself");
+            }
+            if (!owner.path("controller").asBoolean(false)) {
+                throw forbidden(name, who + " can only create pods with a controller owner reference set to itself");
+            }
+            if (owner.path("blockOwnerDeletion").asBoolean(false)) {
+                throw forbidden(name, who + " must not set blockOwnerDeletion on an owner reference");
+            }
+            String nodeUid = nodes.apply(node).path("metadata").path("uid").asText();
+            if (!owner.path("uid").asText().equals(nodeUid)) {
+                throw forbidden(name, "node " + node + " UID mismatch: expected " + owner.path("uid").asText() + " got "
+                        + nodeUid);
             }
         }
         JsonNode spec = pod.path("spec");
