@@ -99,6 +99,30 @@ class MetricsTest {
         assertTrue(after.contains("\n# TYPE process_cpu_seconds_total counter\n"), "computed process metrics stay");
     }
 
+    /** resourceVersion=0 lets the watch cache answer a get, as upstream's; "" is a consistent read from etcd. */
+    @Test
+    void aGetAtResourceVersionZeroIsAnsweredFromTheWatchCache() throws Exception {
+        String etcdGets = "etcd_request_duration_seconds_count{operation=\"get\",type=\"configmaps\"}";
+        create("cached", "");
+        String path = "/api/v1/namespaces/default/configmaps/cached";
+        HttpResponse<String> fresh = admin.send(get(path), HttpResponse.BodyHandlers.ofString());
+        String version = JSON.readTree(fresh.body()).path("metadata").path("resourceVersion").asText();
+        HttpResponse<String> fromCache;
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        long before;
+        do { // the cache has the create once its watch delivered it
+            before = value(scrape(), etcdGets);
+            fromCache = admin.send(get(path + "?resourceVersion=0"), HttpResponse.BodyHandlers.ofString());
+        } while (value(scrape(), etcdGets) != before && System.nanoTime() < deadline);
+        assertEquals(200, fromCache.statusCode(), fromCache.body());
+        assertEquals(version, JSON.readTree(fromCache.body()).path("metadata").path("resourceVersion").asText());
+        assertEquals(before, value(scrape(), etcdGets), "no etcd read for resourceVersion=0");
+        assertEquals(200, admin.send(get(path), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(before + 1, value(scrape(), etcdGets), "resourceVersion \"\" reads etcd");
+        assertEquals(404, admin.send(get("/api/v1/namespaces/default/configmaps/never?resourceVersion=0"),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
     @Test
     void requestsAndStorageCallsAreCountedWithUpstreamsLabels() throws Exception {
         String before = scrape();

@@ -431,7 +431,7 @@ public final class ApiRouter {
                 throw StatusException.pathNotFound();
             }
             return switch (request.method()) {
-                case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name)));
+                case "GET", "HEAD" -> ok(shape.apply(store.get(namespace, name, request.param("resourceVersion", ""))));
                 case "PUT" -> ok(shape.apply(store.update(namespace, name, part, bodyObject(request, resource.apiVersion(), resource.kind(), instrumentation), dryRun,
                         fieldManager(request))));
                 case "PATCH" -> patchOrApply(request, resource, store, namespace, name, part, dryRun, shape, instrumentation);
@@ -443,7 +443,7 @@ public final class ApiRouter {
             case "GET", "HEAD" -> {
                 if (name != null) {
                     allow(resource, Verb.GET, "get");
-                    yield ok(shape.apply(store.get(namespace, name)));
+                    yield ok(shape.apply(store.get(namespace, name, request.param("resourceVersion", ""))));
                 }
                 ListOptions options = listOptions(request, store);
                 if (isTrue(request.param("watch", "false"))) {
@@ -517,7 +517,7 @@ public final class ApiRouter {
         }
         if (name != null) {
             allow(resource, Verb.GET, "get");
-            return ok(asTable(resource, store.get(namespace, name), include, version));
+            return ok(asTable(resource, store.get(namespace, name, request.param("resourceVersion", "")), include, version));
         }
         ListOptions options = listOptions(request, store);
         if (isTrue(request.param("watch", "false"))) {

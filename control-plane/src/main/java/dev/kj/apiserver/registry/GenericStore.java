@@ -197,6 +197,21 @@ public final class GenericStore {
         return decode(read(namespace, name));
     }
 
+    /**
+     * A get at {@code resourceVersion}: "0" (any version) is answered from the watch cache when it
+     * holds the object, as upstream's; "" and exact versions read etcd (a consistent read is never
+     * older than a version asked for).
+     */
+    public ObjectNode get(String namespace, String name, String resourceVersion) {
+        if (resourceVersion.equals("0")) {
+            Optional<StoredValue> cached = storage.cached(resource.key(namespace, name));
+            if (cached.isPresent()) {
+                return decode(cached.get());
+            }
+        }
+        return get(namespace, name);
+    }
+
     /** The stored object in the storage version, as strategies see it (for subresources such as binding). */
     public ObjectNode getStored(String namespace, String name) {
         return load(read(namespace, name));
