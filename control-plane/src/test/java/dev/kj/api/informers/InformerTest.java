@@ -93,6 +93,16 @@ class InformerTest extends ClusterTest {
         }
     }
 
+    /**
+     * Waits until a resourceVersion=0 list (the watch cache's view, what a reflector's first list
+     * reads, as upstream's) holds {@code count} objects: only then do objects written just before
+     * an informer starts reach it through its initial list rather than as watch events.
+     */
+    static void awaitWatchCache(ResourceClient<ConfigMap> configMaps, String ns, int count) throws InterruptedException {
+        await(() -> configMaps.list(ns, ListOptions.NONE.withResourceVersion("0")).items().size() == count,
+                "the watch cache to hold the " + count + " objects");
+    }
+
     /** key → resourceVersion of everything the server has in the namespace. */
     static Map<String, String> serverState(ResourceClient<ConfigMap> configMaps, String ns) {
         return configMaps.list(ns, ListOptions.NONE).items().stream().collect(Collectors.toMap(
@@ -113,6 +123,7 @@ class InformerTest extends ClusterTest {
         String ns = namespace(client, "burst-one-" + transport);
         ResourceClient<ConfigMap> configMaps = client.typed(Resources.CONFIG_MAPS, ConfigMap.class);
         configMaps.create(ns, configMap("hot", "-1"));
+        awaitWatchCache(configMaps, ns, 1);
         try (InformerFactory factory = new InformerFactory(client, InformerOptions.DEFAULTS.inNamespace(ns))) {
             SharedInformer<ConfigMap> informer = factory.typed(Resources.CONFIG_MAPS, ConfigMap.class);
             Recorder recorder = new Recorder();
@@ -219,6 +230,7 @@ class InformerTest extends ClusterTest {
         for (int i = 0; i < 5; i++) {
             configMaps.create(ns, configMap("cm-" + i, "0"));
         }
+        awaitWatchCache(configMaps, ns, 5);
         try (InformerFactory factory = new InformerFactory(inProcess, InformerOptions.DEFAULTS.inNamespace(ns))) {
             SharedInformer<ConfigMap> informer = factory.typed(Resources.CONFIG_MAPS, ConfigMap.class);
             assertSame(informer, factory.typed(Resources.CONFIG_MAPS, ConfigMap.class), "one informer per resource");
