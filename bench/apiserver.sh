@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # API server latency and throughput against a fresh `kj server` over HTTPS with its admin client
 # certificate, measured by dev.kj.apiserver.bench.ApiServerBench (control-plane test sources):
-# configmap create/get/update/list p50/p99 and ops/s at 1, 10 and 50 clients; watch latency
+# configmap create/get/update/list p50/p99 and ops/s at 1, 10 and 50 clients (a closed loop on
+# connections opened before timing; `-- --rate R` for an open loop of R requests/s); watch latency
 # (write sent → event read) with 1 and 100 watchers; LIST of 10,000 configmaps (rv=0 and "").
 #
 #   bench/apiserver.sh [--storage rhino|etcd] [-- extra ApiServerBench args]
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --storage) storage=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,12p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done

@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -115,12 +116,19 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         response.headers().set("X-Content-Type-Options", "nosniff");
         full.headers().forEach(header -> response.headers().add(header.getKey(), header.getValue()));
         HttpUtil.setKeepAlive(response, keepAlive);
-        var written = ctx.writeAndFlush(response);
-        if (keepAlive) {
-            written.addListener(f -> resumeReading(ctx));
-        } else {
-            written.addListener(ChannelFutureListener.CLOSE);
-        }
+        ctx.writeAndFlush(response, completion(ctx, keepAlive ? f -> resumeReading(ctx) : ChannelFutureListener.CLOSE));
+    }
+
+    /**
+     * A promise with its listener already attached, for writes from a request's own thread: a listener
+     * added after the write may find the promise done and is then run through one more task on the
+     * event loop (a second selector wakeup per response, or per watch event and watcher); attached
+     * first, it runs on the event loop as part of the write.
+     */
+    static ChannelPromise completion(ChannelHandlerContext ctx, ChannelFutureListener listener) {
+        ChannelPromise promise = ctx.newPromise();
+        promise.addListener(listener);
+        return promise;
     }
 
     private static void writeStream(ChannelHandlerContext ctx, ApiResponse.Stream stream, boolean keepAlive) {
@@ -146,15 +154,15 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
                     ctx.close();
                     return;
                 }
-                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)))
-                        .addListener(f -> unsent.addAndGet(-chunk.length));
+                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)),
+                        completion(ctx, f -> unsent.addAndGet(-chunk.length)));
             }
 
             @Override
             public void end() {
                 if (ended.compareAndSet(false, true)) {
-                    var written = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-                    written.addListener(keepAlive ? f -> resumeReading(ctx) : ChannelFutureListener.CLOSE);
+                    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT,
+                            completion(ctx, keepAlive ? f -> resumeReading(ctx) : ChannelFutureListener.CLOSE));
                 }
             }
         };

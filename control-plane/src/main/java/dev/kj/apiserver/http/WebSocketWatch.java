@@ -86,8 +86,8 @@ final class WebSocketWatch {
                         ctx.close();
                         return;
                     }
-                    ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(event)))
-                            .addListener(f -> unsent.addAndGet(-event.length));
+                    ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(event)),
+                            ApiChannelHandler.completion(ctx, f -> unsent.addAndGet(-event.length)));
                 }
 
                 @Override

@@ -1419,8 +1419,21 @@ public final class GenericStore {
 
     /** metav1.Time on the wire: RFC 3339 in UTC, whole seconds. */
     private static String timestamp(java.time.Instant instant) {
-        return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+        // every write stamps the current second (creationTimestamp, managedFields' time): format it once
+        Stamp last = lastStamp;
+        long second = instant.getEpochSecond();
+        if (last.second() == second) {
+            return last.text();
+        }
+        String text = DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+        lastStamp = new Stamp(second, text);
+        return text;
     }
+
+    private record Stamp(long second, String text) {}
+
+    /** The last second formatted (shared by all stores; a race only formats a second twice). */
+    private static volatile Stamp lastStamp = new Stamp(Long.MIN_VALUE, "");
 
     private String randomSuffix() {
         StringBuilder suffix = new StringBuilder(5);

@@ -64,6 +64,40 @@ class GenericStoreTest {
     }
 
     @Test
+    void timestampsFollowTheClockSecondBySecond() throws Exception {
+        // the stamp of the current second is formatted once and reused: each write must still get its own second's
+        Instant[] now = {Instant.parse("2026-03-04T05:06:07.100Z")};
+        Clock moving = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        ResourceCatalog catalog = BuiltInResources.catalog();
+        GenericStore.NamespaceLookup lookup = new dev.kj.apiserver.registry.core.namespace.NamespaceLifecycle(
+                storage, null, catalog.find("", "v1", "namespaces").orElseThrow(), JSON);
+        GenericStore store = new GenericStore(catalog.find("", "v1", "configmaps").orElseThrow(), storage, JSON, moving, lookup);
+        List<String> stamps = new java.util.ArrayList<>();
+        for (String at : List.of("05:06:07.100", "05:06:07.999", "05:06:08.000", "05:06:07.500", "05:07:08.000")) {
+            now[0] = Instant.parse("2026-03-04T" + at + "Z");
+            ObjectNode created = store.create("default", object("{\"metadata\":{\"name\":\"t" + stamps.size() + "\"}}"), false);
+            stamps.add(created.path("metadata").path("creationTimestamp").asText());
+        }
+        assertEquals(List.of("2026-03-04T05:06:07Z", "2026-03-04T05:06:07Z", "2026-03-04T05:06:08Z", "2026-03-04T05:06:07Z",
+                "2026-03-04T05:07:08Z"), stamps);
+    }
+
+    @Test
     void createFillsSystemMetadataAndStoresUnderUpstreamKey() throws Exception {
         ObjectNode created = configMaps.create("default",
                 object("{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"99\",\"uid\":\"mine\"},\"data\":{\"k\":\"v\"}}"), false);
