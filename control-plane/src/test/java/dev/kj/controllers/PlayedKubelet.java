@@ -41,6 +41,7 @@ public final class PlayedKubelet implements AutoCloseable {
     private final Thread loop;
     private final java.util.Set<String> namespaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> deletionsOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> deletionsHeld = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public PlayedKubelet(ApiServer server, ApiClient admin, String nodeName) {
@@ -93,6 +94,15 @@ public final class PlayedKubelet implements AutoCloseable {
         return this;
     }
 
+    /** Pods of the namespace being deleted stay (their containers "still stopping") until {@link #releaseDeletions}. */
+    public void holdDeletions(String namespace) {
+        deletionsHeld.add(namespace);
+    }
+
+    public void releaseDeletions(String namespace) {
+        deletionsHeld.remove(namespace);
+    }
+
     /** The scheduler's part: binds the pod to this node. */
     public void bind(Pod pod) {
         ObjectNode binding = Json.TREES.createObjectNode();
@@ -114,6 +124,9 @@ public final class PlayedKubelet implements AutoCloseable {
             return;
         }
         if (pod.getMetadata().getDeletionTimestamp() != null) {
+            if (deletionsHeld.contains(namespace)) {
+                return;
+            }
             ignoringConflicts(() -> nodePods.delete(namespace, name, DeleteOptions.NONE.withGracePeriodSeconds(0)
                     .withPreconditions(pod.getMetadata().getUid(), null)));
             return;
