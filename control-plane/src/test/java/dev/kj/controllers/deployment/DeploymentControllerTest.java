@@ -54,7 +54,7 @@ class DeploymentControllerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir);
+        server = TestServer.start(dir, List.of("*"));
         admin = ApiClient.fromKubeconfig(server.server().kubeconfig());
         kubectl = Kubectl.require("kubectl", server.server().kubeconfig(), dir);
         kubelet = new PlayedKubelet(server.server(), admin, "node-1");

@@ -50,7 +50,7 @@ class ReplicaSetControllerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir);
+        server = TestServer.start(dir, List.of("*"));
         admin = ApiClient.fromKubeconfig(server.server().kubeconfig());
         kubectl = Kubectl.require("kubectl", server.server().kubeconfig(), dir);
         kubelet = new PlayedKubelet(server.server(), admin, "node-1");
