@@ -103,7 +103,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "Controllers to run in this process, as kube-controller-manager's flag: '*' enables all"
                     + " on-by-default controllers, 'foo' enables the controller named foo, '-foo' disables it."
                     + " Known: garbage-collector-controller, namespace-controller, serviceaccount-controller,"
-                    + " root-ca-certificate-publisher-controller (default: ${DEFAULT-VALUE}).")
+                    + " serviceaccount-token-controller, root-ca-certificate-publisher-controller,"
+                    + " clusterrole-aggregation-controller, replicaset-controller, deployment-controller"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<String> controllers;
 
     @Option(names = "--encryption-provider-config", paramLabel = "FILE",

@@ -1,8 +1,10 @@
 package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
+import dev.kj.controllers.deployment.DeploymentController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.namespace.NamespaceController;
+import dev.kj.controllers.replicaset.ReplicaSetController;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
 import dev.kj.controllers.serviceaccount.ServiceAccountsController;
 import dev.kj.controllers.serviceaccounttoken.TokensController;
@@ -21,6 +23,8 @@ public final class KnownControllers {
     public static final String SERVICE_ACCOUNT = ServiceAccountsController.NAME;
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
+    public static final String REPLICA_SET = ReplicaSetController.NAME;
+    public static final String DEPLOYMENT = DeploymentController.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
@@ -43,7 +47,9 @@ public final class KnownControllers {
             new Descriptor(SERVICE_ACCOUNT, List.of("serviceaccount"), ServiceAccountsController.IDENTITY, false,
                     ServiceAccountsController::new),
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
-                    RootCaCertPublisher::new));
+                    RootCaCertPublisher::new),
+            new Descriptor(REPLICA_SET, List.of("replicaset"), ReplicaSetController.IDENTITY, false, ReplicaSetController::new),
+            new Descriptor(DEPLOYMENT, List.of("deployment"), DeploymentController.IDENTITY, false, DeploymentController::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {

@@ -59,7 +59,7 @@ class EncryptionAtRestTest {
     }
 
     private ApiServer start(Path data, Path encryption) throws IOException {
-        return ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0).withEncryptionProviderConfig(encryption));
+        return ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0).withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_WORKLOAD_CONTROLLERS).withEncryptionProviderConfig(encryption));
     }
 
     @Test
@@ -145,7 +145,7 @@ class EncryptionAtRestTest {
     void onARealEtcdTheValueEtcdctlSeesIsEncrypted() throws Exception {
         try (RealEtcd etcd = RealEtcd.start();
              ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()),
-                     "127.0.0.1", 0).withEncryptionProviderConfig(config("key1", KEY1)))) {
+                     "127.0.0.1", 0).withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_WORKLOAD_CONTROLLERS).withEncryptionProviderConfig(config("key1", KEY1)))) {
             Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
             kubectl.run("create", "secret", "generic", "db", "--from-literal=password=" + PASSWORD).ok();
             kubectl.run("create", "configmap", "settings", "--from-literal=note=" + MARKER).ok();

@@ -74,7 +74,7 @@ class RealEtcdTest {
     void bootstrapObjectsLandUnderUpstreamsKeys() throws Exception {
         try (RealEtcd etcd = RealEtcd.start();
              ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("boot"), List.of(etcd.clientUrl()),
-                     "127.0.0.1", 0).withAdvertiseAddress("192.0.2.77"))) {
+                     "127.0.0.1", 0).withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_WORKLOAD_CONTROLLERS).withAdvertiseAddress("192.0.2.77"))) {
             Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"));
             List<String> expected = new java.util.ArrayList<>(List.of("/registry/endpointslices/default/kubernetes",
                     "/registry/leases/kube-system/kube-controller-manager", "/registry/masterleases/192.0.2.77",
@@ -100,7 +100,7 @@ class RealEtcdTest {
     void kubectlWritesLandUnderRegistryKeysInEtcd() throws Exception {
         try (RealEtcd etcd = RealEtcd.start();
              ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("data"),
-                     List.of(etcd.clientUrl()), "127.0.0.1", 0))) {
+                     List.of(etcd.clientUrl()), "127.0.0.1", 0).withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_WORKLOAD_CONTROLLERS))) {
             Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"));
             Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
 
@@ -156,7 +156,7 @@ class RealEtcdTest {
     void multiVersionResourcesUseUpstreamKeysAndStorageVersions() throws Exception {
         try (RealEtcd etcd = RealEtcd.start();
              ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("data-mv"),
-                     List.of(etcd.clientUrl()), "127.0.0.1", 0))) {
+                     List.of(etcd.clientUrl()), "127.0.0.1", 0).withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_WORKLOAD_CONTROLLERS))) {
             Etcdctl etcdctl = Etcdctl.forEndpoint(etcd.endpoint()).withEnv(java.util.Map.of("ETCDCTL_API", "3"));
             Kubectl kubectl = Kubectl.require("kubectl", server.kubeconfig(), dir);
             Path manifest = dir.resolve("mv.yaml");

@@ -30,7 +30,7 @@ class ValidationHttpTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0));
+        server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(), "127.0.0.1", 0).withControllers(dev.kj.apiserver.testing.TestServer.WITHOUT_WORKLOAD_CONTROLLERS));
         base = "https://127.0.0.1:" + server.address().getPort();
         admin = TlsClients.client(dir.resolve("data").resolve("pki"), true);
     }

@@ -63,10 +63,10 @@ class ControllerSelectionTest {
     void unknownNamesAreRefusedWithUpstreamsText(String entry) {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> ControllerSelection.parse(List.of("*", entry)));
-        assertEquals("\"deployment-controller\" is not in the list of known controllers", refused.getMessage());
+        assertEquals("\"bootstrap-signer-controller\" is not in the list of known controllers", refused.getMessage());
     }
 
     static Stream<String> unknown() {
-        return Stream.of("deployment-controller", "-deployment-controller");
+        return Stream.of("bootstrap-signer-controller", "-bootstrap-signer-controller");
     }
 }

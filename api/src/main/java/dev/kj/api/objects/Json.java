@@ -44,4 +44,18 @@ public final class Json {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A deep copy of a model object (the cache's objects are shared and must not be changed). */
+    public static <T> T copy(T object, Class<T> type) {
+        return TYPED.readValue(TYPED.writeValueAsBytes(object), type);
+    }
+
+    /** A model object as a Jackson 2 tree (fields as upstream's JSON writes them). */
+    public static JsonNode tree(Object object) {
+        try {
+            return TREES.readTree(TYPED.writeValueAsBytes(object));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

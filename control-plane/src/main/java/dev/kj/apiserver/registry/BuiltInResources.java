@@ -116,7 +116,7 @@ public final class BuiltInResources {
                 ResourceDescription.of("apps", "v1", "DaemonSet", "daemonsets", true, "daemonsets", List.of("ds"))
                         .withCategories(all).withStatusSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.DAEMON_SET),
                 ResourceDescription.of("apps", "v1", "Deployment", "deployments", true, "deployments", List.of("deploy"))
-                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.DEPLOYMENT),
+                        .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.DEPLOYMENTS).withPrinter(Printers.DEPLOYMENT),
                 ResourceDescription.of("apps", "v1", "ReplicaSet", "replicasets", true, "replicasets", List.of("rs"))
                         .withCategories(all).withStatusSubresource().withScaleSubresource().withStrategy(WorkloadStrategy.INSTANCE).withPrinter(Printers.REPLICA_SET),
                 ResourceDescription.of("apps", "v1", "StatefulSet", "statefulsets", true, "statefulsets", List.of("sts"))

@@ -20,8 +20,9 @@ import java.util.stream.Stream;
 public final class TestCluster implements AutoCloseable {
     public static final String HTTPS = "https";
     /**
-     * Every controller but the root CA publisher: the client tests count the ConfigMaps they make,
-     * and a kube-root-ca.crt in each of their namespaces would be one more.
+     * Every controller but the root CA publisher and the workload controllers: the client tests
+     * count the ConfigMaps they make (a kube-root-ca.crt in each of their namespaces would be one
+     * more) and write Deployments and ReplicaSets by hand.
      */
     public static final List<String> CONTROLLERS = dev.kj.apiserver.testing.TestServer.WITHOUT_ROOT_CA_PUBLISHER;
     public static final String IN_PROCESS = "in-process";

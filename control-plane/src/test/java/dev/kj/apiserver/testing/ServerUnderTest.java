@@ -32,9 +32,9 @@ public final class ServerUnderTest implements AutoCloseable {
         this.etcdctl = etcdctl;
     }
 
-    /** As {@code kj server --data-dir dir/data}. */
+    /** As {@code kj server --data-dir dir/data}, without the workload controllers (see {@link TestServer#WITHOUT_WORKLOAD_CONTROLLERS}). */
     public static ServerUnderTest embedded(Path dir) throws IOException {
-        return embedded(dir, List.of("*"));
+        return embedded(dir, TestServer.WITHOUT_WORKLOAD_CONTROLLERS);
     }
 
     /** The same with a --controllers selection. */
@@ -47,7 +47,8 @@ public final class ServerUnderTest implements AutoCloseable {
     public static ServerUnderTest onRealEtcd(Path dir) throws IOException {
         RealEtcd etcd = RealEtcd.start();
         try {
-            ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()), "127.0.0.1", 0));
+            ApiServer server = ApiServer.start(new ApiServerConfig(dir.resolve("data"), List.of(etcd.clientUrl()), "127.0.0.1", 0)
+                    .withControllers(TestServer.WITHOUT_WORKLOAD_CONTROLLERS));
             return new ServerUnderTest(server, etcd,
                     Etcdctl.forEndpoint(etcd.endpoint()).withEnv(Map.of("ETCDCTL_API", "3")));
         } catch (IOException | RuntimeException | Error e) {

@@ -29,11 +29,25 @@ public final class TestServer implements AutoCloseable {
      * Every controller but the root CA publisher, for tests that count the ConfigMaps of a namespace
      * (every namespace otherwise has a kube-root-ca.crt).
      */
-    public static final List<String> WITHOUT_ROOT_CA_PUBLISHER = List.of("*", "-root-ca-certificate-publisher-controller");
+    public static final List<String> WITHOUT_ROOT_CA_PUBLISHER = List.of("*", "-root-ca-certificate-publisher-controller",
+            "-replicaset-controller", "-deployment-controller");
 
-    /** @param moreResources served besides the built-in ones (e.g. {@link Widgets}) */
+    /**
+     * Every controller but the workload controllers (the default here): the API server's tests
+     * write Deployments, ReplicaSets and their status by hand and read them back as written; the
+     * ReplicaSet and Deployment controllers would rewrite them meanwhile. Tests of workloads ask
+     * for {@code List.of("*")}.
+     */
+    public static final List<String> WITHOUT_WORKLOAD_CONTROLLERS = List.of("*", "-replicaset-controller",
+            "-deployment-controller");
+
+    /**
+     * Without the workload controllers.
+     *
+     * @param moreResources served besides the built-in ones (e.g. {@link Widgets})
+     */
     public static TestServer start(Path dir, ResourceDescription... moreResources) throws Exception {
-        return start(dir, List.of("*"), moreResources);
+        return start(dir, WITHOUT_WORKLOAD_CONTROLLERS, moreResources);
     }
 
     /** @param controllers the {@code --controllers} selection of the server's controller manager */
