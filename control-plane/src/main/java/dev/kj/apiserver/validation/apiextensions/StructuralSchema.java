@@ -231,15 +231,41 @@ final class StructuralSchema {
         errors.addAll(nested(v.get("not"), false, path.child("not")));
         String pattern = v.path("pattern").asText("");
         if (!pattern.isEmpty()) {
-            try {
-                Pattern.compile(pattern);
-            } catch (PatternSyntaxException e) {
-                // upstream quotes Go's regexp parser; kj reports Java's description of the problem
+            String problem = regexpProblem(pattern);
+            if (problem != null) {
                 errors.add(FieldError.invalid(path.child("pattern"), pattern,
-                        "must be a valid regular expression, but isn't: error parsing regexp: " + e.getDescription()));
+                        "must be a valid regular expression, but isn't: error parsing regexp: " + problem));
             }
         }
         return errors;
+    }
+
+    /**
+     * Why Go's regexp (RE2) refuses a pattern, or null. Go's words for the common cases (Perl
+     * lookarounds and backreferences RE2 lacks, a repetition with nothing to repeat); otherwise
+     * Java's description of what its parser refused.
+     */
+    static String regexpProblem(String pattern) {
+        for (String perl : List.of("(?=", "(?!")) {
+            if (pattern.contains(perl)) {
+                return "invalid or unsupported Perl syntax: `" + perl + "`";
+            }
+        }
+        java.util.regex.Matcher backreference = Pattern.compile("(?<!\\\\)\\\\[1-9]").matcher(pattern);
+        if (backreference.find()) {
+            return "invalid escape sequence: `" + backreference.group() + "`";
+        }
+        try {
+            Pattern.compile(pattern);
+            return null;
+        } catch (PatternSyntaxException e) {
+            if (e.getDescription().startsWith("Dangling meta character") && e.getIndex() >= 0
+                    && e.getIndex() < pattern.length()) {
+                char operator = pattern.charAt(e.getIndex());
+                return "missing argument to repetition operator: `" + operator + "`";
+            }
+            return e.getDescription();
+        }
     }
 
     /** validateNestedValueValidation: inside allOf/anyOf/oneOf/not only value validations may appear. */

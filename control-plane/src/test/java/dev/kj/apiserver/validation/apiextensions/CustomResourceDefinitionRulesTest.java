@@ -256,6 +256,18 @@ class CustomResourceDefinitionRulesTest {
                         "spec.validation.openAPIV3Schema.not.nullable: Forbidden: must be false to be structural",
                         "spec.validation.openAPIV3Schema.items: Required value: because it is defined in"
                                 + " spec.validation.openAPIV3Schema.anyOf[0].items").sorted().toList()),
+                new Case("patterns Go's regexp refuses (upstream's integration case first)", withSchema("""
+                        type: object
+                        properties:
+                          foo: {type: string, pattern: "+"}
+                          bar: {type: string, pattern: "^(?!kube-).*$"}
+                        """), List.of(
+                        "spec.validation.openAPIV3Schema.properties[bar].pattern: Invalid value: \"^(?!kube-).*$\": must be a"
+                                + " valid regular expression, but isn't: error parsing regexp: invalid or unsupported Perl"
+                                + " syntax: `(?!`",
+                        "spec.validation.openAPIV3Schema.properties[foo].pattern: Invalid value: \"+\": must be a valid"
+                                + " regular expression, but isn't: error parsing regexp: missing argument to repetition"
+                                + " operator: `+`")),
                 new Case("extensions", withSchema("""
                         type: object
                         x-kubernetes-preserve-unknown-fields: false
