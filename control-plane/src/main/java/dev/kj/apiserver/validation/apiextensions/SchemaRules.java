@@ -19,7 +19,7 @@ import java.util.Set;
  * ValidateCustomResourceDefinitionOpenAPISchema with its OpenAPI v3 standard validator): the
  * status-subresource root rules, the structural-schema rules ({@link StructuralSchema}), defaults
  * ({@link SchemaDefaults}), then the per-node rules for unsupported keywords and the
- * x-kubernetes-* extensions. CEL rules are checked for their static shape only.
+ * x-kubernetes-* extensions. CEL rules are checked for their static shape (and field paths) only.
  */
 final class SchemaRules {
     private static final List<String> TYPES = List.of("array", "boolean", "integer", "number", "object", "string");
@@ -412,6 +412,10 @@ final class SchemaRules {
             }
             if (hasNewlines(fieldPath)) {
                 errors.add(FieldError.invalid(at.child("fieldPath"), fieldPath, "fieldPath must not contain line breaks"));
+            }
+            if (!fieldPath.isEmpty() && StructuralSchema.unsupported(schema) == null
+                    && SelectableFields.resolve(fieldPath, schema, true).problem() != null) {
+                errors.add(FieldError.invalid(at.child("fieldPath"), fieldPath, "fieldPath must be a valid path"));
             }
         }
         return errors;

@@ -28,43 +28,13 @@ final class SelectableFields {
                 errors.add(FieldError.required(at, ""));
                 continue;
             }
-            List<String> steps = new ArrayList<>();
-            String problem = null;
-            JsonNode found = schema;
-            int position = 0;
-            while (position < jsonPath.length() && problem == null) {
-                char c = jsonPath.charAt(position);
-                if (c == '[') {
-                    problem = "array notation is not allowed";
-                } else if (c != '.') {
-                    int end = next(jsonPath, position);
-                    problem = "expected [ or . but got: " + jsonPath.substring(position, end);
-                } else if (position + 1 >= jsonPath.length()) {
-                    problem = "unexpected end of JSON path";
-                } else {
-                    int end = next(jsonPath, position + 1);
-                    String step = jsonPath.substring(position + 1, end);
-                    if (found.hasNonNull("properties")) {
-                        found = found.get("properties").get(step);
-                        if (found == null) {
-                            problem = "does not refer to a valid field";
-                        }
-                    } else if (found.hasNonNull("additionalProperties")) {
-                        found = Schemas.schemaOrNull(found.get("additionalProperties"));
-                        if (found == null) {
-                            found = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-                        }
-                    } else {
-                        problem = "does not refer to a valid field";
-                    }
-                    steps.add(step);
-                    position = end;
-                }
-            }
-            if (problem != null) {
-                errors.add(FieldError.invalid(at, jsonPath, "is an invalid path: " + problem));
+            Resolved resolved = resolve(jsonPath, schema, false);
+            if (resolved.problem() != null) {
+                errors.add(FieldError.invalid(at, jsonPath, "is an invalid path: " + resolved.problem()));
                 continue;
             }
+            List<String> steps = resolved.steps();
+            JsonNode found = resolved.schema();
             if (!steps.isEmpty() && steps.getFirst().equals("metadata")) {
                 errors.add(FieldError.invalid(at, jsonPath, "must not point to fields in metadata"));
             }
@@ -81,6 +51,59 @@ final class SelectableFields {
             errors.add(FieldError.tooMany(path, unique.size(), max));
         }
         return errors;
+    }
+
+    /** Where a JSON path leads in a schema: the steps, the schema there, or why it leads nowhere. */
+    record Resolved(List<String> steps, JsonNode schema, String problem) {
+    }
+
+    /**
+     * cel.ValidFieldPath: {@code .name} and (when allowed) {@code ['name']} steps through properties,
+     * or through additionalProperties for maps, with upstream's error texts.
+     */
+    static Resolved resolve(String jsonPath, JsonNode schema, boolean allowArrayNotation) {
+        List<String> steps = new ArrayList<>();
+        JsonNode found = schema;
+        int position = 0;
+        while (position < jsonPath.length()) {
+            char c = jsonPath.charAt(position);
+            String step;
+            if (c == '[') {
+                if (!allowArrayNotation) {
+                    return new Resolved(steps, null, "array notation is not allowed");
+                }
+                int close = jsonPath.indexOf("']", position + 2);
+                if (position + 1 >= jsonPath.length() || jsonPath.charAt(position + 1) != '\'' || close < 0) {
+                    return new Resolved(steps, null, position + 1 >= jsonPath.length() ? "unexpected end of JSON path"
+                            : "expected single quoted string but got " + jsonPath.substring(position + 1,
+                            next(jsonPath, position + 1)));
+                }
+                step = jsonPath.substring(position + 2, close).replace("\\'", "'");
+                position = close + 2;
+            } else if (c == '.') {
+                if (position + 1 >= jsonPath.length()) {
+                    return new Resolved(steps, null, "unexpected end of JSON path");
+                }
+                int end = next(jsonPath, position + 1);
+                step = jsonPath.substring(position + 1, end);
+                position = end;
+            } else {
+                return new Resolved(steps, null, "expected [ or . but got: " + jsonPath.substring(position,
+                        Math.max(position + 1, next(jsonPath, position))));
+            }
+            if (found != null && Schemas.present(found, "properties")) {
+                found = found.get("properties").get(step);
+                if (found == null) {
+                    return new Resolved(steps, null, "does not refer to a valid field");
+                }
+            } else if (found != null && found.hasNonNull("additionalProperties")) {
+                found = Schemas.schemaOrNull(found.get("additionalProperties"));
+            } else {
+                return new Resolved(steps, null, "does not refer to a valid field");
+            }
+            steps.add(step);
+        }
+        return new Resolved(steps, found, null);
     }
 
     private static int next(String path, int from) {

@@ -350,6 +350,34 @@ class CustomResourceDefinitionRulesTest {
                         "spec.additionalPrinterColumns[0].format: Invalid value: \"big\": must be one of"
                                 + " byte,date,date-time,double,float,int32,int64,password",
                         "spec.additionalPrinterColumns[0].JSONPath: Required value")),
+                new Case("selectable fields", changed(c -> {
+                    ArrayNode fields = ((ObjectNode) c.path("spec").path("versions").get(0)).putArray("selectableFields");
+                    for (String path : List.of(".spec.mode", ".spec.labels", ".metadata.name", ".spec[0]", ".spec.mode")) {
+                        fields.addObject().put("jsonPath", path);
+                    }
+                    return c;
+                }), List.of(
+                        "spec.selectableFields[1].jsonPath: Invalid value: \".spec.labels\": must point to a field of type"
+                                + " string, boolean or integer. Enum string fields and strings with formats are allowed.",
+                        "spec.selectableFields[2].jsonPath: Invalid value: \".metadata.name\": is an invalid path: does not"
+                                + " refer to a valid field",
+                        "spec.selectableFields[3].jsonPath: Invalid value: \".spec[0]\": is an invalid path: array notation"
+                                + " is not allowed",
+                        "spec.selectableFields[4].jsonPath: Duplicate value: \".spec.mode\"")),
+                new Case("CEL rules' static shape", changed(c -> {
+                    ArrayNode rules = ((ObjectNode) schema(c).path("properties").path("spec")).putArray("x-kubernetes-validations");
+                    rules.addObject().put("rule", "self.replicas >= 0").put("fieldPath", ".replicaz");
+                    rules.addObject().put("rule", " ").put("message", "x");
+                    rules.addObject().put("rule", "self.replicas >= 0").put("reason", "Broken");
+                    return c;
+                }), List.of(
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].fieldPath: Invalid"
+                                + " value: \".replicaz\": fieldPath must be a valid path",
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Required value:"
+                                + " rule is not specified",
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].reason: Unsupported"
+                                + " value: \"Broken\": supported values: \"FieldValueDuplicate\", \"FieldValueForbidden\","
+                                + " \"FieldValueInvalid\", \"FieldValueRequired\"")),
                 new Case("webhook conversion on the internal paths", changed(c -> {
                     ObjectNode conversion = ((ObjectNode) c.get("spec")).putObject("conversion");
                     conversion.put("strategy", "Webhook").putObject("webhook").putObject("clientConfig")
