@@ -674,7 +674,7 @@ public final class GenericStore {
         WriteHook.Outcome outcome = part == Part.MAIN ? writeHook.beforeUpdate(object, old, dryRun) : WriteHook.Outcome.NOTHING;
         boolean stored = false;
         try {
-            ObjectNode result = writePrepared(current, name, object, old, dryRun, verified);
+            ObjectNode result = writePrepared(current, name, object, old, part, dryRun, verified);
             stored = true;
             return result;
         } finally {
@@ -682,8 +682,8 @@ public final class GenericStore {
         }
     }
 
-    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, boolean dryRun,
-                                     boolean verified) {
+    private ObjectNode writePrepared(StoredValue current, String name, ObjectNode object, ObjectNode old, Part part,
+                                     boolean dryRun, boolean verified) {
         ObjectNode meta = metadata(object);
         ObjectNode oldMeta = metadata(old);
         ObjectNode updated = object;
@@ -691,8 +691,12 @@ public final class GenericStore {
                 .anyMatch(field -> !updated.path(field).equals(old.path(field)))) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
-        validate(object, false);
-        List<Cause> updateProblems = new ArrayList<>(FieldError.causes(rules.validateUpdate(object, old)));
+        // kinds whose update (or status) rules are not their create rules plus extras say so (CRDs)
+        java.util.Optional<List<FieldError>> own = part == Part.MAIN ? rules.validateAsUpdate(object, old)
+                : rules.validateStatusUpdate(object, old);
+        validate(object, false, own.orElseGet(() -> rules.validate(object)));
+        List<Cause> updateProblems = new ArrayList<>(FieldError.causes(own.isPresent() ? List.of()
+                : rules.validateUpdate(object, old)));
         updateProblems.addAll(resource.strategy().validateUpdate(object, old));
         if (!updateProblems.isEmpty()) {
             throw invalid(object, updateProblems);
@@ -1307,6 +1311,10 @@ public final class GenericStore {
     }
 
     private void validate(ObjectNode object, boolean create) {
+        validate(object, create, rules.validate(object));
+    }
+
+    private void validate(ObjectNode object, boolean create, List<FieldError> kindProblems) {
         List<Cause> causes = new ArrayList<>();
         String name = metadata(object).path("name").asText("");
         for (String problem : resource.nameRule().problems(name)) {
@@ -1317,7 +1325,7 @@ public final class GenericStore {
         List<FieldError> errors = new ArrayList<>(Metadata.labelsAndAnnotations(meta, FieldPath.root("metadata")));
         causes.addAll(FieldError.causes(errors));
         causes.addAll(finalizerProblems(object));
-        causes.addAll(FieldError.causes(rules.validate(object)));
+        causes.addAll(FieldError.causes(kindProblems));
         if (create) {
             causes.addAll(FieldError.causes(rules.validateCreate(object)));
         }

@@ -1,6 +1,7 @@
 package dev.kj.apiserver.validation;
 
 import dev.kj.apiserver.validation.admissionregistration.WebhookConfigurationRules;
+import dev.kj.apiserver.validation.apiextensions.CustomResourceDefinitionRules;
 import dev.kj.apiserver.validation.apps.AppsRules;
 import dev.kj.apiserver.validation.autoscaling.HorizontalPodAutoscalerRules;
 import dev.kj.apiserver.validation.batch.BatchRules;
@@ -41,6 +42,7 @@ public final class BuiltInRules {
             Map.entry("apps/StatefulSet", AppsRules.STATEFUL_SET),
             Map.entry("admissionregistration.k8s.io/ValidatingWebhookConfiguration", WebhookConfigurationRules.VALIDATING),
             Map.entry("admissionregistration.k8s.io/MutatingWebhookConfiguration", WebhookConfigurationRules.MUTATING),
+            Map.entry("apiextensions.k8s.io/CustomResourceDefinition", new CustomResourceDefinitionRules()),
             Map.entry("autoscaling/HorizontalPodAutoscaler", new HorizontalPodAutoscalerRules()),
             Map.entry("batch/Job", BatchRules.JOB),
             Map.entry("batch/CronJob", BatchRules.CRON_JOB),

@@ -2,6 +2,7 @@ package dev.kj.apiserver.validation;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A kind's defaulting and validation (upstream's v1 SetDefaults_* and pkg/apis/&lt;group&gt;/validation).
@@ -33,6 +34,23 @@ public interface KindRules {
     /** Problems of an update beyond {@link #validate}: immutable fields, allowed transitions. */
     default List<FieldError> validateUpdate(ObjectNode object, ObjectNode old) {
         return List.of();
+    }
+
+    /**
+     * The whole of an update's kind-specific problems, for kinds whose update rules are not their
+     * create rules plus {@link #validateUpdate} (a CRD's update relaxes what the old object broke);
+     * empty for the others.
+     */
+    default Optional<List<FieldError>> validateAsUpdate(ObjectNode object, ObjectNode old) {
+        return Optional.empty();
+    }
+
+    /**
+     * A write through a subresource (status), for kinds whose status strategy validates less than an
+     * update (a CRD's checks status.acceptedNames only); empty: validated as an update.
+     */
+    default Optional<List<FieldError>> validateStatusUpdate(ObjectNode object, ObjectNode old) {
+        return Optional.empty();
     }
 
     KindRules NONE = new KindRules() {

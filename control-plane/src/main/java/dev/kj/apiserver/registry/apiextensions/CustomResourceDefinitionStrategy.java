@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.registry.Strategy;
 
 /**
- * Upstream's CRD strategy without validation: generation 1 counting spec changes, status written
- * through {@code /status} only, and the version marked {@code storage: true} is recorded in
- * status.storedVersions on create and whenever an update makes a new version the storage version.
- * kj stores and serves CRDs; serving their custom resources is a later issue.
+ * Upstream's CRD strategy: generation 1 counting spec changes, status written through
+ * {@code /status} only (so a create starts from an empty status), and the version marked
+ * {@code storage: true} is recorded in status.storedVersions on create and whenever an update makes
+ * a new version the storage version. Defaults and validation are
+ * {@code validation.apiextensions.CustomResourceDefinitionRules}. kj stores and serves CRDs;
+ * serving their custom resources is a later issue.
  */
 public final class CustomResourceDefinitionStrategy implements Strategy {
     @Override

@@ -305,7 +305,7 @@ public final class WebhookConfigurationRules implements KindRules {
      * webhook.ValidateWebhookURL with https forced. A URL Go's url.Parse refuses is reported as
      * Required with Java's parse problem, not Go's words.
      */
-    static List<FieldError> webhookUrl(String url, FieldPath path) {
+    public static List<FieldError> webhookUrl(String url, FieldPath path) {
         URI uri;
         try {
             uri = new URI(url);
@@ -337,7 +337,7 @@ public final class WebhookConfigurationRules implements KindRules {
     }
 
     /** webhook.ValidateWebhookService. */
-    static List<FieldError> webhookService(JsonNode service, FieldPath path) {
+    public static List<FieldError> webhookService(JsonNode service, FieldPath path) {
         List<FieldError> errors = new ArrayList<>();
         if (text(service, "name").isEmpty()) {
             errors.add(FieldError.required(path.child("name"), "service name is required"));
