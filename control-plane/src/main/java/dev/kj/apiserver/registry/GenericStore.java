@@ -297,7 +297,7 @@ public final class GenericStore {
                 meta.put("name", generateName + randomSuffix());
             }
             rules.completeCreate(object);
-            validate(object, true);
+            validate(object, null);
             admission.validate(admitted);
             String name = meta.get("name").asText();
             if (dryRun) {
@@ -691,7 +691,7 @@ public final class GenericStore {
                 .anyMatch(field -> !updated.path(field).equals(old.path(field)))) {
             meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
         }
-        validate(object, false);
+        validate(object, old);
         List<Cause> updateProblems = new ArrayList<>(FieldError.causes(rules.validateUpdate(object, old)));
         updateProblems.addAll(resource.strategy().validateUpdate(object, old));
         if (!updateProblems.isEmpty()) {
@@ -1306,7 +1306,9 @@ public final class GenericStore {
         }
     }
 
-    private void validate(ObjectNode object, boolean create) {
+    /** Validates a create ({@code old} null) or an update of {@code old}. */
+    private void validate(ObjectNode object, ObjectNode old) {
+        boolean create = old == null;
         List<Cause> causes = new ArrayList<>();
         String name = metadata(object).path("name").asText("");
         for (String problem : resource.nameRule().problems(name)) {
@@ -1317,7 +1319,7 @@ public final class GenericStore {
         List<FieldError> errors = new ArrayList<>(Metadata.labelsAndAnnotations(meta, FieldPath.root("metadata")));
         causes.addAll(FieldError.causes(errors));
         causes.addAll(finalizerProblems(object));
-        causes.addAll(FieldError.causes(rules.validate(object)));
+        causes.addAll(FieldError.causes(create ? rules.validate(object) : rules.validateOnUpdate(object, old)));
         if (create) {
             causes.addAll(FieldError.causes(rules.validateCreate(object)));
         }

@@ -1,5 +1,6 @@
 package dev.kj.apiserver.validation;
 
+import dev.kj.apiserver.validation.admissionregistration.ValidatingAdmissionPolicyRules;
 import dev.kj.apiserver.validation.admissionregistration.WebhookConfigurationRules;
 import dev.kj.apiserver.validation.apps.AppsRules;
 import dev.kj.apiserver.validation.autoscaling.HorizontalPodAutoscalerRules;
@@ -41,6 +42,8 @@ public final class BuiltInRules {
             Map.entry("apps/StatefulSet", AppsRules.STATEFUL_SET),
             Map.entry("admissionregistration.k8s.io/ValidatingWebhookConfiguration", WebhookConfigurationRules.VALIDATING),
             Map.entry("admissionregistration.k8s.io/MutatingWebhookConfiguration", WebhookConfigurationRules.MUTATING),
+            Map.entry("admissionregistration.k8s.io/ValidatingAdmissionPolicy", ValidatingAdmissionPolicyRules.POLICY),
+            Map.entry("admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding", ValidatingAdmissionPolicyRules.BINDING),
             Map.entry("autoscaling/HorizontalPodAutoscaler", new HorizontalPodAutoscalerRules()),
             Map.entry("batch/Job", BatchRules.JOB),
             Map.entry("batch/CronJob", BatchRules.CRON_JOB),
