@@ -143,6 +143,19 @@ class FieldValidationTest {
         assertEquals("patch", status.path("details").path("causes").get(0).path("field").asText());
         assertEquals("FieldValueInvalid", status.path("details").path("causes").get(0).path("reason").asText());
 
+        // a value the Go field cannot hold, left by a merge or JSON patch: 422 on "patch" with Go's text
+        for (String[] patch : new String[][] {{"application/merge-patch+json", "{\"spec\":{\"paused\":\"yes\"}}"},
+                {"application/json-patch+json", "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":\"two\"}]"}}) {
+            HttpResponse<String> typed = send("PATCH", DEPLOYMENTS + "/patched", patch[0], patch[1]);
+            assertEquals(422, typed.statusCode(), typed.body());
+            String typedMessage = JSON.readTree(typed.body()).path("message").asText();
+            assertTrue(typedMessage.startsWith(" \"\" is invalid: patch: Invalid value: \"{"), typedMessage);
+            assertTrue(typedMessage.endsWith(patch[0].contains("merge")
+                    ? "\": json: cannot unmarshal string into Go struct field DeploymentSpec.spec.paused of type bool"
+                    : "\": json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"),
+                    typedMessage);
+        }
+
         HttpResponse<String> warned = send("PATCH", DEPLOYMENTS + "/patched", "application/json-patch+json",
                 "[{\"op\":\"add\",\"path\":\"/spec/replicaz\",\"value\":3,\"valu\":1}]");
         assertEquals(200, warned.statusCode(), warned.body());
@@ -177,12 +190,23 @@ class FieldValidationTest {
                 {"\"paused\":\"yes\",", "", "string into Go struct field DeploymentSpec.spec.paused of type bool"},
                 {"\"strategy\":[],", "", "array into Go struct field DeploymentSpec.spec.strategy of type v1.DeploymentStrategy"},
                 {"", ",\"ports\":[{\"containerPort\":\"80\"}]",
-                        "string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32"}};
+                        "string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32"},
+                {"", ",\"env\":[{\"name\":\"A\",\"value\":1}]",
+                        "number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string"},
+                {"", ",\"args\":\"sleep\"",
+                        "string into Go struct field Container.spec.template.spec.containers.args of type []string"},
+                {"", ",\"env\":{\"A\":\"1\"}",
+                        "object into Go struct field Container.spec.template.spec.containers.env of type []v1.EnvVar"}};
         for (String[] c : cases) {
             HttpResponse<String> response = send("POST", DEPLOYMENTS, "application/json", deployment("typed", c[0], c[1]));
             assertEquals(400, response.statusCode(), response.body());
             assertEquals(prefix + c[2], JSON.readTree(response.body()).path("message").asText());
         }
+        HttpResponse<String> map = send("POST", "/api/v1/namespaces/default/configmaps", "application/json",
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"typed\"},\"data\":[\"a\"]}");
+        assertEquals(400, map.statusCode(), map.body());
+        assertEquals("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go"
+                + " struct field ConfigMap.data of type map[string]string", JSON.readTree(map.body()).path("message").asText());
         // a YAML body is converted to JSON first, so it gets the same words
         HttpResponse<String> yaml = send("POST", DEPLOYMENTS, "application/yaml", """
                 apiVersion: apps/v1

@@ -156,4 +156,57 @@ class KubectlValidationTest {
                 + " cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field"
                 + " DeploymentSpec.spec.replicas of type int32\n", refused.stderr());
     }
+
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"})
+    void anAdmissionPolicyIsDefaultedAndItsCelIsCompiledAsUpstream(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "p" + version.replace(".", "");
+        Path manifest = dir.resolve(name + ".yaml");
+        String policy = """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: NAME}
+                spec:
+                  matchConstraints:
+                    resourceRules:
+                    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
+                  validations:
+                  - expression: EXPRESSION
+                """.replace("NAME", name);
+        Files.writeString(manifest, policy.replace("EXPRESSION", "\"object.spec.replicas <= \""));
+        Kubectl.Result refused = kubectl.run("apply", "-f", manifest.toString());
+        assertNotEquals(0, refused.exitCode());
+        assertEquals("The ValidatingAdmissionPolicy \"" + name + "\" is invalid: spec.validations[0].expression: Invalid"
+                + " value: \"object.spec.replicas <= \": compilation failed: ERROR: <input>:1:25: Syntax error: mismatched"
+                + " input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT,"
+                + " NUM_UINT, STRING, BYTES, IDENTIFIER}\n | object.spec.replicas <= \n | ........................^\n",
+                refused.stderr());
+
+        Files.writeString(manifest, policy.replace("EXPRESSION", "\"object.spec.replicas <= 5\"") + """
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: NAME}
+                spec:
+                  policyName: NAME
+                  validationActions: [Deny]
+                  matchResources: {}
+                """.replace("NAME", name));
+        kubectl.run("apply", "-f", manifest.toString()).ok();
+        assertEquals("Fail Equivalent {} {} *", kubectl.run("get", "validatingadmissionpolicy", name, "-o",
+                "jsonpath={.spec.failurePolicy} {.spec.matchConstraints.matchPolicy} {.spec.matchConstraints.namespaceSelector}"
+                        + " {.spec.matchConstraints.objectSelector} {.spec.matchConstraints.resourceRules[0].scope}").ok().stdout());
+        assertEquals("Equivalent {} {}", kubectl.run("get", "validatingadmissionpolicybinding", name, "-o",
+                "jsonpath={.spec.matchResources.matchPolicy} {.spec.matchResources.namespaceSelector}"
+                        + " {.spec.matchResources.objectSelector}").ok().stdout());
+
+        Kubectl.Result binding = kubectl.run("patch", "validatingadmissionpolicybinding", name, "--type=merge", "-p",
+                "{\"spec\":{\"validationActions\":[\"Deny\",\"Warn\"]}}");
+        assertNotEquals(0, binding.exitCode());
+        assertEquals("The ValidatingAdmissionPolicyBinding \"" + name + "\" is invalid: spec.validationActions: Invalid value:"
+                + " []admissionregistration.ValidationAction{\"Deny\", \"Warn\"}: must not contain both Deny and Warn"
+                + " (repeating the same validation failure information in the API response and headers serves no"
+                + " purpose)\n", binding.stderr());
+    }
 }

@@ -26,8 +26,9 @@ import java.util.Set;
  * A value Go could not store in an integer, boolean or struct field is a type error, worded as
  * encoding/json's UnmarshalTypeError ({@code json: cannot unmarshal string into Go struct field
  * DeploymentSpec.spec.replicas of type int32}); the first one is kept, as Go keeps it. String
- * fields are not checked (Go's text would name typed strings, e.g. v1.RestartPolicy, which the
- * model does not know). One pass, so a body is parsed once.
+ * fields, lists and maps are checked too; a named string type (Go's v1.RestartPolicy) is worded
+ * {@code string}, as the model does not know Go's type names for strings. One pass, so a body is
+ * parsed once.
  */
 public final class TypedDecoder {
     /** sigs.k8s.io/json stops collecting after this many. */
@@ -207,6 +208,7 @@ public final class TypedDecoder {
             }
             case Field.ListOf(Field.Value items) -> {
                 if (parser.currentToken() != JsonToken.START_ARRAY) {
+                    goType(items).ifPresent(item -> state.typeMismatch(jsonKind(parser.currentToken()), where, "[]" + item));
                     yield verbatim(parser);
                 }
                 ArrayNode array = nodes.arrayNode();
@@ -218,6 +220,8 @@ public final class TypedDecoder {
             }
             case Field.MapOf(Field.Value values) -> {
                 if (parser.currentToken() != JsonToken.START_OBJECT) {
+                    goType(values).ifPresent(value -> state.typeMismatch(jsonKind(parser.currentToken()), where,
+                            "map[string]" + value));
                     yield verbatim(parser);
                 }
                 ObjectNode map = nodes.objectNode();
@@ -298,6 +302,13 @@ public final class TypedDecoder {
     /** Integers must be integral JSON numbers that fit the Go width; booleans must be true or false. */
     private static void checkScalar(JsonParser parser, State state, Where where, Field.ScalarKind kind) throws IOException {
         JsonToken token = parser.currentToken();
+        if (kind == Field.ScalarKind.STRING) {
+            if (token != JsonToken.VALUE_STRING && where != null) {
+                // Go names a named string type (v1.RestartPolicy) here; the model knows only "string"
+                state.typeMismatch(jsonKind(token), where, "string");
+            }
+            return;
+        }
         if (kind == Field.ScalarKind.BOOLEAN) {
             if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
                 state.typeMismatch(jsonKind(token), where, "bool");
@@ -336,6 +347,25 @@ public final class TypedDecoder {
         if (!fits) {
             state.typeMismatch("number " + literal, where, goType);
         }
+    }
+
+    /**
+     * The Go type of a list's items or a map's values, as the error names it, when the model knows
+     * it: structs (v1.Container), strings, booleans and integers (by their wire width); empty for
+     * values Go keeps in a type of its own (Quantity, IntOrString, raw JSON) and nested collections.
+     */
+    private static java.util.Optional<String> goType(Field.Value value) {
+        return switch (value) {
+            case Field.Struct(Type type) -> type.jsonForm().isPresent()
+                    ? java.util.Optional.empty() : java.util.Optional.of(goPackage(type) + "." + type.goName());
+            case Field.Scalar(Field.ScalarKind kind) -> switch (kind) {
+                case STRING -> java.util.Optional.of("string");
+                case BOOLEAN -> java.util.Optional.of("bool");
+                default -> java.util.Optional.empty();
+            };
+            case Field.ListOf(Field.Value items) -> goType(items).map(item -> "[]" + item);
+            case Field.MapOf(Field.Value values) -> goType(values).map(v -> "map[string]" + v);
+        };
     }
 
     /** encoding/json's word for the JSON value it could not store. */

@@ -885,17 +885,17 @@ public final class ApiRouter {
                 return patched;
             }
             TypedDecoder.Result decoded = typedDecoder.decodeKind(json, patched, model.get());
+            if (decoded.typeError().isPresent() && mergeOrJsonPatch(request)) {
+                // upstream decodes the patched JSON into the Go type and reports its error on "patch"
+                throw StatusException.invalid("", "", "", List.of(new StatusException.Cause("FieldValueInvalid",
+                        "patch: Invalid value: " + quotedJson(patched) + ": " + decoded.typeError().get(), "patch")));
+            }
             List<String> errors = new java.util.ArrayList<>(patchErrors);
             errors.addAll(decoded.errors());
             if (directive.collects() && !errors.isEmpty()) {
                 if (directive == FieldValidation.STRICT) {
-                    String value;
-                    try {
-                        value = json.writeValueAsString(json.writeValueAsString(patched));
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    String message = "patch: Invalid value: " + value + ": strict decoding error: " + String.join(", ", errors);
+                    String message = "patch: Invalid value: " + quotedJson(patched) + ": strict decoding error: "
+                            + String.join(", ", errors);
                     throw StatusException.invalid("", "", "", List.of(new StatusException.Cause("FieldValueInvalid", message, "patch")));
                 }
                 instrumentation.warnings.clear(); // a retried patch reports its last attempt only
@@ -903,6 +903,20 @@ public final class ApiRouter {
             }
             return (ObjectNode) decoded.value();
         };
+    }
+
+    /** The patched object's JSON as a quoted string (Go's %q of it in field.Invalid). */
+    private String quotedJson(ObjectNode patched) {
+        try {
+            return json.writeValueAsString(json.writeValueAsString(patched));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean mergeOrJsonPatch(ApiRequest request) {
+        String type = request.header("content-type");
+        return type.startsWith("application/json-patch+json") || type.startsWith("application/merge-patch+json");
     }
 
     /** The strict errors of a merge, strategic merge or JSON patch document itself (duplicates; a JSON patch's unknown op fields). */

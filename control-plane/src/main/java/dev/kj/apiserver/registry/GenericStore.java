@@ -694,7 +694,7 @@ public final class GenericStore {
         // kinds whose update (or status) rules are not their create rules plus extras say so (CRDs)
         java.util.Optional<List<FieldError>> own = part == Part.MAIN ? rules.validateAsUpdate(object, old)
                 : rules.validateStatusUpdate(object, old);
-        validate(object, false, own.orElseGet(() -> rules.validate(object)));
+        validate(object, false, own.orElseGet(() -> rules.validateOnUpdate(object, old)));
         List<Cause> updateProblems = new ArrayList<>(FieldError.causes(own.isPresent() ? List.of()
                 : rules.validateUpdate(object, old)));
         updateProblems.addAll(resource.strategy().validateUpdate(object, old));

@@ -1,5 +1,6 @@
 package dev.kj.apiserver.validation;
 
+import dev.kj.apiserver.validation.admissionregistration.ValidatingAdmissionPolicyRules;
 import dev.kj.apiserver.validation.admissionregistration.WebhookConfigurationRules;
 import dev.kj.apiserver.validation.apiextensions.CustomResourceDefinitionRules;
 import dev.kj.apiserver.validation.apps.AppsRules;
@@ -43,6 +44,8 @@ public final class BuiltInRules {
             Map.entry("admissionregistration.k8s.io/ValidatingWebhookConfiguration", WebhookConfigurationRules.VALIDATING),
             Map.entry("admissionregistration.k8s.io/MutatingWebhookConfiguration", WebhookConfigurationRules.MUTATING),
             Map.entry("apiextensions.k8s.io/CustomResourceDefinition", new CustomResourceDefinitionRules()),
+            Map.entry("admissionregistration.k8s.io/ValidatingAdmissionPolicy", ValidatingAdmissionPolicyRules.POLICY),
+            Map.entry("admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding", ValidatingAdmissionPolicyRules.BINDING),
             Map.entry("autoscaling/HorizontalPodAutoscaler", new HorizontalPodAutoscalerRules()),
             Map.entry("batch/Job", BatchRules.JOB),
             Map.entry("batch/CronJob", BatchRules.CRON_JOB),

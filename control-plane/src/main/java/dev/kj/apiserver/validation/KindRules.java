@@ -26,6 +26,14 @@ public interface KindRules {
         return List.of();
     }
 
+    /**
+     * The kind's problems when {@code object} replaces {@code old}: {@link #validate} unless upstream
+     * relaxes some rules for what the stored object already broke (webhook configurations, policies).
+     */
+    default List<FieldError> validateOnUpdate(ObjectNode object, ObjectNode old) {
+        return validate(object);
+    }
+
     /** Problems only a create has, reported after {@link #validate} (events.k8s.io's strict create checks). */
     default List<FieldError> validateCreate(ObjectNode object) {
         return List.of();

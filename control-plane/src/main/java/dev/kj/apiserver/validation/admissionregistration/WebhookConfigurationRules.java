@@ -23,10 +23,9 @@ import java.util.Set;
 /**
  * Validating and mutating webhook configurations (admissionregistration.k8s.io/v1): v1's
  * SetDefaults_ValidatingWebhook / _MutatingWebhook / _Rule / _ServiceReference and
- * pkg/apis/admissionregistration/validation, with the create rules (upstream relaxes side effects,
- * review versions and unique names on updates of objects that broke them already; kj, which never
- * stored such objects, applies the create rules to updates too). Match conditions are CEL and are
- * not compiled here.
+ * pkg/apis/admissionregistration/validation. Updates relax side effects, review versions and unique
+ * names for objects that broke them already, as upstream; match conditions are compiled as CEL
+ * ({@link MatchConditions}) unless an update keeps every webhook's.
  */
 public final class WebhookConfigurationRules implements KindRules {
     public static final WebhookConfigurationRules VALIDATING = new WebhookConfigurationRules(false);
@@ -76,13 +75,43 @@ public final class WebhookConfigurationRules implements KindRules {
         }
     }
 
-    /** What a create requires: no side effects, a recognised review version, unique names. */
-    private record Options(boolean requireNoSideEffects, boolean requireRecognizedReviewVersion, boolean requireUniqueNames) {
+    /**
+     * What a create requires (no side effects, a recognised review version, unique names, compiling
+     * match conditions); an update requires each only if the old object met it.
+     */
+    private record Options(boolean requireNoSideEffects, boolean requireRecognizedReviewVersion, boolean requireUniqueNames,
+                           boolean ignoreMatchConditions) {
     }
 
     @Override
     public List<FieldError> validate(ObjectNode configuration) {
-        return validate(configuration, new Options(true, true, true));
+        return validate(configuration, new Options(true, true, true, false));
+    }
+
+    @Override
+    public List<FieldError> validateOnUpdate(ObjectNode configuration, ObjectNode old) {
+        JsonNode hooks = configuration.path("webhooks");
+        JsonNode oldHooks = old.path("webhooks");
+        boolean noSideEffects = true;
+        boolean recognizedVersions = true;
+        Set<String> names = new HashSet<>();
+        boolean uniqueNames = true;
+        for (JsonNode hook : oldHooks) {
+            noSideEffects &= NO_SIDE_EFFECTS.contains(text(hook, "sideEffects"));
+            JsonNode versions = hook.path("admissionReviewVersions");
+            boolean recognized = false;
+            for (JsonNode version : versions) {
+                recognized |= REVIEW_VERSIONS.contains(version.asText(""));
+            }
+            recognizedVersions &= recognized || versions.isEmpty();
+            uniqueNames &= names.add(text(hook, "name"));
+        }
+        // match conditions are not checked again while every webhook keeps its own
+        boolean sameMatchConditions = hooks.size() == oldHooks.size();
+        for (int i = 0; sameMatchConditions && i < hooks.size(); i++) {
+            sameMatchConditions = hooks.get(i).path("matchConditions").equals(oldHooks.get(i).path("matchConditions"));
+        }
+        return validate(configuration, new Options(noSideEffects, recognizedVersions, uniqueNames, sameMatchConditions));
     }
 
     private List<FieldError> validate(JsonNode configuration, Options options) {
@@ -146,6 +175,9 @@ public final class WebhookConfigurationRules implements KindRules {
         } else {
             errors.addAll(webhookService(client.get("service"), path.child("clientConfig", "service")));
         }
+        if (!options.ignoreMatchConditions()) {
+            errors.addAll(MatchConditions.validate(hook.path("matchConditions"), false, path.child("matchConditions")));
+        }
         return errors;
     }
 
@@ -190,7 +222,7 @@ public final class WebhookConfigurationRules implements KindRules {
         return errors;
     }
 
-    private static List<FieldError> ruleWithOperations(JsonNode rule, FieldPath path) {
+    static List<FieldError> ruleWithOperations(JsonNode rule, FieldPath path) {
         List<FieldError> errors = new ArrayList<>();
         JsonNode operations = rule.path("operations");
         if (operations.isEmpty()) {

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
 /**
  * Security contexts of pods and containers (validatePodSpecSecurityContext, ValidateSecurityContext):
  * user and group ID ranges, sysctl names, fsGroupChangePolicy, seccomp and AppArmor profiles, procMount.
- * Not checked: the rules whose upstream message prints a Go struct with pointers (a localhostProfile
- * with a non-Localhost seccomp type, allowPrivilegeEscalation against privileged), Windows options,
- * and host sysctls under hostNetwork/hostIPC.
+ * The rules whose upstream message prints the internal Go struct (a localhostProfile with a
+ * non-Localhost seccomp type, allowPrivilegeEscalation false against privileged or an added
+ * CAP_SYS_ADMIN) print it as Go's %#v does, except that a set pointer shows a stand-in address
+ * ({@link #SET}) where Go shows the heap address of that request. Not checked: Windows options and
+ * host sysctls under hostNetwork/hostIPC.
  */
 final class PodSecurity {
     private PodSecurity() {
@@ -86,8 +88,43 @@ final class PodSecurity {
             }
         }
         errors.addAll(seccompProfile(context.get("seccompProfile"), path.child("seccompProfile")));
+        if (set(context, "allowPrivilegeEscalation") && !context.get("allowPrivilegeEscalation").asBoolean(true)) {
+            if (context.path("privileged").asBoolean(false)) {
+                errors.add(FieldError.invalidRendered(path, securityContextGo(context),
+                        "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"));
+            }
+            for (JsonNode capability : context.path("capabilities").path("add")) {
+                if (capability.asText("").equals("CAP_SYS_ADMIN")) {
+                    errors.add(FieldError.invalidRendered(path, securityContextGo(context),
+                            "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"));
+                }
+            }
+        }
         errors.addAll(appArmorProfile(context.get("appArmorProfile"), path.child("appArmorProfile")));
         return errors;
+    }
+
+    /** What a set Go pointer prints as here: Go prints its heap address, which no two requests share. */
+    static final String SET = "0xc000000000";
+
+    private static String pointer(JsonNode parent, String field, String goType) {
+        return "(*" + goType + ")(" + (set(parent, field) ? SET : "nil") + ")";
+    }
+
+    /** Go's %#v of the internal core.SecurityContext (1.33's field order). */
+    private static String securityContextGo(JsonNode context) {
+        return "core.SecurityContext{Capabilities:" + pointer(context, "capabilities", "core.Capabilities")
+                + ", Privileged:" + pointer(context, "privileged", "bool")
+                + ", SELinuxOptions:" + pointer(context, "seLinuxOptions", "core.SELinuxOptions")
+                + ", WindowsOptions:" + pointer(context, "windowsOptions", "core.WindowsSecurityContextOptions")
+                + ", RunAsUser:" + pointer(context, "runAsUser", "int64")
+                + ", RunAsGroup:" + pointer(context, "runAsGroup", "int64")
+                + ", RunAsNonRoot:" + pointer(context, "runAsNonRoot", "bool")
+                + ", ReadOnlyRootFilesystem:" + pointer(context, "readOnlyRootFilesystem", "bool")
+                + ", AllowPrivilegeEscalation:" + pointer(context, "allowPrivilegeEscalation", "bool")
+                + ", ProcMount:" + pointer(context, "procMount", "core.ProcMountType")
+                + ", SeccompProfile:" + pointer(context, "seccompProfile", "core.SeccompProfile")
+                + ", AppArmorProfile:" + pointer(context, "appArmorProfile", "core.AppArmorProfile") + "}";
     }
 
     /** IsValidUserID / IsValidGroupID: 0 to 2^31-1. */
@@ -144,6 +181,10 @@ final class PodSecurity {
                     errors.add(FieldError.invalid(path.child("localhostProfile"), local, "must not contain '..'"));
                 }
             }
+        } else if (set(profile, "localhostProfile")) {
+            errors.add(FieldError.invalidRendered(path.child("localhostProfile"), "core.SeccompProfile{Type:"
+                    + dev.kj.apiserver.validation.GoValues.quote(type) + ", LocalhostProfile:"
+                    + pointer(profile, "localhostProfile", "string") + "}", "can only be set when seccomp type is Localhost"));
         }
         return errors;
     }

@@ -127,4 +127,70 @@ class WebhookConfigurationRulesTest {
                 + "\"objectSelector\":{},\"timeoutSeconds\":10,\"reinvocationPolicy\":\"Never\"}"),
                 configuration.path("webhooks").get(0));
     }
+
+    @Test
+    void compilesMatchConditions() {
+        ObjectNode configuration = object("{\"webhooks\":[{\"name\":\"a.example.com\"," + GOOD + ",\"matchConditions\":["
+                + "{\"name\":\"ok\",\"expression\":\"request.userInfo.username != 'admin'\"},"
+                + "{\"name\":\"ok\",\"expression\":\"params.x\"},{\"name\":\"\",\"expression\":\"\"}]}]}");
+        WebhookConfigurationRules.VALIDATING.setDefaults(configuration);
+        assertEquals(List.of("webhooks[0].matchConditions[1].expression: Invalid value: \"params.x\": compilation failed:"
+                        + " ERROR: <input>:1:1: undeclared reference to 'params' (in container '')\n | params.x\n | ^",
+                        "webhooks[0].matchConditions[1].name: Duplicate value: \"ok\"",
+                        "webhooks[0].matchConditions[2].expression: Required value",
+                        "webhooks[0].matchConditions[2].name: Required value"),
+                WebhookConfigurationRules.VALIDATING.validate(configuration).stream().map(FieldError::toString).toList());
+    }
+
+    record UpdateCase(String name, String old, String updated, List<String> expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<UpdateCase> updates() {
+        String some = "\"sideEffects\":\"Some\",\"admissionReviewVersions\":[\"v1\"],"
+                + "\"clientConfig\":{\"service\":{\"namespace\":\"ns\",\"name\":\"svc\"}}";
+        String v3 = "\"sideEffects\":\"None\",\"admissionReviewVersions\":[\"v3\"],"
+                + "\"clientConfig\":{\"service\":{\"namespace\":\"ns\",\"name\":\"svc\"}}";
+        String badCondition = ",\"matchConditions\":[{\"name\":\"m\",\"expression\":\"nope\"}]";
+        return Stream.of(
+                new UpdateCase("side effects kept while the old object had them",
+                        "[{\"name\":\"a.example.com\"," + some + "}]", "[{\"name\":\"a.example.com\"," + some + ",\"timeoutSeconds\":5}]",
+                        List.of()),
+                new UpdateCase("side effects refused when the old object had none",
+                        "[{\"name\":\"a.example.com\"," + GOOD + "}]", "[{\"name\":\"a.example.com\"," + some + "}]",
+                        List.of("webhooks[0].sideEffects: Unsupported value: \"Some\": supported values: \"None\","
+                                + " \"NoneOnDryRun\"")),
+                new UpdateCase("unrecognised review versions kept",
+                        "[{\"name\":\"a.example.com\"," + v3 + "}]", "[{\"name\":\"a.example.com\"," + v3 + "}]", List.of()),
+                new UpdateCase("duplicate names kept",
+                        "[{\"name\":\"a.example.com\"," + GOOD + "},{\"name\":\"a.example.com\"," + GOOD + "}]",
+                        "[{\"name\":\"a.example.com\"," + GOOD + "},{\"name\":\"a.example.com\"," + GOOD + "}]", List.of()),
+                new UpdateCase("duplicate names refused when new",
+                        "[{\"name\":\"a.example.com\"," + GOOD + "}]",
+                        "[{\"name\":\"a.example.com\"," + GOOD + "},{\"name\":\"a.example.com\"," + GOOD + "}]",
+                        List.of("webhooks[1].name: Duplicate value: \"a.example.com\"")),
+                new UpdateCase("unchanged match conditions not compiled again",
+                        "[{\"name\":\"a.example.com\"," + GOOD + badCondition + "}]",
+                        "[{\"name\":\"a.example.com\"," + GOOD + badCondition + ",\"timeoutSeconds\":5}]", List.of()),
+                new UpdateCase("changed match conditions compiled",
+                        "[{\"name\":\"a.example.com\"," + GOOD + "}]",
+                        "[{\"name\":\"a.example.com\"," + GOOD + badCondition + "}]",
+                        List.of("webhooks[0].matchConditions[0].expression: Invalid value: \"nope\": compilation failed:"
+                                + " ERROR: <input>:1:1: undeclared reference to 'nope' (in container '')\n | nope\n | ^")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("updates")
+    void relaxesUpdatesAsUpstream(UpdateCase c) {
+        for (KindRules rules : List.of(WebhookConfigurationRules.VALIDATING, WebhookConfigurationRules.MUTATING)) {
+            ObjectNode old = object("{\"webhooks\":" + c.old() + "}");
+            ObjectNode updated = object("{\"webhooks\":" + c.updated() + "}");
+            rules.setDefaults(old);
+            rules.setDefaults(updated);
+            assertEquals(c.expected(), rules.validateOnUpdate(updated, old).stream().map(FieldError::toString).toList());
+        }
+    }
 }

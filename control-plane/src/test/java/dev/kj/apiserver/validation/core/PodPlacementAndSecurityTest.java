@@ -140,8 +140,30 @@ class PodPlacementAndSecurityTest {
                                 "spec.containers[0].securityContext.seccompProfile.localhostProfile: Invalid value:"
                                         + " \"../escape.json\": must not contain '..'",
                                 "spec.containers[0].securityContext.appArmorProfile.localhostProfile: Invalid value: \"p\":"
-                                        + " can only be set when AppArmor type is Localhost")));
+                                        + " can only be set when AppArmor type is Localhost")),
+                // upstream prints the internal struct with %#v; set pointers show a stand-in for Go's heap address
+                new Case("privilege escalation and a seccomp profile not Localhost", "{\"containers\":[{\"name\":\"c\","
+                        + "\"image\":\"busybox\",\"securityContext\":{\"privileged\":true,\"allowPrivilegeEscalation\":false,"
+                        + "\"capabilities\":{\"add\":[\"CAP_SYS_ADMIN\"]},\"seccompProfile\":{\"type\":\"RuntimeDefault\","
+                        + "\"localhostProfile\":\"p.json\"}}}]}",
+                        List.of("spec.containers[0].securityContext.seccompProfile.localhostProfile: Invalid value:"
+                                        + " core.SeccompProfile{Type:\"RuntimeDefault\", LocalhostProfile:(*string)(0xc000000000)}:"
+                                        + " can only be set when seccomp type is Localhost",
+                                "spec.containers[0].securityContext: Invalid value: " + ESCALATING
+                                        + ": cannot set `allowPrivilegeEscalation` to false and `privileged` to true",
+                                "spec.containers[0].securityContext: Invalid value: " + ESCALATING
+                                        + ": cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN")),
+                new Case("privilege escalation allowed or unset", "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+                        + "\"securityContext\":{\"privileged\":true,\"allowPrivilegeEscalation\":true}},{\"name\":\"d\","
+                        + "\"image\":\"busybox\",\"securityContext\":{\"privileged\":true}}]}", List.of()));
     }
+
+    private static final String ESCALATING = "core.SecurityContext{Capabilities:(*core.Capabilities)(0xc000000000),"
+            + " Privileged:(*bool)(0xc000000000), SELinuxOptions:(*core.SELinuxOptions)(nil),"
+            + " WindowsOptions:(*core.WindowsSecurityContextOptions)(nil), RunAsUser:(*int64)(nil), RunAsGroup:(*int64)(nil),"
+            + " RunAsNonRoot:(*bool)(nil), ReadOnlyRootFilesystem:(*bool)(nil), AllowPrivilegeEscalation:(*bool)(0xc000000000),"
+            + " ProcMount:(*core.ProcMountType)(nil), SeccompProfile:(*core.SeccompProfile)(0xc000000000),"
+            + " AppArmorProfile:(*core.AppArmorProfile)(nil)}";
 
     private static ObjectNode spec(String json) throws Exception {
         ObjectNode spec = (ObjectNode) JSON.readTree(json);
