@@ -2,10 +2,13 @@ package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
+import dev.kj.controllers.job.JobController;
 import dev.kj.controllers.namespace.NamespaceController;
+import dev.kj.controllers.podgc.PodGarbageCollector;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
 import dev.kj.controllers.serviceaccount.ServiceAccountsController;
 import dev.kj.controllers.serviceaccounttoken.TokensController;
+import dev.kj.controllers.ttlafterfinished.TtlAfterFinishedController;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -21,6 +24,9 @@ public final class KnownControllers {
     public static final String SERVICE_ACCOUNT = ServiceAccountsController.NAME;
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
+    public static final String JOB = JobController.NAME;
+    public static final String TTL_AFTER_FINISHED = TtlAfterFinishedController.NAME;
+    public static final String POD_GARBAGE_COLLECTOR = PodGarbageCollector.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
@@ -43,7 +49,12 @@ public final class KnownControllers {
             new Descriptor(SERVICE_ACCOUNT, List.of("serviceaccount"), ServiceAccountsController.IDENTITY, false,
                     ServiceAccountsController::new),
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
-                    RootCaCertPublisher::new));
+                    RootCaCertPublisher::new),
+            new Descriptor(JOB, List.of("job"), JobController.IDENTITY, false, JobController::new),
+            new Descriptor(TTL_AFTER_FINISHED, List.of("ttl-after-finished"), TtlAfterFinishedController.IDENTITY, false,
+                    TtlAfterFinishedController::new),
+            new Descriptor(POD_GARBAGE_COLLECTOR, List.of("podgc"), PodGarbageCollector.IDENTITY, false,
+                    PodGarbageCollector::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {
