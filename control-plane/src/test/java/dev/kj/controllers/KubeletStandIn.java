@@ -99,6 +99,12 @@ public final class KubeletStandIn {
         return finished;
     }
 
+    /** The kubelet's eviction manager evicted the pod. */
+    public void evicted(String namespace, String pod) throws Exception {
+        patchStatus(namespace, pod, """
+                {"status":{"phase":"Failed","reason":"Evicted","message":"The node was low on resource: memory."}}""");
+    }
+
     private void patchStatus(String namespace, String pod, String patch) throws Exception {
         HttpResponse<String> answer = asNode.send(HttpRequest.newBuilder(
                         server.uri("/api/v1/namespaces/" + namespace + "/pods/" + pod + "/status"))

@@ -117,7 +117,7 @@ public final class PodGarbageCollector implements ManagedController {
     static final Comparator<Pod> COLLECTION_ORDER = Comparator
             .comparing((Pod pod) -> !evicted(pod))
             .thenComparing(pod -> Objects.requireNonNullElse(pod.getMetadata().getCreationTimestamp(), ""))
-            .thenComparing(pod -> pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName());
+            .thenComparing(pod -> pod.getMetadata().getName());
 
     private static boolean evicted(Pod pod) {
         return pod.getStatus() != null && "Failed".equals(pod.getStatus().getPhase())
