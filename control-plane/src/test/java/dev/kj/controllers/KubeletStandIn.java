@@ -67,8 +67,28 @@ public final class KubeletStandIn {
         Assertions.assertEquals(201, answer.statusCode(), answer.body());
     }
 
+    /**
+     * A kubelet learns of its pods by watching them; the Node authorizer's graph follows bindings
+     * the same way, so the stand-in waits until the node may read the pod before it reports.
+     */
+    private void awaitOwnPod(String namespace, String pod) {
+        Await.until("node " + nodeName + " may read " + namespace + "/" + pod, () -> {
+            try {
+                return readAsNode(namespace, pod).statusCode() == 200;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private HttpResponse<String> readAsNode(String namespace, String pod) throws Exception {
+        return asNode.send(HttpRequest.newBuilder(server.uri("/api/v1/namespaces/" + namespace + "/pods/" + pod)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The kubelet reports the pod's containers running and ready. */
     public void running(String namespace, String pod) throws Exception {
+        awaitOwnPod(namespace, pod);
         String now = now();
         StringBuilder containers = new StringBuilder();
         for (String container : containerNames(namespace, pod)) {
@@ -84,6 +104,7 @@ public final class KubeletStandIn {
 
     /** The kubelet reports every container terminated with {@code exitCode}: the pod Succeeded (0) or Failed. */
     public Instant terminated(String namespace, String pod, int exitCode) throws Exception {
+        awaitOwnPod(namespace, pod);
         Instant finished = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         StringBuilder containers = new StringBuilder();
         for (String container : containerNames(namespace, pod)) {
@@ -101,6 +122,7 @@ public final class KubeletStandIn {
 
     /** The kubelet's eviction manager evicted the pod. */
     public void evicted(String namespace, String pod) throws Exception {
+        awaitOwnPod(namespace, pod);
         patchStatus(namespace, pod, """
                 {"status":{"phase":"Failed","reason":"Evicted","message":"The node was low on resource: memory."}}""");
     }
@@ -114,8 +136,7 @@ public final class KubeletStandIn {
     }
 
     private List<String> containerNames(String namespace, String pod) throws Exception {
-        HttpResponse<String> answer = asNode.send(HttpRequest.newBuilder(
-                server.uri("/api/v1/namespaces/" + namespace + "/pods/" + pod)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = readAsNode(namespace, pod);
         Assertions.assertEquals(200, answer.statusCode(), answer.body());
         JsonNode object = JSON.readTree(answer.body());
         List<String> names = new java.util.ArrayList<>();

@@ -250,7 +250,8 @@ public final class JobController implements ManagedController {
         List<Pod> newSucceeded = newlyFinished(ctx, ctx.uncountedSucceeded, p -> "Succeeded".equals(JobPods.phase(p)));
         List<Pod> newFailed = newlyFinished(ctx, ctx.uncountedFailed, p -> JobPods.isFailed(p, job));
         ctx.succeeded = intOf(status.getSucceeded()) + newSucceeded.size() + ctx.uncountedSucceeded.size();
-        ctx.failed = intOf(status.getFailed()) + newFailed.size() + ctx.uncountedFailed.size();
+        int countedNewFailures = (int) newFailed.stream().filter(p -> PodFailurePolicies.match(job, p).countFailed()).count();
+        ctx.failed = intOf(status.getFailed()) + countedNewFailures + ctx.uncountedFailed.size();
 
         if (status.getStartTime() == null && !JobStatuses.suspended(job)) {
             status.setStartTime(JobStatuses.now(clock));
@@ -266,6 +267,14 @@ public final class JobController implements ManagedController {
             JobCondition target = JobStatuses.find(status, JobStatuses.FAILURE_TARGET);
             if (target != null && "True".equals(target.getStatus())) {
                 ctx.finishedCondition = JobStatuses.condition(JobStatuses.FAILED, target.getReason(), target.getMessage(), clock);
+            } else {
+                String failJob = ctx.pods.stream().filter(p -> JobPods.isFailed(p, job))
+                        .map(p -> PodFailurePolicies.match(job, p).failJobMessage()).filter(java.util.Objects::nonNull)
+                        .findFirst().orElse(null);
+                if (failJob != null) {
+                    // recorded before the finalizers go, so the reason outlives the pods
+                    ctx.finishedCondition = JobStatuses.condition(JobStatuses.FAILURE_TARGET, "PodFailurePolicy", failJob, clock);
+                }
             }
         }
         if (ctx.finishedCondition == null) {
@@ -523,7 +532,8 @@ public final class JobController implements ManagedController {
                 } else if (failed || ctx.finishedCondition != null
                         && !JobStatuses.SUCCESS_CRITERIA_MET.equals(ctx.finishedCondition.getType())) {
                     // once the Job is finished, every pod not succeeded counts as failed
-                    if (!ctx.uncountedFailed.contains(uid) && (!indexed || index >= 0 && index < completions)) {
+                    if (!ctx.uncountedFailed.contains(uid) && (!indexed || index >= 0 && index < completions)
+                            && PodFailurePolicies.match(job, pod).countFailed()) {
                         needsFlush = true;
                         uncounted.setFailed(append(uncounted.getFailed(), uid));
                     }

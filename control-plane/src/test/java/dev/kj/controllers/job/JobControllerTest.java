@@ -272,6 +272,45 @@ class JobControllerTest {
     }
 
     @Test
+    void aPodFailurePolicyIgnoresOneExitCodeAndFailsTheJobOnAnother() throws Exception {
+        admin.run("create", "namespace", "policy").ok();
+        apply("policy", """
+                apiVersion: batch/v1
+                kind: Job
+                metadata: {name: picky, namespace: policy}
+                spec:
+                  backoffLimit: 6
+                  podFailurePolicy:
+                    rules:
+                    - action: FailJob
+                      onExitCodes: {containerName: main, operator: In, values: [42]}
+                    - action: Ignore
+                      onExitCodes: {operator: In, values: [3]}
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers: [{name: main, image: busybox, command: ["false"]}]
+                """);
+        until("the first pod", () -> pods("policy", "picky").size() == 1);
+        JsonNode first = pods("policy", "picky").getFirst();
+        kubelet.bind("policy", name(first));
+        kubelet.terminated("policy", name(first), 3);
+        until("a replacement", () -> podsWithPhase("policy", "picky", "Pending").size() == 1);
+        assertEquals(0, job("policy", "picky").path("status").path("failed").asInt(), "an ignored failure is not counted");
+        JsonNode second = podsWithPhase("policy", "picky", "Pending").getFirst();
+        kubelet.bind("policy", name(second));
+        kubelet.terminated("policy", name(second), 42);
+        admin.run("wait", "--for=condition=failed", "job/picky", "-n", "policy", "--timeout=50s").ok();
+        JsonNode job = job("policy", "picky");
+        String message = "Container main for pod policy/" + name(second) + " failed with exit code 42 matching FailJob rule at index 0";
+        for (String type : List.of("FailureTarget", "Failed")) {
+            assertEquals(List.of("PodFailurePolicy", message), List.of(condition(job, type).path("reason").asText(),
+                    condition(job, type).path("message").asText()), type);
+        }
+        assertEquals(1, job.path("status").path("failed").asInt());
+    }
+
+    @Test
     void anActiveDeadlineFailsTheJobAndRemovesItsPods() throws Exception {
         admin.run("create", "namespace", "deadline").ok();
         apply("deadline", """
