@@ -2,8 +2,6 @@ package dev.kj.controllers.job;
 
 import dev.kj.api.Resources;
 import dev.kj.api.client.ApiException;
-import dev.kj.api.client.DeleteOptions;
-import dev.kj.api.client.PatchType;
 import dev.kj.api.client.ResourceClient;
 import dev.kj.api.controller.Controller;
 import dev.kj.api.controller.Expectations;
