@@ -3,11 +3,14 @@ package dev.kj.controllers;
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
 import dev.kj.controllers.deployment.DeploymentController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
+import dev.kj.controllers.job.JobController;
 import dev.kj.controllers.namespace.NamespaceController;
 import dev.kj.controllers.replicaset.ReplicaSetController;
+import dev.kj.controllers.podgc.PodGarbageCollector;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
 import dev.kj.controllers.serviceaccount.ServiceAccountsController;
 import dev.kj.controllers.serviceaccounttoken.TokensController;
+import dev.kj.controllers.ttlafterfinished.TtlAfterFinishedController;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,6 +28,9 @@ public final class KnownControllers {
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
     public static final String REPLICA_SET = ReplicaSetController.NAME;
     public static final String DEPLOYMENT = DeploymentController.NAME;
+    public static final String JOB = JobController.NAME;
+    public static final String TTL_AFTER_FINISHED = TtlAfterFinishedController.NAME;
+    public static final String POD_GARBAGE_COLLECTOR = PodGarbageCollector.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
@@ -49,7 +55,12 @@ public final class KnownControllers {
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
                     RootCaCertPublisher::new),
             new Descriptor(REPLICA_SET, List.of("replicaset"), ReplicaSetController.IDENTITY, false, ReplicaSetController::new),
-            new Descriptor(DEPLOYMENT, List.of("deployment"), DeploymentController.IDENTITY, false, DeploymentController::new));
+            new Descriptor(DEPLOYMENT, List.of("deployment"), DeploymentController.IDENTITY, false, DeploymentController::new),
+            new Descriptor(JOB, List.of("job"), JobController.IDENTITY, false, JobController::new),
+            new Descriptor(TTL_AFTER_FINISHED, List.of("ttl-after-finished"), TtlAfterFinishedController.IDENTITY, false,
+                    TtlAfterFinishedController::new),
+            new Descriptor(POD_GARBAGE_COLLECTOR, List.of("podgc"), PodGarbageCollector.IDENTITY, false,
+                    PodGarbageCollector::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {

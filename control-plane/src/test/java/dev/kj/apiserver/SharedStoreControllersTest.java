@@ -40,7 +40,8 @@ class SharedStoreControllersTest {
              ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
             assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
                     "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller", "replicaset-controller",
-                    "deployment-controller"), first.controllers(), "the first server leads");
+                    "deployment-controller", "job-controller", "ttl-after-finished-controller", "pod-garbage-collector-controller"),
+                    first.controllers(), "the first server leads");
             assertEquals(List.of(), second.controllers(), "the second waits for the Lease");
             String ns = TestCluster.namespace(a, "shared");
             ResourceClient<ConfigMap> configMapsA = a.typed(Resources.CONFIG_MAPS, ConfigMap.class);

@@ -129,6 +129,17 @@ public final class ResourceClient<T> {
         return patch(namespace, name, type, patch, "/status");
     }
 
+    /** Server-side apply to the status subresource as {@code fieldManager}; with force, fields other managers own are taken. */
+    public T applyStatus(String namespace, String name, String configuration, String fieldManager, boolean force) {
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        query.put("fieldManager", List.of(fieldManager));
+        if (force) {
+            query.put("force", List.of("true"));
+        }
+        return codec.read(call("PATCH", resource.path(namespace, name) + "/status", query, codec.accept(false),
+                PatchType.APPLY.contentType(), configuration.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     private T patch(String namespace, String name, PatchType type, String patch, String subresource) {
         return codec.read(call("PATCH", resource.path(namespace, name) + subresource, Map.of(), codec.accept(false),
                 type.contentType(), patch.getBytes(java.nio.charset.StandardCharsets.UTF_8)));

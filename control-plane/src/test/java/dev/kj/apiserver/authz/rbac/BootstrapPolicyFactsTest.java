@@ -121,6 +121,16 @@ class BootstrapPolicyFactsTest {
             system:controller:replicaset-controller | update | apps extensions | replicasets/finalizers | |
             system:controller:replicaset-controller | create delete list patch watch | "" | pods | |
             system:controller:replicaset-controller | create patch update | "" events.k8s.io | events | |
+            system:controller:job-controller | get list patch update watch | batch | jobs | |
+            system:controller:job-controller | update | batch | jobs/status | |
+            system:controller:job-controller | update | batch | jobs/finalizers | |
+            system:controller:job-controller | create delete list patch watch | "" | pods | |
+            system:controller:job-controller | create patch update | "" events.k8s.io | events | |
+            system:controller:ttl-after-finished-controller | delete get list watch | batch | jobs | |
+            system:controller:ttl-after-finished-controller | create patch update | "" events.k8s.io | events | |
+            system:controller:pod-garbage-collector | delete list watch | "" | pods | |
+            system:controller:pod-garbage-collector | get list | "" | nodes | |
+            system:controller:pod-garbage-collector | patch | "" | pods/status | |
             """;
 
     /** policy.go's clusterRoleBindings: binding (= role) name → subjects as kind:name or kind:namespace/name. */
