@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
 import dev.kj.apiserver.admission.Admission;
+import dev.kj.apiserver.admission.priority.PriorityAdmission;
+import dev.kj.apiserver.admission.priority.SystemPriorityClasses;
 import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
 import dev.kj.apiserver.authn.BootstrapTokens;
 import dev.kj.apiserver.authn.JoinToken;
@@ -169,7 +171,8 @@ public final class ApiServer implements AutoCloseable {
             // escalation checks and NodeRestriction need the authorizer, built once the stores are
             java.util.concurrent.atomic.AtomicReference<Authorization> authz = new java.util.concurrent.atomic.AtomicReference<>();
             ResourceDescription serviceAccounts = catalog.find("", "v1", "serviceaccounts").orElseThrow();
-            Admission admission = admissionChain(() -> stores.get(serviceAccounts));
+            ResourceDescription priorityClasses = catalog.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow();
+            Admission admission = admissionChain(() -> stores.get(serviceAccounts), () -> stores.get(priorityClasses));
             for (ResourceDescription resource : catalog.resources()) {
                 if (!resource.stored()) {
                     continue; // bindings: answered by the pods store (see ApiRouter)
@@ -216,6 +219,7 @@ public final class ApiServer implements AutoCloseable {
                     authorization.authorizer(), authorization.reviews(),
                     new AuthenticationApi(serviceAccountTokens, authenticator, objects, Clock.systemUTC()));
             createSystemNamespaces(stores.get(namespaces), json);
+            SystemPriorityClasses.create(stores.get(priorityClasses), json);
             countObjects(timers, storage, catalog, storageMetrics);
             if (!config.compactionInterval().isZero()) {
                 new Compactor(storage).start(timers, config.compactionInterval()); // stops with the timers
@@ -284,7 +288,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** The admission plugins kj has, in upstream's order (NamespaceLifecycle is the generic store's own check). */
-    private static Admission admissionChain(java.util.function.Supplier<GenericStore> serviceAccounts) {
+    private static Admission admissionChain(java.util.function.Supplier<GenericStore> serviceAccounts,
+                                            java.util.function.Supplier<GenericStore> priorityClasses) {
         return new Admission(List.of(new ServiceAccountAdmission((namespace, name) -> {
             try {
                 return java.util.Optional.of(serviceAccounts.get().get(namespace, name));
@@ -294,7 +299,7 @@ public final class ApiServer implements AutoCloseable {
                 }
                 throw e;
             }
-        })));
+        }), new PriorityAdmission(SystemPriorityClasses.lookup(priorityClasses))));
     }
 
     /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */
