@@ -55,6 +55,7 @@ import dev.kj.controllers.ControllerManager;
 import dev.kj.controllers.ControllerSelection;
 import dev.kj.controllers.KnownControllers;
 import dev.kj.rhino.RhinoConfig;
+import dev.kj.scheduler.KubeScheduler;
 import dev.kj.rhino.RhinoServer;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -81,6 +82,8 @@ public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     /** The controllers' identity (upstream's kube-controller-manager user). */
     private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of("system:authenticated"));
+    /** The scheduler's identity (upstream's kube-scheduler user, bound to system:kube-scheduler). */
+    private static final User SCHEDULER = new User("system:kube-scheduler", List.of("system:authenticated"));
     /** The API server's own loopback identity (upstream's system:apiserver, a cluster administrator). */
     static final User API_SERVER = new User("system:apiserver", List.of("system:authenticated", "system:masters"));
     /** Namespaces every cluster has (upstream's system namespaces controller). */
@@ -95,6 +98,7 @@ public final class ApiServer implements AutoCloseable {
     private final Path kubeconfig;
     private final Path joinToken;
     private final ControllerManager controllers;
+    private KubeScheduler scheduler;
     private final Authorization authorization;
     private final KubernetesEndpoints endpointReconciler;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -266,8 +270,11 @@ public final class ApiServer implements AutoCloseable {
                     identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
                     selection, Clock.systemUTC(), Files.readString(pki.caCert()), serviceAccountTokens::legacy,
                     ControllerManager.defaultElection()));
-            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers, authorization,
-                    endpointReconciler);
+            ApiServer server = new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers,
+                    authorization, endpointReconciler);
+            server.scheduler = KubeScheduler.start(new ApiClient(new InProcessTransport(router, SCHEDULER)),
+                    KubeScheduler.defaultElection(), Clock.systemUTC());
+            return server;
         } catch (IOException | RuntimeException e) {
             if (endpointReconciler != null) {
                 endpointReconciler.close();
@@ -425,6 +432,11 @@ public final class ApiServer implements AutoCloseable {
         return controllers.running();
     }
 
+    /** Whether this server's scheduler holds the kube-scheduler Lease and schedules. */
+    public boolean scheduling() {
+        return scheduler != null && scheduler.scheduling();
+    }
+
     /** The admin kubeconfig written into the data dir. */
     public Path kubeconfig() {
         return kubeconfig;
@@ -447,6 +459,9 @@ public final class ApiServer implements AutoCloseable {
         try {
             if (endpointReconciler != null) {
                 endpointReconciler.close();
+            }
+            if (scheduler != null) {
+                scheduler.close();
             }
             controllers.close();
             https.close();
