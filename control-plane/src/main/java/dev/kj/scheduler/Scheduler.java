@@ -375,9 +375,15 @@ public final class Scheduler implements AutoCloseable {
         return "Succeeded".equals(phase) || "Failed".equals(phase);
     }
 
+    /**
+     * Pods this scheduler should place: its scheduler name, and no scheduling gates (upstream's
+     * SchedulingGates PreEnqueue plugin keeps gated pods out of the queue; the API server has set
+     * their PodScheduled=False/SchedulingGated condition, and gates can only be removed).
+     */
     private static boolean ours(Pod pod) {
         String name = pod.getSpec().getSchedulerName();
-        return name == null || name.isEmpty() || DEFAULT_SCHEDULER_NAME.equals(name);
+        boolean gated = pod.getSpec().getSchedulingGates() != null && !pod.getSpec().getSchedulingGates().isEmpty();
+        return !gated && (name == null || name.isEmpty() || DEFAULT_SCHEDULER_NAME.equals(name));
     }
 
     private final class PodHandler implements EventHandler<Pod> {

@@ -43,8 +43,8 @@ public final class InTreeRegistry {
     /**
      * upstream's default profile (v1 KubeSchedulerConfiguration, the plugins kj has) in its order,
      * with its score weights: TaintToleration 3, NodeAffinity 2, PodTopologySpread 2,
-     * InterPodAffinity 2, the rest 1. Volume plugins and SchedulingGates are not built (the API
-     * server refuses to bind gated pods).
+     * InterPodAffinity 2, the rest 1. The volume plugins (VolumeBinding, VolumeRestrictions,
+     * VolumeZone, NodeVolumeLimits) are not built; SchedulingGates is the informer handler's check.
      */
     public static List<Framework.Enabled> defaultProfile() {
         return List.of(
