@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
 import dev.kj.apiserver.admission.Admission;
+import dev.kj.apiserver.admission.priority.PriorityAdmission;
+import dev.kj.apiserver.admission.priority.SystemPriorityClasses;
 import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
 import dev.kj.apiserver.authn.BootstrapTokens;
 import dev.kj.apiserver.authn.JoinToken;
@@ -53,6 +55,7 @@ import dev.kj.controllers.ControllerManager;
 import dev.kj.controllers.ControllerSelection;
 import dev.kj.controllers.KnownControllers;
 import dev.kj.rhino.RhinoConfig;
+import dev.kj.scheduler.KubeScheduler;
 import dev.kj.rhino.RhinoServer;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -79,6 +82,8 @@ public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     /** The controllers' identity (upstream's kube-controller-manager user). */
     private static final User CONTROLLER_MANAGER = new User("system:kube-controller-manager", List.of("system:authenticated"));
+    /** The scheduler's identity (upstream's kube-scheduler user, bound to system:kube-scheduler). */
+    private static final User SCHEDULER = new User("system:kube-scheduler", List.of("system:authenticated"));
     /** The API server's own loopback identity (upstream's system:apiserver, a cluster administrator). */
     static final User API_SERVER = new User("system:apiserver", List.of("system:authenticated", "system:masters"));
     /** Namespaces every cluster has (upstream's system namespaces controller). */
@@ -93,6 +98,7 @@ public final class ApiServer implements AutoCloseable {
     private final Path kubeconfig;
     private final Path joinToken;
     private final ControllerManager controllers;
+    private KubeScheduler scheduler;
     private final Authorization authorization;
     private final KubernetesEndpoints endpointReconciler;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -169,7 +175,8 @@ public final class ApiServer implements AutoCloseable {
             // escalation checks and NodeRestriction need the authorizer, built once the stores are
             java.util.concurrent.atomic.AtomicReference<Authorization> authz = new java.util.concurrent.atomic.AtomicReference<>();
             ResourceDescription serviceAccounts = catalog.find("", "v1", "serviceaccounts").orElseThrow();
-            Admission admission = admissionChain(() -> stores.get(serviceAccounts));
+            ResourceDescription priorityClasses = catalog.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow();
+            Admission admission = admissionChain(() -> stores.get(serviceAccounts), () -> stores.get(priorityClasses));
             for (ResourceDescription resource : catalog.resources()) {
                 if (!resource.stored()) {
                     continue; // bindings: answered by the pods store (see ApiRouter)
@@ -216,6 +223,7 @@ public final class ApiServer implements AutoCloseable {
                     authorization.authorizer(), authorization.reviews(),
                     new AuthenticationApi(serviceAccountTokens, authenticator, objects, Clock.systemUTC()));
             createSystemNamespaces(stores.get(namespaces), json);
+            SystemPriorityClasses.create(stores.get(priorityClasses), json);
             countObjects(timers, storage, catalog, storageMetrics);
             if (!config.compactionInterval().isZero()) {
                 new Compactor(storage).start(timers, config.compactionInterval()); // stops with the timers
@@ -262,8 +270,11 @@ public final class ApiServer implements AutoCloseable {
                     identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
                     selection, Clock.systemUTC(), Files.readString(pki.caCert()), serviceAccountTokens::legacy,
                     ControllerManager.defaultElection()));
-            return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers, authorization,
-                    endpointReconciler);
+            ApiServer server = new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers,
+                    authorization, endpointReconciler);
+            server.scheduler = KubeScheduler.start(new ApiClient(new InProcessTransport(router, SCHEDULER)),
+                    KubeScheduler.defaultElection(), Clock.systemUTC());
+            return server;
         } catch (IOException | RuntimeException e) {
             if (endpointReconciler != null) {
                 endpointReconciler.close();
@@ -284,7 +295,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** The admission plugins kj has, in upstream's order (NamespaceLifecycle is the generic store's own check). */
-    private static Admission admissionChain(java.util.function.Supplier<GenericStore> serviceAccounts) {
+    private static Admission admissionChain(java.util.function.Supplier<GenericStore> serviceAccounts,
+                                            java.util.function.Supplier<GenericStore> priorityClasses) {
         return new Admission(List.of(new ServiceAccountAdmission((namespace, name) -> {
             try {
                 return java.util.Optional.of(serviceAccounts.get().get(namespace, name));
@@ -294,7 +306,7 @@ public final class ApiServer implements AutoCloseable {
                 }
                 throw e;
             }
-        })));
+        }), new PriorityAdmission(SystemPriorityClasses.lookup(priorityClasses))));
     }
 
     /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */
@@ -420,6 +432,11 @@ public final class ApiServer implements AutoCloseable {
         return controllers.running();
     }
 
+    /** Whether this server's scheduler holds the kube-scheduler Lease and schedules. */
+    public boolean scheduling() {
+        return scheduler != null && scheduler.scheduling();
+    }
+
     /** The admin kubeconfig written into the data dir. */
     public Path kubeconfig() {
         return kubeconfig;
@@ -442,6 +459,9 @@ public final class ApiServer implements AutoCloseable {
         try {
             if (endpointReconciler != null) {
                 endpointReconciler.close();
+            }
+            if (scheduler != null) {
+                scheduler.close();
             }
             controllers.close();
             https.close();

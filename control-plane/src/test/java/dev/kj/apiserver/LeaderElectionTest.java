@@ -49,6 +49,7 @@ class LeaderElectionTest {
                      .withAdvertiseAddress("192.0.2.101"));
              ApiClient client = ApiClient.fromKubeconfig(first.kubeconfig())) {
             assertEquals(ALL_CONTROLLERS, first.controllers(), "alone, it leads at once");
+            assertTrue(first.scheduling(), "and schedules (Lease kube-system/kube-scheduler)");
             ResourceClient<ObjectNode> leases = client.generic(Resources.LEASES);
             JsonNode spec = leases.get("kube-system", "kube-controller-manager").path("spec");
             String firstHolder = spec.path("holderIdentity").asText();
@@ -65,6 +66,7 @@ class LeaderElectionTest {
                     .withAdvertiseAddress("192.0.2.102"));
             try {
                 assertEquals(List.of(), second.controllers(), "the Lease is held: the second server waits");
+                assertFalse(second.scheduling(), "the scheduler's Lease too");
                 until("both servers in the kubernetes endpoints", () -> addresses(client).equals(
                         List.of("192.0.2.101", "192.0.2.102")));
                 Thread.sleep(LeaderElectionConfig.RETRY_PERIOD.toMillis() * 3);
@@ -74,6 +76,7 @@ class LeaderElectionTest {
 
                 first.close();
                 until("the second server to take over", () -> second.controllers().equals(ALL_CONTROLLERS));
+                until("the second server to schedule", second::scheduling);
                 try (ApiClient other = ApiClient.fromKubeconfig(second.kubeconfig())) {
                     JsonNode taken = other.generic(Resources.LEASES).get("kube-system", "kube-controller-manager").path("spec");
                     assertNotEquals(firstHolder, taken.path("holderIdentity").asText());

@@ -104,6 +104,15 @@ public final class ResourceClient<T> {
                 codec.write(object)));
     }
 
+    /**
+     * POST to a subresource that takes another kind ({@code pods/binding}, {@code pods/eviction});
+     * the answer (often a Status) is returned as a tree.
+     */
+    public ObjectNode create(String namespace, String name, String subresource, ObjectNode body) {
+        return Json.readObject(call("POST", resource.path(namespace, name) + "/" + subresource, Map.of(), JSON, JSON,
+                Json.write(body)));
+    }
+
     /** PUT: an update with the object's resourceVersion fails with 409 Conflict when it is stale. */
     public T update(T object) {
         return codec.read(call("PUT", resource.path(namespace(object), codec.name(object)), Map.of(),

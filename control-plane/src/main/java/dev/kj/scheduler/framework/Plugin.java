@@ -1,0 +1,6 @@
+package dev.kj.scheduler.framework;
+
+/** Every scheduler plugin; what it does is the extension-point interfaces it implements. */
+public interface Plugin {
+    String name();
+}
