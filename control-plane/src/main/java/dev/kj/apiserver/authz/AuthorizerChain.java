@@ -1,6 +1,5 @@
 package dev.kj.apiserver.authz;
 
-import dev.kj.apiserver.authn.User;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +34,4 @@ public final class AuthorizerChain implements Authorizer {
         }
         return Decision.noOpinion(String.join(", ", reasons));
     }
-
-    /** Upstream's anonymous user: what an unauthenticated request is authorized as. */
-    public static final User ANONYMOUS = new User("system:anonymous", List.of("system:unauthenticated"));
 }

@@ -1,5 +1,6 @@
 package dev.kj.apiserver.authz;
 
+import dev.kj.apiserver.authn.Anonymous;
 import dev.kj.apiserver.authn.User;
 import dev.kj.apiserver.errors.StatusException;
 import java.net.URLDecoder;
@@ -96,9 +97,9 @@ public final class Impersonation {
             check(authorizer, RequestAttributes.resource(requester, "impersonate", "authentication.k8s.io", "uids", "", "",
                     request.uid().get()));
         }
-        if (name.equals(AuthorizerChain.ANONYMOUS.name())) {
-            if (!groups.contains("system:unauthenticated")) {
-                groups.add("system:unauthenticated");
+        if (name.equals(Anonymous.USER_NAME)) {
+            if (!groups.contains(Anonymous.GROUP)) {
+                groups.add(Anonymous.GROUP);
             }
         } else if (!groups.contains("system:authenticated")) {
             groups.add("system:authenticated");

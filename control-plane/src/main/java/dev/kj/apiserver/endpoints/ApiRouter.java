@@ -231,7 +231,7 @@ public final class ApiRouter {
      * impersonation headers; the rest of the routing runs as the resulting user.
      */
     private ApiResponse route(ApiRequest request, Instrumentation instrumentation) {
-        dev.kj.apiserver.authn.User user = request.user().orElse(dev.kj.apiserver.authz.AuthorizerChain.ANONYMOUS);
+        dev.kj.apiserver.authn.User user = request.user().orElse(dev.kj.apiserver.authn.Anonymous.USER);
         dev.kj.apiserver.authz.Impersonation.Request impersonation = dev.kj.apiserver.authz.Impersonation.parse(request.headers());
         if (impersonation.any()) {
             user = dev.kj.apiserver.authz.Impersonation.impersonate(user, impersonation, authorizer);

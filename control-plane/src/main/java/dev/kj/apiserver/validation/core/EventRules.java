@@ -8,6 +8,7 @@ import dev.kj.apiserver.validation.FieldError;
 import dev.kj.apiserver.validation.FieldPath;
 import dev.kj.apiserver.validation.Formats;
 import dev.kj.apiserver.validation.KindRules;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +26,14 @@ public final class EventRules implements KindRules {
 
     @Override
     public List<FieldError> validate(ObjectNode event) {
+        return legacy(event, "reportingComponent");
+    }
+
+    /**
+     * legacyValidateEvent, which every Event write runs whatever its group; {@code controllerPath}
+     * names the reporting controller in the errors ({@code reportingController} through events.k8s.io/v1).
+     */
+    public static List<FieldError> legacy(ObjectNode event, String controllerPath) {
         List<FieldError> errors = new ArrayList<>();
         String namespace = text(event.path("metadata"), "namespace");
         String involvedNamespace = text(event.path("involvedObject"), "namespace");
@@ -41,11 +50,11 @@ public final class EventRules implements KindRules {
                 errors.add(FieldError.invalid(involvedPath, involvedNamespace, "does not match event.namespace"));
             }
             String controller = text(event, "reportingComponent");
-            FieldPath controllerPath = FieldPath.root("reportingComponent");
+            FieldPath controllerField = FieldPath.root(controllerPath);
             if (controller.isEmpty()) {
-                errors.add(FieldError.required(controllerPath, ""));
+                errors.add(FieldError.required(controllerField, ""));
             }
-            errors.addAll(Formats.invalid(controllerPath, controller, Formats.qualifiedName(controller)));
+            errors.addAll(Formats.invalid(controllerField, controller, Formats.qualifiedName(controller)));
             errors.addAll(limited(event, "reportingInstance", REPORTING_INSTANCE_LIMIT, true));
             errors.addAll(limited(event, "action", ACTION_LIMIT, true));
             errors.addAll(limited(event, "reason", REASON_LIMIT, true));
@@ -62,14 +71,14 @@ public final class EventRules implements KindRules {
         if (required && value.isEmpty()) {
             errors.add(FieldError.required(FieldPath.root(field), ""));
         }
-        if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > limit) {
+        if (value.getBytes(StandardCharsets.UTF_8).length > limit) {
             errors.add(FieldError.invalid(FieldPath.root(field), "", "can have at most " + limit + " characters"));
         }
         return errors;
     }
 
     /** metav1.MicroTime's zero value is null or absent in JSON. */
-    private static boolean hasTime(JsonNode time) {
+    public static boolean hasTime(JsonNode time) {
         return time != null && !time.isNull() && !time.asText().isEmpty();
     }
 }

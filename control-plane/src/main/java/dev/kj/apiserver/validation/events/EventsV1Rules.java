@@ -1,16 +1,16 @@
 package dev.kj.apiserver.validation.events;
 
 import static dev.kj.apiserver.validation.Nodes.text;
+import static dev.kj.apiserver.validation.core.EventRules.hasTime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.validation.FieldError;
 import dev.kj.apiserver.validation.FieldPath;
-import dev.kj.apiserver.validation.Formats;
 import dev.kj.apiserver.validation.GoValues;
 import dev.kj.apiserver.validation.KindRules;
 import dev.kj.apiserver.validation.Numbers;
-import java.nio.charset.StandardCharsets;
+import dev.kj.apiserver.validation.core.EventRules;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,46 +23,15 @@ import java.util.List;
  * ({@code validation.core.EventRules}) because it looks rules up by the group the request used.
  */
 public final class EventsV1Rules implements KindRules {
-    private static final int REPORTING_INSTANCE_LIMIT = 128;
-    private static final int ACTION_LIMIT = 128;
-    private static final int REASON_LIMIT = 128;
-    private static final int NOTE_LIMIT = 1024;
     /** Compared on update, in upstream's order (reason twice, as upstream lists it). */
     private static final List<String> IMMUTABLE = List.of("involvedObject", "reason", "message", "source",
             "firstTimestamp", "lastTimestamp", "count", "reason", "type", "eventTime", "action", "related",
             "reportingComponent", "reportingInstance");
 
-    /** legacyValidateEvent: every write, create or update. */
+    /** legacyValidateEvent, as for core/v1 but naming the reporting controller as events.k8s.io/v1 does. */
     @Override
     public List<FieldError> validate(ObjectNode event) {
-        List<FieldError> errors = new ArrayList<>();
-        String namespace = text(event.path("metadata"), "namespace");
-        String involvedNamespace = text(event.path("involvedObject"), "namespace");
-        FieldPath involvedPath = FieldPath.of("involvedObject", "namespace");
-        if (!hasTime(event.get("eventTime"))) {
-            boolean matches = involvedNamespace.isEmpty()
-                    ? namespace.isEmpty() || namespace.equals("default")
-                    : namespace.equals(involvedNamespace);
-            if (!matches) {
-                errors.add(FieldError.invalid(involvedPath, involvedNamespace, "does not match event.namespace"));
-            }
-        } else {
-            if (involvedNamespace.isEmpty() && !namespace.equals("default") && !namespace.equals("kube-system")) {
-                errors.add(FieldError.invalid(involvedPath, involvedNamespace, "does not match event.namespace"));
-            }
-            String controller = text(event, "reportingComponent");
-            FieldPath controllerPath = FieldPath.root("reportingController");
-            if (controller.isEmpty()) {
-                errors.add(FieldError.required(controllerPath, ""));
-            }
-            errors.addAll(Formats.invalid(controllerPath, controller, Formats.qualifiedName(controller)));
-            errors.addAll(limited(event, "reportingInstance", "reportingInstance", REPORTING_INSTANCE_LIMIT, true));
-            errors.addAll(limited(event, "action", "action", ACTION_LIMIT, true));
-            errors.addAll(limited(event, "reason", "reason", REASON_LIMIT, true));
-            errors.addAll(limited(event, "message", "message", NOTE_LIMIT, false));
-        }
-        errors.addAll(Formats.invalid(FieldPath.root("namespace"), namespace, Formats.dns1123Subdomain(namespace)));
-        return errors;
+        return EventRules.legacy(event, "reportingController");
     }
 
     /** The strict checks of a create through events.k8s.io/v1. */
@@ -122,19 +91,6 @@ public final class EventsV1Rules implements KindRules {
         return errors;
     }
 
-    /** The field required (when asked) and at most {@code limit} bytes, reported with an empty value as upstream. */
-    private static List<FieldError> limited(JsonNode event, String field, String path, int limit, boolean required) {
-        String value = text(event, field);
-        List<FieldError> errors = new ArrayList<>();
-        if (required && value.isEmpty()) {
-            errors.add(FieldError.required(FieldPath.root(path), ""));
-        }
-        if (value.getBytes(StandardCharsets.UTF_8).length > limit) {
-            errors.add(FieldError.invalid(FieldPath.root(path), "", "can have at most " + limit + " characters"));
-        }
-        return errors;
-    }
-
     /**
      * A changed value as the error shows it: strings quoted and numbers plain as Go prints them;
      * objects (Go prints the internal struct with %#v) as their JSON, the nearest readable form.
@@ -156,10 +112,5 @@ public final class EventsV1Rules implements KindRules {
             return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
         return value;
-    }
-
-    /** metav1.MicroTime's zero value is null or absent in JSON. */
-    private static boolean hasTime(JsonNode time) {
-        return time != null && !time.isNull() && !time.asText().isEmpty();
     }
 }
