@@ -1,6 +1,7 @@
 package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
+import dev.kj.controllers.endpoint.EndpointsController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.namespace.NamespaceController;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
@@ -21,6 +22,7 @@ public final class KnownControllers {
     public static final String SERVICE_ACCOUNT = ServiceAccountsController.NAME;
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
+    public static final String ENDPOINTS = EndpointsController.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
@@ -43,7 +45,8 @@ public final class KnownControllers {
             new Descriptor(SERVICE_ACCOUNT, List.of("serviceaccount"), ServiceAccountsController.IDENTITY, false,
                     ServiceAccountsController::new),
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
-                    RootCaCertPublisher::new));
+                    RootCaCertPublisher::new),
+            new Descriptor(ENDPOINTS, List.of("endpoint"), EndpointsController.IDENTITY, false, EndpointsController::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {
