@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.Transport;
 import dev.kj.apiserver.admission.Admission;
+import dev.kj.apiserver.admission.defaulttolerationseconds.DefaultTolerationSeconds;
 import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
 import dev.kj.apiserver.authn.BootstrapTokens;
 import dev.kj.apiserver.authn.JoinToken;
@@ -52,6 +53,7 @@ import dev.kj.apiserver.storage.cacher.Cachers;
 import dev.kj.controllers.ControllerManager;
 import dev.kj.controllers.ControllerSelection;
 import dev.kj.controllers.KnownControllers;
+import dev.kj.controllers.nodelifecycle.NodeLifecycleSettings;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.rhino.RhinoServer;
 import io.grpc.ManagedChannel;
@@ -123,6 +125,15 @@ public final class ApiServer implements AutoCloseable {
      *                      to exercise generic machinery such as graceful deletion)
      */
     public static ApiServer start(ApiServerConfig config, List<ResourceDescription> moreResources) throws IOException {
+        return start(config, moreResources, NodeLifecycleSettings.DEFAULT);
+    }
+
+    /**
+     * @param nodeLifecycle the node lifecycle controller's grace periods (kube-controller-manager's
+     *                      --node-monitor-grace-period and --node-startup-grace-period)
+     */
+    public static ApiServer start(ApiServerConfig config, List<ResourceDescription> moreResources,
+                                  NodeLifecycleSettings nodeLifecycle) throws IOException {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
         ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"),
@@ -261,7 +272,7 @@ public final class ApiServer implements AutoCloseable {
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
                     identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
                     selection, Clock.systemUTC(), Files.readString(pki.caCert()), serviceAccountTokens::legacy,
-                    ControllerManager.defaultElection()));
+                    ControllerManager.defaultElection(), nodeLifecycle));
             return new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers, authorization,
                     endpointReconciler);
         } catch (IOException | RuntimeException e) {
@@ -294,7 +305,7 @@ public final class ApiServer implements AutoCloseable {
                 }
                 throw e;
             }
-        })));
+        }), new DefaultTolerationSeconds()));
     }
 
     /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */

@@ -2,6 +2,8 @@ package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
 import dev.kj.controllers.endpoint.EndpointsController;
+import dev.kj.controllers.nodelifecycle.NodeLifecycleController;
+import dev.kj.controllers.tainteviction.TaintEvictionController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.namespace.NamespaceController;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
@@ -23,6 +25,8 @@ public final class KnownControllers {
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
     public static final String ENDPOINTS = EndpointsController.NAME;
+    public static final String NODE_LIFECYCLE = NodeLifecycleController.NAME;
+    public static final String TAINT_EVICTION = TaintEvictionController.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
@@ -46,7 +50,10 @@ public final class KnownControllers {
                     ServiceAccountsController::new),
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
                     RootCaCertPublisher::new),
-            new Descriptor(ENDPOINTS, List.of("endpoint"), EndpointsController.IDENTITY, false, EndpointsController::new));
+            new Descriptor(ENDPOINTS, List.of("endpoint"), EndpointsController.IDENTITY, false, EndpointsController::new),
+            new Descriptor(NODE_LIFECYCLE, List.of("nodelifecycle"), NodeLifecycleController.IDENTITY, false,
+                    NodeLifecycleController::new),
+            new Descriptor(TAINT_EVICTION, List.of(), TaintEvictionController.IDENTITY, false, TaintEvictionController::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {
