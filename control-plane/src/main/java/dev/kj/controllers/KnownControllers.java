@@ -2,6 +2,7 @@ package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
 import dev.kj.controllers.endpoint.EndpointsController;
+import dev.kj.controllers.endpointslice.EndpointSliceController;
 import dev.kj.controllers.nodelifecycle.NodeLifecycleController;
 import dev.kj.controllers.tainteviction.TaintEvictionController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
@@ -25,6 +26,7 @@ public final class KnownControllers {
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
     public static final String ENDPOINTS = EndpointsController.NAME;
+    public static final String ENDPOINT_SLICE = EndpointSliceController.NAME;
     public static final String NODE_LIFECYCLE = NodeLifecycleController.NAME;
     public static final String TAINT_EVICTION = TaintEvictionController.NAME;
 
@@ -51,6 +53,8 @@ public final class KnownControllers {
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
                     RootCaCertPublisher::new),
             new Descriptor(ENDPOINTS, List.of("endpoint"), EndpointsController.IDENTITY, false, EndpointsController::new),
+            new Descriptor(ENDPOINT_SLICE, List.of("endpointslice"), EndpointSliceController.IDENTITY, false,
+                    EndpointSliceController::new),
             new Descriptor(NODE_LIFECYCLE, List.of("nodelifecycle"), NodeLifecycleController.IDENTITY, false,
                     NodeLifecycleController::new),
             new Descriptor(TAINT_EVICTION, List.of(), TaintEvictionController.IDENTITY, false, TaintEvictionController::new));

@@ -36,7 +36,7 @@ class LeaderElectionTest {
     private static final String MICRO_TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z";
     private static final List<String> ALL_CONTROLLERS = List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller",
             "garbage-collector-controller", "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller",
-            "endpoints-controller", "node-lifecycle-controller", "taint-eviction-controller");
+            "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller", "taint-eviction-controller");
 
     @TempDir
     Path dir;

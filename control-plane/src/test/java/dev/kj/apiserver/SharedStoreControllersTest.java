@@ -40,7 +40,7 @@ class SharedStoreControllersTest {
              ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
             assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
                     "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller",
-            "endpoints-controller", "node-lifecycle-controller", "taint-eviction-controller"), first.controllers(), "the first server leads");
+            "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller", "taint-eviction-controller"), first.controllers(), "the first server leads");
             assertEquals(List.of(), second.controllers(), "the second waits for the Lease");
             String ns = TestCluster.namespace(a, "shared");
             ResourceClient<ConfigMap> configMapsA = a.typed(Resources.CONFIG_MAPS, ConfigMap.class);
