@@ -7,6 +7,7 @@ import dev.kj.api.client.Transport;
 import dev.kj.apiserver.admission.Admission;
 import dev.kj.apiserver.admission.priority.PriorityAdmission;
 import dev.kj.apiserver.admission.priority.SystemPriorityClasses;
+import dev.kj.apiserver.admission.defaulttolerationseconds.DefaultTolerationSeconds;
 import dev.kj.apiserver.admission.serviceaccount.ServiceAccountAdmission;
 import dev.kj.apiserver.authn.BootstrapTokens;
 import dev.kj.apiserver.authn.JoinToken;
@@ -54,6 +55,7 @@ import dev.kj.apiserver.storage.cacher.Cachers;
 import dev.kj.controllers.ControllerManager;
 import dev.kj.controllers.ControllerSelection;
 import dev.kj.controllers.KnownControllers;
+import dev.kj.controllers.nodelifecycle.NodeLifecycleSettings;
 import dev.kj.rhino.RhinoConfig;
 import dev.kj.scheduler.KubeScheduler;
 import dev.kj.rhino.RhinoServer;
@@ -129,6 +131,15 @@ public final class ApiServer implements AutoCloseable {
      *                      to exercise generic machinery such as graceful deletion)
      */
     public static ApiServer start(ApiServerConfig config, List<ResourceDescription> moreResources) throws IOException {
+        return start(config, moreResources, NodeLifecycleSettings.DEFAULT);
+    }
+
+    /**
+     * @param nodeLifecycle the node lifecycle controller's grace periods (kube-controller-manager's
+     *                      --node-monitor-grace-period and --node-startup-grace-period)
+     */
+    public static ApiServer start(ApiServerConfig config, List<ResourceDescription> moreResources,
+                                  NodeLifecycleSettings nodeLifecycle) throws IOException {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
         ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"),
@@ -269,7 +280,7 @@ public final class ApiServer implements AutoCloseable {
                     new ApiClient(new InProcessTransport(router, CONTROLLER_MANAGER)),
                     identity -> new ApiClient(new InProcessTransport(router, Authorization.kubeSystemServiceAccount(identity))),
                     selection, Clock.systemUTC(), Files.readString(pki.caCert()), serviceAccountTokens::legacy,
-                    ControllerManager.defaultElection()));
+                    ControllerManager.defaultElection(), nodeLifecycle));
             ApiServer server = new ApiServer(rhino, storage, cachers, https, router, timers, kubeconfig, joinToken, controllers,
                     authorization, endpointReconciler);
             server.scheduler = KubeScheduler.start(new ApiClient(new InProcessTransport(router, SCHEDULER)),
@@ -306,7 +317,8 @@ public final class ApiServer implements AutoCloseable {
                 }
                 throw e;
             }
-        }), new PriorityAdmission(SystemPriorityClasses.lookup(priorityClasses))));
+        }), new PriorityAdmission(SystemPriorityClasses.lookup(priorityClasses)),
+                new DefaultTolerationSeconds()));
     }
 
     /** Every --etcd-servers URL, balanced and failed over as upstream's etcd client does. */

@@ -3,6 +3,7 @@ package dev.kj.controllers;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.InformerFactory;
+import dev.kj.controllers.nodelifecycle.NodeLifecycleSettings;
 import java.time.Clock;
 
 /**
@@ -10,12 +11,12 @@ import java.time.Clock;
  * (upstream's --use-service-account-credentials: system:serviceaccount:kube-system:&lt;name&gt;), the
  * informers they share (read as the controller manager), the clock, the cluster CA (PEM) that
  * the root-ca-cert-publisher spreads and the tokens controller puts into token Secrets, and the
- * signer of legacy service account tokens.
+ * signer of legacy service account tokens, and the node lifecycle controller's grace periods.
  */
 public record ControllerContext(ApiClient client, InformerFactory informers, Clock clock, String rootCa,
-                                LegacyTokenSigner legacyTokens) {
+                                LegacyTokenSigner legacyTokens, NodeLifecycleSettings nodeLifecycle) {
     public ControllerContext(ApiClient client, InformerFactory informers, Clock clock) {
-        this(client, informers, clock, "", LegacyTokenSigner.NONE);
+        this(client, informers, clock, "", LegacyTokenSigner.NONE, NodeLifecycleSettings.DEFAULT);
     }
 
     /** Events reported as {@code component} (upstream names the source after the controller). */

@@ -4,6 +4,7 @@ import dev.kj.api.client.ApiClient;
 import dev.kj.api.informers.InformerFactory;
 import dev.kj.api.leaderelection.LeaderElectionConfig;
 import dev.kj.api.leaderelection.LeaderElector;
+import dev.kj.controllers.nodelifecycle.NodeLifecycleSettings;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +30,20 @@ public final class ControllerManager implements AutoCloseable {
      * @param rootCa      the cluster CA (PEM), published into every namespace
      * @param legacyTokens signs the tokens of service-account-token Secrets
      * @param election    null to run without leader election
+     * @param nodeLifecycle the node lifecycle controller's grace periods (null: upstream's defaults)
      */
     public record Settings(ApiClient client, Function<String, ApiClient> clients, ControllerSelection selection,
-                           Clock clock, String rootCa, LegacyTokenSigner legacyTokens, LeaderElectionConfig election) {
+                           Clock clock, String rootCa, LegacyTokenSigner legacyTokens, LeaderElectionConfig election,
+                           NodeLifecycleSettings nodeLifecycle) {
+        public Settings {
+            nodeLifecycle = nodeLifecycle == null ? NodeLifecycleSettings.DEFAULT : nodeLifecycle;
+        }
+
+        /** With upstream's default node grace periods. */
+        public Settings(ApiClient client, Function<String, ApiClient> clients, ControllerSelection selection,
+                        Clock clock, String rootCa, LegacyTokenSigner legacyTokens, LeaderElectionConfig election) {
+            this(client, clients, selection, clock, rootCa, legacyTokens, election, null);
+        }
     }
 
     private final Settings settings;
@@ -116,7 +128,7 @@ public final class ControllerManager implements AutoCloseable {
                     ApiClient client = descriptor.identity() == null ? settings.client()
                             : settings.clients().apply(descriptor.identity());
                     ControllerContext context = new ControllerContext(client, shared, settings.clock(), settings.rootCa(),
-                            settings.legacyTokens());
+                            settings.legacyTokens(), settings.nodeLifecycle());
                     controllers.add(descriptor.factory().apply(context));
                 }
             } catch (RuntimeException e) {

@@ -2,6 +2,10 @@ package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
 import dev.kj.controllers.deployment.DeploymentController;
+import dev.kj.controllers.endpoint.EndpointsController;
+import dev.kj.controllers.endpointslice.EndpointSliceController;
+import dev.kj.controllers.nodelifecycle.NodeLifecycleController;
+import dev.kj.controllers.tainteviction.TaintEvictionController;
 import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.job.JobController;
 import dev.kj.controllers.namespace.NamespaceController;
@@ -31,6 +35,10 @@ public final class KnownControllers {
     public static final String JOB = JobController.NAME;
     public static final String TTL_AFTER_FINISHED = TtlAfterFinishedController.NAME;
     public static final String POD_GARBAGE_COLLECTOR = PodGarbageCollector.NAME;
+    public static final String ENDPOINTS = EndpointsController.NAME;
+    public static final String ENDPOINT_SLICE = EndpointSliceController.NAME;
+    public static final String NODE_LIFECYCLE = NodeLifecycleController.NAME;
+    public static final String TAINT_EVICTION = TaintEvictionController.NAME;
 
     /**
      * One controller: its name, the names it was known by before 1.28, the kube-system service
@@ -60,7 +68,13 @@ public final class KnownControllers {
             new Descriptor(TTL_AFTER_FINISHED, List.of("ttl-after-finished"), TtlAfterFinishedController.IDENTITY, false,
                     TtlAfterFinishedController::new),
             new Descriptor(POD_GARBAGE_COLLECTOR, List.of("podgc"), PodGarbageCollector.IDENTITY, false,
-                    PodGarbageCollector::new));
+                    PodGarbageCollector::new),
+            new Descriptor(ENDPOINTS, List.of("endpoint"), EndpointsController.IDENTITY, false, EndpointsController::new),
+            new Descriptor(ENDPOINT_SLICE, List.of("endpointslice"), EndpointSliceController.IDENTITY, false,
+                    EndpointSliceController::new),
+            new Descriptor(NODE_LIFECYCLE, List.of("nodelifecycle"), NodeLifecycleController.IDENTITY, false,
+                    NodeLifecycleController::new),
+            new Descriptor(TAINT_EVICTION, List.of(), TaintEvictionController.IDENTITY, false, TaintEvictionController::new));
 
     /** Alias or name → canonical name. */
     static Map<String, String> names() {

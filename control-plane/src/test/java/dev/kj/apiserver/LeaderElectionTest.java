@@ -37,7 +37,8 @@ class LeaderElectionTest {
     private static final List<String> ALL_CONTROLLERS = List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller",
             "garbage-collector-controller", "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller",
             "replicaset-controller", "deployment-controller", "job-controller", "ttl-after-finished-controller",
-            "pod-garbage-collector-controller");
+            "pod-garbage-collector-controller", "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller",
+            "taint-eviction-controller");
 
     @TempDir
     Path dir;

@@ -39,8 +39,10 @@ class SharedStoreControllersTest {
              ApiClient a = ApiClient.fromKubeconfig(first.kubeconfig());
              ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
             assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
-                    "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller", "replicaset-controller",
-                    "deployment-controller", "job-controller", "ttl-after-finished-controller", "pod-garbage-collector-controller"),
+                    "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller",
+                    "replicaset-controller", "deployment-controller", "job-controller", "ttl-after-finished-controller",
+                    "pod-garbage-collector-controller", "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller",
+                    "taint-eviction-controller"),
                     first.controllers(), "the first server leads");
             assertEquals(List.of(), second.controllers(), "the second waits for the Lease");
             String ns = TestCluster.namespace(a, "shared");

@@ -57,6 +57,16 @@ public final class Indexer<T> {
         }
     }
 
+    /** Whether an index of this name exists (components sharing an informer add a common index once). */
+    public boolean hasIndex(String name) {
+        lock.readLock().lock();
+        try {
+            return indexFunctions.containsKey(name);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     public Optional<T> get(String key) {
         lock.readLock().lock();
         try {
