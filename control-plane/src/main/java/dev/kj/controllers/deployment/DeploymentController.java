@@ -5,7 +5,6 @@ import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.DeleteOptions;
 import dev.kj.api.client.ResourceClient;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
@@ -14,7 +13,7 @@ import dev.kj.api.objects.Json;
 import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import dev.kj.controllers.controllerref.ClaimManager;
 import dev.kj.controllers.controllerref.ControllerRefs;
 import dev.kj.controllers.labels.LabelSelectors;
@@ -48,7 +47,7 @@ import java.util.Optional;
  * revisionHistoryLimit are deleted once a rollout completes. A rollback is what kubectl does:
  * it writes an old ReplicaSet's template back into the deployment, whose revision then moves on.
  */
-public final class DeploymentController implements ManagedController {
+public final class DeploymentController extends QueueController {
     public static final String NAME = "deployment-controller";
     public static final String IDENTITY = "deployment-controller";
     private static final int WORKERS = 5; // --concurrent-deployment-syncs
@@ -63,10 +62,9 @@ public final class DeploymentController implements ManagedController {
     private final EventRecorder events;
     private final Clock clock;
     private final WorkQueue<String> queue = WorkQueue.create();
-    private final List<Registration> registrations;
-    private final Controller<String> controller;
 
     public DeploymentController(ControllerContext context) {
+        super(NAME);
         ApiClient client = context.client();
         this.deploymentClient = client.typed(Resources.DEPLOYMENTS, Deployment.class);
         this.replicaSetClient = client.typed(Resources.REPLICA_SETS, ReplicaSet.class);
@@ -113,9 +111,7 @@ public final class DeploymentController implements ManagedController {
                 deletePod(pod);
             }
         });
-        this.registrations = List.of(onDeployments, onReplicaSets, onPods);
-        this.controller = new Controller<>(NAME, queue, this::syncWithRetryLimit, WORKERS,
-                List.of(onDeployments::hasSynced, onReplicaSets::hasSynced, onPods::hasSynced));
+        runs(queue, this::syncWithRetryLimit, WORKERS, onDeployments, onReplicaSets, onPods);
     }
 
     private static String key(Deployment d) {
@@ -920,21 +916,5 @@ public final class DeploymentController implements ManagedController {
     static EventRecorder.InvolvedObject involved(Deployment d) {
         return new EventRecorder.InvolvedObject("apps/v1", "Deployment", d.getMetadata().getNamespace(),
                 d.getMetadata().getName(), d.getMetadata().getUid());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

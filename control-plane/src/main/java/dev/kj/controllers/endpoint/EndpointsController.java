@@ -4,7 +4,6 @@ import dev.kj.api.Resources;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.DeleteOptions;
 import dev.kj.api.client.ResourceClient;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.controller.Requeue;
 import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.EventHandler;
@@ -13,7 +12,7 @@ import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import dev.kj.controllers.endpointutil.PodEndpoints;
 import dev.kj.controllers.endpointutil.TriggerTimeTracker;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
@@ -42,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Services without a selector (the API server's own {@code kubernetes} among them) and
  * ExternalName services are left alone; Endpoints whose Service is gone are deleted.
  */
-public final class EndpointsController implements ManagedController {
+public final class EndpointsController extends QueueController {
     /** kube-controller-manager's name for it (before 1.28: {@code endpoint}). */
     public static final String NAME = "endpoints-controller";
     public static final String IDENTITY = "endpoint-controller";
@@ -63,10 +62,9 @@ public final class EndpointsController implements ManagedController {
     private final TriggerTimeTracker triggerTimes = new TriggerTimeTracker();
     /** Per Endpoints key, the resourceVersion this controller replaced: a cache still holding it is stale. */
     private final Map<String, String> staleVersions = new ConcurrentHashMap<>();
-    private final List<Registration> registrations;
-    private final Controller<String> controller;
 
     public EndpointsController(ControllerContext context) {
+        super(NAME);
         this.endpointsClient = context.client().typed(Resources.ENDPOINTS, Endpoints.class);
         this.services = context.informers().typed(Resources.SERVICES, Service.class);
         this.pods = context.informers().typed(Resources.PODS, Pod.class);
@@ -120,9 +118,7 @@ public final class EndpointsController implements ManagedController {
                 queue.add(Keys.of(object.getMetadata().getNamespace(), object.getMetadata().getName()));
             }
         });
-        this.registrations = List.of(onServices, onPods, onEndpoints);
-        this.controller = new Controller<>(NAME, queue, this::sync, WORKERS,
-                List.of(onServices::hasSynced, onPods::hasSynced, onEndpoints::hasSynced));
+        runs(queue, this::sync, WORKERS, onServices, onPods, onEndpoints);
     }
 
     void sync(String key) throws Requeue {
@@ -304,21 +300,5 @@ public final class EndpointsController implements ManagedController {
 
     static int size(List<?> list) {
         return list == null ? 0 : list.size();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

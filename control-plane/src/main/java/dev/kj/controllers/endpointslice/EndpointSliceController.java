@@ -4,7 +4,6 @@ import dev.kj.api.Resources;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.DeleteOptions;
 import dev.kj.api.client.ResourceClient;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.controller.Requeue;
 import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.EventHandler;
@@ -13,7 +12,7 @@ import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import dev.kj.controllers.endpointutil.PodEndpoints;
 import dev.kj.controllers.endpointutil.TriggerTimeTracker;
 import io.fabric8.kubernetes.api.model.Node;
@@ -49,7 +48,7 @@ import java.util.Set;
  * {@value #MAX_ENDPOINTS_PER_SLICE} per slice, changed with as few writes as {@link SlicePlan}
  * allows. A service with no endpoints keeps one empty placeholder slice per address type.
  */
-public final class EndpointSliceController implements ManagedController {
+public final class EndpointSliceController extends QueueController {
     public static final String NAME = "endpointslice-controller";
     public static final String IDENTITY = "endpointslice-controller";
     public static final String MANAGED_BY = "endpointslice-controller.k8s.io";
@@ -70,10 +69,9 @@ public final class EndpointSliceController implements ManagedController {
     private final EventRecorder recorder;
     private final TriggerTimeTracker triggerTimes = new TriggerTimeTracker();
     private final SliceTracker tracker = new SliceTracker();
-    private final List<Registration> registrations;
-    private final Controller<String> controller;
 
     public EndpointSliceController(ControllerContext context) {
+        super(NAME);
         this.sliceClient = context.client().typed(Resources.ENDPOINT_SLICES, EndpointSlice.class);
         this.services = context.informers().typed(Resources.SERVICES, Service.class);
         this.pods = context.informers().typed(Resources.PODS, Pod.class);
@@ -134,9 +132,7 @@ public final class EndpointSliceController implements ManagedController {
         });
         Registration onNodes = nodes.addEventHandler(new EventHandler<>() {
         });
-        this.registrations = List.of(onServices, onPods, onSlices, onNodes);
-        this.controller = new Controller<>(NAME, queue, this::sync, WORKERS,
-                List.of(onServices::hasSynced, onPods::hasSynced, onSlices::hasSynced, onNodes::hasSynced));
+        runs(queue, this::sync, WORKERS, onServices, onPods, onSlices, onNodes);
     }
 
     void sync(String key) throws Requeue {
@@ -410,21 +406,5 @@ public final class EndpointSliceController implements ManagedController {
         next.getMetadata().setOwnerReferences(List.of(owner(service)));
         next.getMetadata().setAnnotations(annotations(slice.getMetadata().getAnnotations(), triggerTime));
         return next;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

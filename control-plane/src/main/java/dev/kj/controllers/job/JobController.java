@@ -14,7 +14,7 @@ import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.Ticker;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Pods created after failures wait out the pod-failure back-off. Indexed Jobs give each pod its
  * completion index (annotation, label, hostname, {@code JOB_COMPLETION_INDEX}).
  */
-public final class JobController implements ManagedController {
+public final class JobController extends QueueController {
     public static final String NAME = "job-controller";
     /** The kube-system service account it acts as (bound to system:controller:job-controller). */
     public static final String IDENTITY = "job-controller";
@@ -54,11 +54,10 @@ public final class JobController implements ManagedController {
     private final PodBackoff backoff;
     private final WorkQueue<String> queue = WorkQueue.create();
     private final WorkQueue<String> orphanQueue = WorkQueue.create();
-    private final Controller<String> controller;
     private final Controller<String> orphanController;
-    private final List<Registration> registrations;
 
     public JobController(ControllerContext context) {
+        super(NAME);
         this.clock = context.clock();
         this.jobsApi = context.client().typed(Resources.JOBS, Job.class);
         this.jobs = context.informers().typed(Resources.JOBS, Job.class);
@@ -130,8 +129,7 @@ public final class JobController implements ManagedController {
                 queue.add(jobKey);
             }
         });
-        this.registrations = List.of(onJobs, onPods);
-        this.controller = new Controller<>(NAME, queue, this::sync, 5, List.of(onJobs::hasSynced, onPods::hasSynced));
+        runs(queue, this::sync, 5, onJobs, onPods);
         this.orphanController = new Controller<>(NAME + "-orphan-pods", orphanQueue, this::syncOrphanPod, 1,
                 List.of(onJobs::hasSynced, onPods::hasSynced));
     }
@@ -733,11 +731,6 @@ public final class JobController implements ManagedController {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     public void run() throws InterruptedException {
         Thread orphans = Thread.ofVirtual().name(NAME + "-orphans").start(() -> {
             try {
@@ -746,14 +739,13 @@ public final class JobController implements ManagedController {
                 Thread.currentThread().interrupt();
             }
         });
-        controller.run();
+        super.run();
         orphans.join();
     }
 
     @Override
     public void close() {
-        controller.close();
+        super.close();
         orphanController.close();
-        registrations.forEach(Registration::remove);
     }
 }

@@ -3,14 +3,13 @@ package dev.kj.controllers.nodelifecycle;
 import dev.kj.api.Resources;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.ResourceClient;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
 import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -41,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Time is measured by this controller's clock from when it saw a heartbeat change, not by the
  * node's timestamps, as upstream does.
  */
-public final class NodeLifecycleController implements ManagedController {
+public final class NodeLifecycleController extends QueueController {
     public static final String NAME = "node-lifecycle-controller";
     public static final String IDENTITY = "node-controller";
     static final String LEASE_NAMESPACE = "kube-node-lease";
@@ -61,11 +60,10 @@ public final class NodeLifecycleController implements ManagedController {
     private final Clock clock;
     private final NodeLifecycleSettings settings;
     private final Map<String, Health> health = new ConcurrentHashMap<>();
-    private final List<Registration> registrations;
     private final WorkQueue<String> queue;
-    private final Controller<String> controller;
 
     public NodeLifecycleController(ControllerContext context) {
+        super(NAME);
         this.nodeClient = context.client().typed(Resources.NODES, Node.class);
         this.podClient = context.client().typed(Resources.PODS, Pod.class);
         this.nodes = context.informers().typed(Resources.NODES, Node.class);
@@ -123,9 +121,7 @@ public final class NodeLifecycleController implements ManagedController {
                 onAdd(current, false);
             }
         });
-        this.registrations = List.of(onNodes, onLeases, onPods);
-        this.controller = new Controller<>(NAME, queue, this::sync, 1,
-                List.of(onNodes::hasSynced, onLeases::hasSynced, onPods::hasSynced));
+        runs(queue, this::sync, 1, onNodes, onLeases, onPods);
     }
 
     /** Pods by spec.nodeName (upstream's PodNodeNameIndexer); the taint eviction controller shares it. */
@@ -274,21 +270,5 @@ public final class NodeLifecycleController implements ManagedController {
 
     private static Instant parse(String time, Instant fallback) {
         return time == null || time.isEmpty() ? fallback : Instant.parse(time);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

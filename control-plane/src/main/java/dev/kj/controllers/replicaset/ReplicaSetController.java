@@ -5,7 +5,6 @@ import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.DeleteOptions;
 import dev.kj.api.client.ResourceClient;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.controller.SlowStart;
 import dev.kj.api.controller.UidTrackingExpectations;
 import dev.kj.api.events.EventRecorder;
@@ -17,7 +16,7 @@ import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.Ticker;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import dev.kj.controllers.controllerref.ClaimManager;
 import dev.kj.controllers.controllerref.ControllerRefs;
 import dev.kj.controllers.labels.LabelSelectors;
@@ -51,7 +50,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * changes it: replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for
  * minReadySeconds), observedGeneration and the ReplicaFailure condition.
  */
-public final class ReplicaSetController implements ManagedController {
+public final class ReplicaSetController extends QueueController {
     public static final String NAME = "replicaset-controller";
     /** The service account whose credentials it uses (upstream's --use-service-account-credentials). */
     public static final String IDENTITY = "replicaset-controller";
@@ -67,10 +66,9 @@ public final class ReplicaSetController implements ManagedController {
     private final Clock clock;
     private final UidTrackingExpectations expectations = new UidTrackingExpectations(Ticker.SYSTEM);
     private final WorkQueue<String> queue = WorkQueue.create();
-    private final List<Registration> registrations;
-    private final Controller<String> controller;
 
     public ReplicaSetController(ControllerContext context) {
+        super(NAME);
         ApiClient client = context.client();
         this.replicaSetClient = client.typed(Resources.REPLICA_SETS, ReplicaSet.class);
         this.podClient = client.typed(Resources.PODS, Pod.class);
@@ -114,9 +112,7 @@ public final class ReplicaSetController implements ManagedController {
                 deletePod(pod);
             }
         });
-        this.registrations = List.of(onReplicaSets, onPods);
-        this.controller = new Controller<>(NAME, queue, this::sync, WORKERS,
-                List.of(onReplicaSets::hasSynced, onPods::hasSynced));
+        runs(queue, this::sync, WORKERS, onReplicaSets, onPods);
     }
 
     private static String key(ReplicaSet rs) {
@@ -450,21 +446,5 @@ public final class ReplicaSetController implements ManagedController {
     static EventRecorder.InvolvedObject involved(ReplicaSet rs) {
         return new EventRecorder.InvolvedObject("apps/v1", "ReplicaSet", rs.getMetadata().getNamespace(),
                 rs.getMetadata().getName(), rs.getMetadata().getUid());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

@@ -3,18 +3,16 @@ package dev.kj.controllers.rootcacertpublisher;
 import dev.kj.api.Resources;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ApiException;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
 import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,7 +20,7 @@ import java.util.Map;
  * {@code ca.crt} is the cluster CA, with a description annotation; one edited or deleted is put
  * back. Pods read it through the projected token volume the ServiceAccount admission adds.
  */
-public final class RootCaCertPublisher implements ManagedController {
+public final class RootCaCertPublisher extends QueueController {
     public static final String NAME = "root-ca-certificate-publisher-controller";
     /** The service account whose credentials it uses (upstream's --use-service-account-credentials). */
     public static final String IDENTITY = "root-ca-cert-publisher";
@@ -35,10 +33,9 @@ public final class RootCaCertPublisher implements ManagedController {
     private final ApiClient client;
     private final String rootCa;
     private final SharedInformer<ConfigMap> configMaps;
-    private final List<Registration> registrations;
-    private final Controller<String> controller;
 
     public RootCaCertPublisher(ControllerContext context) {
+        super(NAME);
         this.client = context.client();
         this.rootCa = context.rootCa();
         this.configMaps = context.informers().typed(Resources.CONFIG_MAPS, ConfigMap.class);
@@ -72,9 +69,7 @@ public final class RootCaCertPublisher implements ManagedController {
                 }
             }
         });
-        this.registrations = List.of(onConfigMaps, onNamespaces);
-        this.controller = new Controller<>(NAME, queue, this::sync, 1,
-                List.of(onConfigMaps::hasSynced, onNamespaces::hasSynced));
+        runs(queue, this::sync, 1, onConfigMaps, onNamespaces);
     }
 
     private void sync(String namespace) {
@@ -103,21 +98,5 @@ public final class RootCaCertPublisher implements ManagedController {
         updatedAnnotations.put(DESCRIPTION_ANNOTATION, DESCRIPTION);
         typed.update(new ConfigMapBuilder(current).editMetadata().withAnnotations(updatedAnnotations).endMetadata()
                 .withData(data).build());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

@@ -3,13 +3,12 @@ package dev.kj.controllers.serviceaccount;
 import dev.kj.api.Resources;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ApiException;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
 import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -20,7 +19,7 @@ import java.util.List;
  * ServiceAccount. Namespaces are queued when they appear or change and when a service account is
  * deleted from them; the sync creates what is missing (never in a terminating namespace).
  */
-public final class ServiceAccountsController implements ManagedController {
+public final class ServiceAccountsController extends QueueController {
     public static final String NAME = "serviceaccount-controller";
     /** The service account whose credentials it uses (upstream's --use-service-account-credentials). */
     public static final String IDENTITY = "service-account-controller";
@@ -29,10 +28,9 @@ public final class ServiceAccountsController implements ManagedController {
     private final ApiClient client;
     private final SharedInformer<Namespace> namespaces;
     private final SharedInformer<ServiceAccount> serviceAccounts;
-    private final List<Registration> registrations;
-    private final Controller<String> controller;
 
     public ServiceAccountsController(ControllerContext context) {
+        super(NAME);
         this.client = context.client();
         this.namespaces = context.informers().typed(Resources.NAMESPACES, Namespace.class);
         this.serviceAccounts = context.informers().typed(Resources.SERVICE_ACCOUNTS, ServiceAccount.class);
@@ -56,9 +54,7 @@ public final class ServiceAccountsController implements ManagedController {
                 queue.add(current.getMetadata().getName());
             }
         });
-        this.registrations = List.of(onAccounts, onNamespaces);
-        this.controller = new Controller<>(NAME, queue, this::sync, 1,
-                List.of(onAccounts::hasSynced, onNamespaces::hasSynced));
+        runs(queue, this::sync, 1, onAccounts, onNamespaces);
     }
 
     private void sync(String namespaceName) {
@@ -85,21 +81,5 @@ public final class ServiceAccountsController implements ManagedController {
     /** A create refused because the namespace is being deleted is no failure (upstream's NamespaceTerminatingCause). */
     static boolean terminating(ApiException e) {
         return e.isNotFound() || e.causes().stream().anyMatch(cause -> "NamespaceTerminating".equals(cause.getReason()));
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

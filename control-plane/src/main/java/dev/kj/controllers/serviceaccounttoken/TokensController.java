@@ -4,14 +4,13 @@ import dev.kj.api.Resources;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.DeleteOptions;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
 import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
+import dev.kj.controllers.QueueController;
 import dev.kj.controllers.LegacyTokenSigner;
-import dev.kj.controllers.ManagedController;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -32,7 +31,7 @@ import java.util.Optional;
  * deleted. Since 1.24 it no longer creates token Secrets for service accounts by itself. A token
  * Secret deleted is removed from its service account's {@code secrets} list.
  */
-public final class TokensController implements ManagedController {
+public final class TokensController extends QueueController {
     public static final String NAME = "serviceaccount-token-controller";
     public static final String TYPE = "kubernetes.io/service-account-token";
     public static final String NAME_ANNOTATION = "kubernetes.io/service-account.name";
@@ -56,10 +55,9 @@ public final class TokensController implements ManagedController {
     private final LegacyTokenSigner signer;
     private final SharedInformer<ServiceAccount> accounts;
     private final SharedInformer<Secret> secrets;
-    private final List<Registration> registrations;
-    private final Controller<Key> controller;
 
     public TokensController(ControllerContext context) {
+        super(NAME);
         this.client = context.client();
         this.rootCa = context.rootCa().getBytes(StandardCharsets.UTF_8);
         this.signer = context.legacyTokens();
@@ -98,9 +96,7 @@ public final class TokensController implements ManagedController {
                 key(secret).ifPresent(queue::add);
             }
         });
-        this.registrations = List.of(onAccounts, onSecrets);
-        this.controller = new Controller<>(NAME, queue, this::sync, 1,
-                List.of(onAccounts::hasSynced, onSecrets::hasSynced));
+        runs(queue, this::sync, 1, onAccounts, onSecrets);
     }
 
     private static AccountKey key(ServiceAccount account) {
@@ -317,21 +313,5 @@ public final class TokensController implements ManagedController {
         } catch (IllegalArgumentException e) {
             return new byte[0];
         }
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }

@@ -4,7 +4,6 @@ import dev.kj.api.Resources;
 import dev.kj.api.client.ApiException;
 import dev.kj.api.client.DeleteOptions;
 import dev.kj.api.client.ResourceClient;
-import dev.kj.api.controller.Controller;
 import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
@@ -12,7 +11,7 @@ import dev.kj.api.informers.SharedInformer;
 import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
-import dev.kj.controllers.ManagedController;
+import dev.kj.controllers.QueueController;
 import dev.kj.controllers.nodelifecycle.NodeLifecycleController;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -38,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * scheduled deletion keeps its start when the taints change and is cancelled (with an event) when
  * the taints go. Each pod key is queued on pod and node changes and again when its time is up.
  */
-public final class TaintEvictionController implements ManagedController {
+public final class TaintEvictionController extends QueueController {
     public static final String NAME = "taint-eviction-controller";
     /** Upstream runs it with the node-controller's credentials and role. */
     public static final String IDENTITY = "node-controller";
@@ -54,11 +53,10 @@ public final class TaintEvictionController implements ManagedController {
     private final EventRecorder recorder;
     private final Clock clock;
     private final Map<String, Scheduled> scheduled = new ConcurrentHashMap<>();
-    private final List<Registration> registrations;
     private final WorkQueue<String> queue;
-    private final Controller<String> controller;
 
     public TaintEvictionController(ControllerContext context) {
+        super(NAME);
         this.podClient = context.client().typed(Resources.PODS, Pod.class);
         this.pods = context.informers().typed(Resources.PODS, Pod.class);
         this.nodes = context.informers().typed(Resources.NODES, Node.class);
@@ -105,8 +103,7 @@ public final class TaintEvictionController implements ManagedController {
                 queuePodsOn(node);
             }
         });
-        this.registrations = List.of(onPods, onNodes);
-        this.controller = new Controller<>(NAME, queue, this::sync, WORKERS, List.of(onPods::hasSynced, onNodes::hasSynced));
+        runs(queue, this::sync, WORKERS, onPods, onNodes);
     }
 
     private void queuePodsOn(Node node) {
@@ -246,21 +243,5 @@ public final class TaintEvictionController implements ManagedController {
         }
         pod.getStatus().setConditions(conditions);
         return true;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void run() throws InterruptedException {
-        controller.run();
-    }
-
-    @Override
-    public void close() {
-        controller.close();
-        registrations.forEach(Registration::remove);
     }
 }
