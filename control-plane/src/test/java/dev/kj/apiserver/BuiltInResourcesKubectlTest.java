@@ -143,13 +143,14 @@ class BuiltInResourcesKubectlTest {
         assertEquals("cpu: <unknown>/70%", table(kubectl.run("get", "hpa", "scaled", "-n", ns).ok().stdout()).get(1).get(2));
         assertEquals("Approved", table(kubectl.run("get", "csr", csr).ok().stdout()).get(1).get(5));
 
-        // the server's event Table and kubectl events' own printing show the same event
+        // the server's event Table and kubectl events' own printing show the same event (Normal ones: the
+        // scheduler, finding no node for the pods, records Warning FailedScheduling events meanwhile)
         assertEquals(List.of(List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"),
                         List.of("<age>", "Normal", "Pulled", "pod/web", "pulled nginx")),
-                table(kubectl.run("get", "events", "-n", ns).ok().stdout()));
+                table(kubectl.run("get", "events", "-n", ns, "--field-selector", "type=Normal").ok().stdout()));
         assertEquals(List.of(List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"),
                         List.of("<age>", "Normal", "Pulled", "Pod/web", "pulled nginx")),
-                table(kubectl.run("events", "-n", ns).ok().stdout()));
+                table(kubectl.run("events", "-n", ns, "--types=Normal").ok().stdout()));
         assertEquals("pulled nginx", json.readTree(kubectl.run("get", "--raw", "/apis/events.k8s.io/v1/namespaces/" + ns
                 + "/events/web.1").ok().stdout()).path("note").asText());
 
