@@ -130,8 +130,8 @@ final class ServerCommand implements Callable<Integer> {
         // the path only: the token itself stays in its owner-only file, out of terminals and logs
         lines.add("kj server: agent join token: " + server.joinToken());
         if (allInOne) {
-            lines.add("kj server: --all-in-one: running the API server and the controller manager; the scheduler,"
-                    + " kubelet and kube-proxy are not built yet");
+            lines.add("kj server: --all-in-one: running the API server, the scheduler and the controller manager; the"
+                    + " kubelet is not wired in yet and kube-proxy is not built, so pods are scheduled but do not run");
         }
         return lines;
     }

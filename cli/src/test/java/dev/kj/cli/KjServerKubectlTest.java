@@ -92,8 +92,9 @@ class KjServerKubectlTest {
         try {
             Path kubeconfig = data.resolve("kubeconfig").toAbsolutePath();
             assertTrue(out.toString().contains("kj server: admin kubeconfig: " + kubeconfig), out.toString());
-            assertTrue(out.toString().contains("kj server: --all-in-one: running the API server and the controller"
-                    + " manager; the scheduler, kubelet and kube-proxy are not built yet"), out.toString());
+            assertTrue(out.toString().contains("kj server: --all-in-one: running the API server, the scheduler and the"
+                    + " controller manager; the kubelet is not wired in yet and kube-proxy is not built, so pods are"
+                    + " scheduled but do not run"), out.toString());
             List<String> expected = new java.util.ArrayList<>();
             for (String ns : List.of("default", "kube-node-lease", "kube-public", "kube-system")) {
                 expected.add(ns + " namespace/" + ns);
@@ -136,9 +137,9 @@ class KjServerKubectlTest {
         StringWriter err = new StringWriter();
         kj.setErr(new PrintWriter(err, true));
         int exit = kj.execute("server", "--data-dir", tmp.resolve("refused").toString(), "--secure-port", "0",
-                "--controllers", "*,-garbagecollector,deployment-controller");
+                "--controllers", "*,-garbagecollector,bootstrap-signer-controller");
         assertEquals(2, exit);
-        assertEquals("kj server: --controllers: \"deployment-controller\" is not in the list of known controllers"
+        assertEquals("kj server: --controllers: \"bootstrap-signer-controller\" is not in the list of known controllers"
                 + " (see 'kj server --help')", err.toString().strip());
         assertTrue(!Files.exists(tmp.resolve("refused/pki")), "nothing was started");
     }
