@@ -122,10 +122,14 @@ public final class CriLogs {
             byte[] line;
             while ((line = lines.next()) != null) {
                 Entry entry = parse(line);
+                if (entry == null) { // not shown, so not counted
+                    lineStart = lines.offset();
+                    continue;
+                }
                 if (!continuing) {
                     entryStart = lineStart;
                 }
-                continuing = entry != null && entry.partial();
+                continuing = entry.partial();
                 if (!continuing) {
                     starts.addLast(entryStart);
                     if (starts.size() > n) {
