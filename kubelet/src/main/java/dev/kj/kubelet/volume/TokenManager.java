@@ -95,7 +95,7 @@ final class TokenManager {
         bound.put("name", key.podName());
         bound.put("uid", key.podUid());
         ObjectNode answer = api.generic(Resources.SERVICE_ACCOUNTS).create(key.namespace(), key.serviceAccount(), "token", body);
-        ObjectNode status = (ObjectNode) answer.path("status");
+        com.fasterxml.jackson.databind.JsonNode status = answer.path("status");
         long seconds = answer.path("spec").path("expirationSeconds").asLong(key.expirationSeconds());
         return new Token(status.path("token").asText(), Instant.parse(status.path("expirationTimestamp").asText()), seconds);
     }
