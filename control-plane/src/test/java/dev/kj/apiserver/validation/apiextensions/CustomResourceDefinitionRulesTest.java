@@ -378,6 +378,28 @@ class CustomResourceDefinitionRulesTest {
                         "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].reason: Unsupported"
                                 + " value: \"Broken\": supported values: \"FieldValueDuplicate\", \"FieldValueForbidden\","
                                 + " \"FieldValueInvalid\", \"FieldValueRequired\"")),
+                new Case("CEL rules compiled against the schema's types", changed(c -> {
+                    ArrayNode rules = ((ObjectNode) schema(c).path("properties").path("spec")).putArray("x-kubernetes-validations");
+                    rules.addObject().put("rule", "self.replicaz > 0");
+                    rules.addObject().put("rule", "self.replicas");
+                    rules.addObject().put("rule", "self.mode == 'fast'").put("messageExpression", "self.replicas")
+                            .put("reason", "FieldValueForbidden");
+                    rules.addObject().put("rule", "self.labels.all(k, self.labels[k] != '') && oldSelf.mode == self.mode");
+                    return c;
+                }), List.of(
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value:"
+                                + " apiextensions.ValidationRule{Rule:\"self.replicaz > 0\", Message:\"\", MessageExpression:\"\","
+                                + " Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}:"
+                                + " compilation failed: ERROR: <input>:1:5: undefined field 'replicaz'\n | self.replicaz > 0\n"
+                                + " | ....^",
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Invalid value:"
+                                + " apiextensions.ValidationRule{Rule:\"self.replicas\", Message:\"\", MessageExpression:\"\","
+                                + " Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}:"
+                                + " cel expression must evaluate to a bool",
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].messageExpression:"
+                                + " Invalid value: apiextensions.ValidationRule{Rule:\"self.mode == 'fast'\", Message:\"\","
+                                + " MessageExpression:\"self.replicas\", Reason:(*apiextensions.FieldValueErrorReason)(0xc000000000),"
+                                + " FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}: messageExpression must evaluate to a string")),
                 new Case("webhook conversion on the internal paths", changed(c -> {
                     ObjectNode conversion = ((ObjectNode) c.get("spec")).putObject("conversion");
                     conversion.put("strategy", "Webhook").putObject("webhook").putObject("clientConfig")
