@@ -62,41 +62,33 @@ public final class SchemaExpressions {
                 .build();
         List<Compiled> out = new ArrayList<>();
         for (JsonNode rule : rules) {
-            String text = rule.path("rule").asText("");
-            Optional<CelAbstractSyntaxTree> program = Optional.empty();
-            Optional<String> ruleProblem = Optional.empty();
-            boolean usesOldSelf = false;
-            if (!text.isBlank()) {
-                Checked checked = check(compiler, text);
-                if (checked.problem() != null) {
-                    ruleProblem = Optional.of("compilation failed: " + checked.problem());
-                } else if (!checked.ast().getResultType().equals(BOOL)) {
-                    ruleProblem = Optional.of("cel expression must evaluate to a bool");
-                } else {
-                    program = Optional.of(checked.ast());
-                    usesOldSelf = checked.ast().getReferenceMap().values().stream()
-                            .anyMatch(reference -> reference.name().equals("oldSelf"));
-                }
-            }
-            Optional<CelAbstractSyntaxTree> message = Optional.empty();
-            Optional<String> messageProblem = Optional.empty();
-            String messageExpression = rule.path("messageExpression").asText("");
-            if (!messageExpression.isBlank()) {
-                Checked checked = check(compiler, messageExpression);
-                if (checked.problem() != null) {
-                    messageProblem = Optional.of("messageExpression compilation failed: " + checked.problem());
-                } else if (!checked.ast().getResultType().equals(STRING)) {
-                    messageProblem = Optional.of("messageExpression must evaluate to a string");
-                } else {
-                    message = Optional.of(checked.ast());
-                }
-            }
-            out.add(new Compiled(rule, program, usesOldSelf, message, ruleProblem, messageProblem));
+            Checked program = expression(compiler, rule.path("rule").asText(""), BOOL, "compilation failed: ",
+                    "cel expression must evaluate to a bool");
+            Checked message = expression(compiler, rule.path("messageExpression").asText(""), STRING,
+                    "messageExpression compilation failed: ", "messageExpression must evaluate to a string");
+            Optional<CelAbstractSyntaxTree> ast = Optional.ofNullable(program.ast());
+            boolean usesOldSelf = ast.map(a -> a.getReferenceMap().values().stream()
+                    .anyMatch(reference -> reference.name().equals("oldSelf"))).orElse(false);
+            out.add(new Compiled(rule, ast, usesOldSelf, Optional.ofNullable(message.ast()),
+                    Optional.ofNullable(program.problem()), Optional.ofNullable(message.problem())));
         }
         return out;
     }
 
+    /** A checked expression, or why not (both null for a blank one, which is not compiled). */
     private record Checked(CelAbstractSyntaxTree ast, String problem) {
+    }
+
+    /** One expression that must evaluate to {@code wanted}: upstream's words when it does not compile or type. */
+    private static Checked expression(CelCompiler compiler, String text, CelType wanted, String failed, String wrongType) {
+        if (text.isBlank()) {
+            return new Checked(null, null);
+        }
+        Checked checked = check(compiler, text);
+        if (checked.problem() != null) {
+            return new Checked(null, failed + checked.problem());
+        }
+        return checked.ast().getResultType().equals(wanted) ? checked : new Checked(null, wrongType);
     }
 
     private static Checked check(CelCompiler compiler, String expression) {

@@ -633,9 +633,12 @@ public final class GenericStore {
         if (storedAs == null) {
             return Optional.of(Versions.single(served, servedType.get()));
         }
+        Optional<Type> storedType = TypeModel.get().kind(storedAs.apiVersion(), kind);
+        if (storedType.isEmpty()) {
+            return Optional.empty(); // stored objects the model cannot walk: no ownership recorded
+        }
         Map<String, Versions.View> views = new java.util.HashMap<>();
-        TypeModel.get().kind(storedAs.apiVersion(), kind).ifPresent(type ->
-                views.put(storedAs.apiVersion(), Versions.View.identity(storedAs.apiVersion(), type)));
+        views.put(storedAs.apiVersion(), Versions.View.identity(storedAs.apiVersion(), storedType.get()));
         storedAs.readable().forEach((version, converter) -> TypeModel.get().kind(version, kind).ifPresent(type ->
                 views.put(version, view(version, type, converter))));
         views.put(served, served.equals(storedAs.apiVersion()) ? Versions.View.identity(served, servedType.get())
