@@ -378,10 +378,13 @@ public final class GenericStore {
         Optional<StoredValue> cached = dryRun ? Optional.empty() : storage.cached(resource.key(namespace, name));
         if (cached.isPresent()) {
             try {
-                return fromStorage(update(namespace, name, cached.get(), object.deepCopy(), part, false, ownership, false));
+                return fromStorage(update(namespace, name, cached.get(), object, part, false, ownership, false));
             } catch (StaleRead | StatusException e) {
                 // refused or not written on a cached value, which may be behind etcd's (a conflict, or
-                // a decision on an old state): decide again on etcd's value, as upstream does
+                // a decision on an old state): decide again on etcd's value, as upstream does, from the
+                // body again (the attempt changed its copy)
+                object = toStorage(body.deepCopy());
+                placeInNamespace(object, namespace);
             }
         }
         return fromStorage(update(namespace, name, read(namespace, name), object, part, dryRun, ownership, true));
@@ -1485,8 +1488,18 @@ public final class GenericStore {
     }
 
     private byte[] encode(ObjectNode object) {
-        ObjectNode stored = object.deepCopy();
-        metadata(stored).remove("resourceVersion");
+        // etcd's mod_revision is the resourceVersion, so it is not stored: written from a copy of the
+        // top level and metadata only (the rest is shared, only read), not of the whole tree
+        ObjectNode stored = object.objectNode();
+        object.properties().forEach(field -> stored.set(field.getKey(), field.getValue()));
+        if (object.get("metadata") instanceof ObjectNode meta) {
+            ObjectNode storedMeta = stored.putObject("metadata");
+            meta.properties().forEach(field -> {
+                if (!field.getKey().equals("resourceVersion")) {
+                    storedMeta.set(field.getKey(), field.getValue());
+                }
+            });
+        }
         try {
             return json.writeValueAsBytes(stored);
         } catch (IOException e) {
