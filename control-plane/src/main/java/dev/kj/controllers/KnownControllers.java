@@ -70,7 +70,7 @@ public final class KnownControllers {
                     RootCaCertPublisher::new),
             new Descriptor(REPLICA_SET, List.of("replicaset"), ReplicaSetController.IDENTITY, false,
                     ReplicaSetController::forReplicaSets),
-            new Descriptor(REPLICATION_CONTROLLER, List.of("replication"), ReplicationControllers.IDENTITY, false,
+            new Descriptor(REPLICATION_CONTROLLER, List.of("replicationcontroller"), ReplicationControllers.IDENTITY, false,
                     ReplicationControllers::controller),
             new Descriptor(DEPLOYMENT, List.of("deployment"), DeploymentController.IDENTITY, false, DeploymentController::new),
             new Descriptor(JOB, List.of("job"), JobController.IDENTITY, false, JobController::new),

@@ -12,6 +12,7 @@ import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.WorkQueue;
 import dev.kj.controllers.ControllerContext;
 import dev.kj.controllers.QueueController;
+import dev.kj.controllers.intstr.ScaledValues;
 import dev.kj.controllers.labels.LabelSelectors;
 import dev.kj.controllers.replicaset.PodStates;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -220,22 +221,9 @@ public final class DisruptionController extends QueueController {
         return new Expected(0, 0, List.of());
     }
 
-    /** intstr.GetScaledValueFromIntOrPercent rounding up, as upstream asks for both fields. */
+    /** Both fields' percentages round up, as upstream asks. */
     static int scaledValue(IntOrString value, int total) {
-        if (value.getIntVal() != null) {
-            return value.getIntVal();
-        }
-        String text = value.getStrVal();
-        if (text == null || !text.endsWith("%")) {
-            throw new IllegalArgumentException("invalid value for IntOrString: invalid type: string is not a percentage");
-        }
-        int percent;
-        try {
-            percent = Integer.parseInt(text.substring(0, text.length() - 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid value \"" + text + "\": " + e.getMessage());
-        }
-        return (int) Math.ceil(percent * (double) total / 100);
+        return ScaledValues.scaled(value, total, true);
     }
 
     private record Scale(int count, List<String> unmanaged) {

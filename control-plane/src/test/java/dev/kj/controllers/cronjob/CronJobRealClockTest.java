@@ -9,6 +9,7 @@ import dev.kj.apiserver.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class CronJobRealClockTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir);
+        server = TestServer.start(dir, List.of("*", "-replicaset-controller", "-deployment-controller"));
         kubectl = Kubectl.require("kubectl", server.server().kubeconfig(), dir);
     }
 

@@ -10,17 +10,13 @@ import dev.kj.api.client.ListOptions;
 import dev.kj.api.client.ResourceClient;
 import dev.kj.api.objects.Json;
 import dev.kj.apiserver.testing.Kubectl;
-import dev.kj.apiserver.testing.TestServer;
-import dev.kj.controllers.PlayedKubelet;
+import dev.kj.controllers.WorkloadCluster;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -36,45 +32,33 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The disruption-controller in a real API server: PodDisruptionBudgets made and read with stock
  * kubectl over Deployments, StatefulSet-less ReplicaSets and ReplicationControllers whose pods
- * {@link PlayedKubelet} runs.
+ * {@link dev.kj.controllers.PlayedKubelet} runs.
  */
 class DisruptionControllerTest {
     @TempDir
     static Path dir;
-    static TestServer server;
+    static WorkloadCluster cluster;
     static ApiClient admin;
     static Kubectl kubectl;
-    static PlayedKubelet kubelet;
     static ResourceClient<PodDisruptionBudget> pdbs;
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir, List.of("*"));
-        admin = ApiClient.fromKubeconfig(server.server().kubeconfig());
-        kubectl = Kubectl.require("kubectl", server.server().kubeconfig(), dir);
-        kubelet = new PlayedKubelet(server.server(), admin, "node-1");
+        cluster = WorkloadCluster.start(dir);
+        admin = cluster.admin;
+        kubectl = cluster.kubectl;
         pdbs = admin.typed(Resources.POD_DISRUPTION_BUDGETS, PodDisruptionBudget.class);
     }
 
     @AfterAll
     static void stop() {
-        if (kubelet != null) {
-            kubelet.close();
-        }
-        if (admin != null) {
-            admin.close();
-        }
-        if (server != null) {
-            server.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private static String namespace(String name) {
-        admin.typed(Resources.NAMESPACES, Namespace.class).create(null,
-                new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build());
-        until("the default ServiceAccount of " + name, () -> admin.typed(Resources.SERVICE_ACCOUNTS, ServiceAccount.class)
-                .list(name, ListOptions.NONE).items().stream().anyMatch(sa -> sa.getMetadata().getName().equals("default")));
-        kubelet.manage(name);
+        cluster.kubelet.manage(cluster.namespace(name));
         return name;
     }
 
@@ -102,8 +86,7 @@ class DisruptionControllerTest {
     }
 
     private static List<Event> events(String namespace, String reason) {
-        return admin.typed(Resources.EVENTS, Event.class).list(namespace, ListOptions.NONE).items().stream()
-                .filter(e -> reason.equals(e.getReason())).toList();
+        return cluster.events(namespace, reason);
     }
 
     private static void updateStatus(String namespace, String name, UnaryOperator<PodDisruptionBudget> change) {
