@@ -102,9 +102,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--controllers", split = ",", paramLabel = "NAME", defaultValue = "*",
             description = "Controllers to run in this process, as kube-controller-manager's flag: '*' enables all"
                     + " on-by-default controllers, 'foo' enables the controller named foo, '-foo' disables it."
-                    + " Known: garbage-collector-controller, namespace-controller, serviceaccount-controller,"
-                    + " serviceaccount-token-controller, root-ca-certificate-publisher-controller,"
-                    + " clusterrole-aggregation-controller, replicaset-controller, deployment-controller"
+                    + " Known: serviceaccount-token-controller, clusterrole-aggregation-controller,"
+                    + " garbage-collector-controller, namespace-controller, serviceaccount-controller,"
+                    + " root-ca-certificate-publisher-controller, replicaset-controller, replicationcontroller-controller,"
+                    + " deployment-controller, job-controller, disruption-controller, cronjob-controller,"
+                    + " ttl-after-finished-controller, pod-garbage-collector-controller, endpoints-controller,"
+                    + " endpointslice-controller, node-lifecycle-controller, taint-eviction-controller"
                     + " (default: ${DEFAULT-VALUE}).")
     List<String> controllers;
 
