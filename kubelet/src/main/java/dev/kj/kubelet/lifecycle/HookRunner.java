@@ -3,6 +3,7 @@ package dev.kj.kubelet.lifecycle;
 import dev.kj.kubelet.cri.CriException;
 import dev.kj.kubelet.cri.v1.ExecSyncResponse;
 import dev.kj.kubelet.prober.Action;
+import dev.kj.kubelet.prober.GoText;
 import dev.kj.kubelet.prober.Handlers;
 import dev.kj.kubelet.prober.Target;
 import io.fabric8.kubernetes.api.model.Container;
@@ -111,7 +112,7 @@ public final class HookRunner {
                     error = e.getCause() instanceof StatusRuntimeException s ? CriException.describe(s.getStatus()) : e.getMessage();
                     output = "";
                 }
-                yield Optional.of("Exec lifecycle hook ([" + command + "])" + where + error + ", message: " + quote(output));
+                yield Optional.of("Exec lifecycle hook (" + GoText.list(exec.command()) + ")" + where + error + ", message: " + quote(output));
             }
             case Action.HttpGet get -> handlers.hookGet(get, target, Duration.ZERO)
                     .map(error -> "HTTP lifecycle hook (" + get.path() + ")" + where + error);
@@ -137,6 +138,6 @@ public final class HookRunner {
     }
 
     private static String quote(String s) {
-        return dev.kj.kubelet.prober.GoText.quote(s);
+        return GoText.quote(s);
     }
 }

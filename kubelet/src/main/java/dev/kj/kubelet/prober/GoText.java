@@ -88,7 +88,7 @@ public final class GoText {
     }
 
     /** Go's %v of a []string. */
-    static String list(List<String> values) {
+    public static String list(List<String> values) {
         return "[" + String.join(" ", values) + "]";
     }
 
