@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.kj.kubelet.testing.CriTestbed;
 import dev.kj.kubelet.testing.TestPods;
 import io.fabric8.kubernetes.api.model.Container;
@@ -16,12 +18,22 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.grpc.Server;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Date;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +41,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -128,6 +141,39 @@ class ProbesTest {
                     "a redirect to another host is not followed and counts as a success with a warning");
             assertEquals(Outcome.failure("HTTP probe failed with statuscode: 500"),
                     handlers.probe(http(new IntOrString(port), "/boom"), local, Duration.ofSeconds(2)));
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void httpsProbeChecksNeitherTheCertificateNorTheName() throws Exception {
+        // A self-signed certificate for a name that is not the address probed.
+        KeyPair pair = KeyPairGenerator.getInstance("EC").generateKeyPair();
+        X500Name name = new X500Name("CN=not-this-address");
+        Instant now = Instant.now();
+        X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
+                BigInteger.ONE, Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)), name, pair.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("pod", pair.getPrivate(), "changeit".toCharArray(), new X509Certificate[] {certificate});
+        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(keys, "changeit".toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keyManagers.getKeyManagers(), null, null);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.createContext("/", exchange -> {
+            byte[] body = "self-signed and fine".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Action.HttpGet get = new Action.HttpGet("HTTPS", Optional.empty(), new IntOrString(server.getAddress().getPort()), "/healthz", List.of());
+            assertEquals(Outcome.success("self-signed and fine"), handlers.probe(get, new Target(webSpec, web, "127.0.0.1"), Duration.ofSeconds(5)));
         } finally {
             server.stop(0);
         }
