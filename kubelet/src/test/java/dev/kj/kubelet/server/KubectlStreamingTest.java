@@ -152,6 +152,13 @@ class KubectlStreamingTest {
         if (server != null) {
             server.close();
         }
+        if (dir != null) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (java.io.IOException e) {
+                // a leftover temporary directory is only untidy
+            }
+        }
     }
 
     record Run(int exit, String stdout, String stderr) {
