@@ -233,6 +233,9 @@ public final class ApiServer implements AutoCloseable {
                     () -> bound[0].getHostString() + ":" + bound[0].getPort(), metrics, apiMetrics,
                     authorization.authorizer(), authorization.reviews(),
                     new AuthenticationApi(serviceAccountTokens, authenticator, objects, Clock.systemUTC()));
+            router.connectThrough(new dev.kj.apiserver.proxy.PodConnect(
+                    stores.get(catalog.find("", "v1", "pods").orElseThrow()),
+                    stores.get(catalog.find("", "v1", "nodes").orElseThrow()), new dev.kj.apiserver.proxy.KubeletClient(pki)));
             createSystemNamespaces(stores.get(namespaces), json);
             SystemPriorityClasses.create(stores.get(priorityClasses), json);
             countObjects(timers, storage, catalog, storageMetrics);

@@ -21,11 +21,11 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /** Builds the client's TLS context from a kubeconfig's PEM data: the cluster's CA and the user's certificate. */
-final class TlsMaterial {
+public final class TlsMaterial {
     private TlsMaterial() {
     }
 
-    static SSLContext context(Kubeconfig.Cluster cluster, Kubeconfig.User user) throws IOException {
+    public static SSLContext context(Kubeconfig.Cluster cluster, Kubeconfig.User user) throws IOException {
         try {
             TrustManager[] trust = null;
             if (cluster.insecureSkipTlsVerify()) {

@@ -53,6 +53,21 @@ public sealed interface ApiResponse {
         }
     }
 
+    /**
+     * An upgrade request (exec, attach, port-forward, an upgrading nodes/proxy request) handed on to
+     * a kubelet: the transport sends the request head to {@code host:port} over {@code tls} with
+     * {@code pathAndQuery}, then joins the two connections byte for byte (the kubelet's 101 included).
+     */
+    record Upgrade(String host, int port, javax.net.ssl.SSLContext tls, String pathAndQuery) implements ApiResponse {
+        public int status() {
+            return 101;
+        }
+
+        public String contentType() {
+            return "";
+        }
+    }
+
     /** Starts producing chunks into the sink; closing the result stops it (the client went away). */
     @FunctionalInterface
     interface StreamSource {

@@ -115,6 +115,13 @@ public final class ApiRouter {
         this.tables = new Tables(json);
     }
 
+    private volatile dev.kj.apiserver.proxy.PodConnect connect;
+
+    /** Serves pods/log, pods/exec, pods/attach, pods/portforward and nodes/proxy through kubelets from now on. */
+    public void connectThrough(dev.kj.apiserver.proxy.PodConnect connect) {
+        this.connect = connect;
+    }
+
     public ApiResponse handle(ApiRequest request) {
         long start = System.nanoTime();
         Instrumentation instrumentation = new Instrumentation();
@@ -162,6 +169,7 @@ public final class ApiRouter {
                 apiMetrics.request(labels, full.status(), System.nanoTime() - start, full.body().length);
                 yield full;
             }
+            case ApiResponse.Upgrade upgrade -> upgrade;
             case ApiResponse.Stream stream -> new ApiResponse.Stream(stream.contentType(), sink -> {
                 apiMetrics.longRunningStarted(labels);
                 AtomicBoolean finished = new AtomicBoolean();
@@ -325,6 +333,19 @@ public final class ApiRouter {
         boolean inNamespace = rest.getFirst().equals("namespaces") && rest.size() >= 3 && !namespaceSubresource;
         String namespace = inNamespace ? rest.get(1) : null;
         List<String> tail = inNamespace ? rest.subList(2, rest.size()) : rest;
+        if (group.isEmpty() && version.equals("v1") && tail.size() >= 3
+                && dev.kj.apiserver.proxy.PodConnect.serves(tail.getFirst(), tail.get(2))
+                && (tail.size() == 3 || tail.get(2).equals("proxy"))
+                && (tail.getFirst().equals("pods") == (namespace != null))) {
+            if (connect == null) {
+                throw StatusException.pathNotFound();
+            }
+            String upgrade = request.header("upgrade");
+            String rest3 = "/" + String.join("/", tail.subList(3, tail.size()))
+                    + (request.path().endsWith("/") && tail.size() > 3 ? "/" : "");
+            return connect.connect(request.method(), tail.getFirst(), namespace, tail.get(1), tail.get(2), request.query(),
+                    !upgrade.isEmpty(), tail.size() > 3 ? rest3 : "", request.body(), request.header("content-type"));
+        }
         if (tail.size() > 3) {
             throw StatusException.pathNotFound();
         }

@@ -38,6 +38,8 @@ public final class InProcessTransport implements Transport {
             case ApiResponse.Full full -> Response.of(full.status(), full.contentType(),
                     request.method().equals("HEAD") ? new byte[0] : full.body());
             case ApiResponse.Stream stream -> new Response(stream.status(), stream.contentType(), StreamBody.start(stream));
+            // an in-process caller has no connection to upgrade
+            case ApiResponse.Upgrade upgrade -> Response.of(400, "text/plain", "Upgrade request required".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         };
     }
 

@@ -52,6 +52,7 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
         ApiRequest decoded = decode(ctx, http);
         Certificate[] chain = peerCertificates(ctx);
         boolean keepAlive = HttpUtil.isKeepAlive(http);
+        java.util.List<Map.Entry<String, String>> rawHeaders = http.headers().entries(); // a spliced upgrade sends them on
         boolean head = decoded.method().equals("HEAD");
         // WebSocket upgrades exist on HTTP/1.1 connections only (an HTTP/2 stream's request reads as 1.1 here)
         FullHttpRequest upgrade = !(ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel)
@@ -69,6 +70,12 @@ final class ApiChannelHandler extends SimpleChannelInboundHandler<FullHttpReques
                 case ApiResponse.Stream stream when upgrade != null && WebSocketWatch.carries(stream) ->
                         WebSocketWatch.serve(ctx, upgrade, stream);
                 case ApiResponse.Stream stream -> writeStream(ctx, stream, keepAlive);
+                case ApiResponse.Upgrade tunnel when !(ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel) ->
+                        dev.kj.api.stream.Splice.join(ctx.channel(), java.util.List.of("api", "aggregate", "http"), tunnel.host(),
+                                tunnel.port(), tunnel.tls(), dev.kj.api.stream.Splice.requestHead(decoded.method(),
+                                        tunnel.pathAndQuery(), tunnel.host() + ":" + tunnel.port(), rawHeaders));
+                case ApiResponse.Upgrade tunnel -> writeFull(ctx, ApiResponse.Full.text(400,
+                        "Upgrade request required"), keepAlive, head);
             }
         });
     }

@@ -145,6 +145,33 @@ public final class ClusterPki {
         return dir.resolve(component.stem() + ".key");
     }
 
+    /** The kubelet's serving certificate (upstream's kubelet.crt/key): the API server verifies it against the CA. */
+    public Path kubeletServingCert() {
+        return dir.resolve("kubelet-serving.crt");
+    }
+
+    public Path kubeletServingKey() {
+        return dir.resolve("kubelet-serving.key");
+    }
+
+    /**
+     * Issues (or keeps, while current and naming them all) the kubelet's serving certificate for
+     * {@code nodeName} from the cluster CA, with the node's name and addresses as SANs, so the API
+     * server can verify the kubelet it proxies logs, exec and port-forward to.
+     */
+    public void ensureKubeletServing(String nodeName, List<String> ipAddresses, Instant now) throws IOException {
+        List<GeneralName> altNames = new java.util.ArrayList<>();
+        altNames.add(new GeneralName(GeneralName.dNSName, nodeName.toLowerCase(java.util.Locale.ROOT)));
+        ipAddresses.forEach(ip -> altNames.add(new GeneralName(GeneralName.iPAddress, canonicalIp(ip))));
+        try {
+            KeyPairAndCert ca = ensureCa(caKey(), caCert(), "kj-ca", now);
+            ensureLeaf(kubeletServingKey(), KeyEncoding.PKCS8, kubeletServingCert(),
+                    subject("system:node:" + nodeName, "system:nodes"), ca, altNames, KeyPurposeId.id_kp_serverAuth, now);
+        } catch (GeneralSecurityException | OperatorCreationException e) {
+            throw new IOException("cannot issue the kubelet serving certificate in " + dir, e);
+        }
+    }
+
     /**
      * The names the serving certificate carries besides localhost and 127.0.0.1/::1: this host's
      * addresses and names, the first service IP, and the kubernetes Service's DNS names.
