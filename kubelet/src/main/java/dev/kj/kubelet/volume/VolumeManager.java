@@ -124,6 +124,10 @@ public final class VolumeManager implements PodVolumes {
             case PodVolume.Projected projected -> {
                 // the contents first: a missing configMap leaves no directory behind, as upstream
                 Map<String, FileProjection> files = projected.files().collect(context);
+                if (fsGroup.isPresent()) {
+                    // the modes the ownership pass will leave, so that an unchanged volume compares equal next time
+                    files = Ownership.readOnlyModes(files);
+                }
                 Path dir = volumeDir(uid, projected.plugin(), projected.name());
                 boolean fresh = !Files.isDirectory(dir);
                 try {
