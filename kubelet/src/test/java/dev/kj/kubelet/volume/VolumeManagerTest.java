@@ -257,6 +257,21 @@ class VolumeManagerTest {
     }
 
     @Test
+    void theNodeCannotReadConfigMapsOfPodsBoundElsewhere() throws Exception {
+        String ns = namespace();
+        api.admin().typed(Resources.CONFIG_MAPS, ConfigMap.class).create(ns, new ConfigMapBuilder().withNewMetadata()
+                .withName("app").endMetadata().addToData("k", "v").build());
+        Pod elsewhere = api.admin().typed(Resources.PODS, Pod.class).create(ns, new PodBuilder().withNewMetadata()
+                .withName("elsewhere").withNamespace(ns).endMetadata().withNewSpec().withNodeName("other-node")
+                .withAutomountServiceAccountToken(false).addNewContainer().withName("main").withImage("busybox").endContainer()
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("app").endConfigMap().endVolume().endSpec().build());
+        VolumeException e = assertThrows(VolumeException.class, () -> manager("elsewhere").setUp(elsewhere));
+        assertEquals("MountVolume.SetUp failed for volume \"cfg\" : configmaps \"app\" is forbidden: User \"system:node:"
+                + api.nodeName() + "\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"" + ns
+                + "\": no relationship found between node '" + api.nodeName() + "' and this object", e.getMessage());
+    }
+
+    @Test
     void secretIsDecodedOntoATmpfs() throws Exception {
         String ns = namespace();
         api.admin().typed(Resources.SECRETS, Secret.class).create(ns, new SecretBuilder().withNewMetadata().withName("db").endMetadata()
