@@ -48,6 +48,16 @@ class VolumePiecesTest {
     }
 
     @Test
+    void apiDataVolumesAreMountedReadOnly() {
+        assertTrue(VolumeManager.mountsReadOnly(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("c")
+                .withNewConfigMap().withName("x").endConfigMap().build()));
+        assertTrue(VolumeManager.mountsReadOnly(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("p")
+                .withNewProjected().endProjected().build()));
+        assertFalse(VolumeManager.mountsReadOnly(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("e")
+                .withNewEmptyDir().endEmptyDir().build()));
+    }
+
+    @Test
     void payloadPathsFollowUpstreamsRules() {
         assertEquals("invalid path: must not contain '..': a/../b",
                 assertThrows(VolumeError.class, () -> AtomicWriter.validatePath("a/../b")).getMessage());
