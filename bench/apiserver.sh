@@ -3,7 +3,8 @@
 # certificate, measured by dev.kj.apiserver.bench.ApiServerBench (control-plane test sources):
 # configmap create/get/update/list p50/p99 and ops/s at 1, 10 and 50 clients (a closed loop on
 # connections opened before timing; `-- --rate R` for an open loop of R requests/s); watch latency
-# (write sent → event read) with 1 and 100 watchers; LIST of 10,000 configmaps (rv=0 and "").
+# (write sent → event read) with 1 and 100 watchers; LIST of 10,000 configmaps (rv=0 and ""). Rows also
+# carry server_jit_ms_per_op: the part of the server's CPU its JIT compiler threads used.
 #
 #   bench/apiserver.sh [--storage rhino|etcd] [-- extra ApiServerBench args]
 #
@@ -21,7 +22,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --storage) storage=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -71,7 +72,7 @@ done
 } | tee -a "$results"
 set +e
 "$bench_java" -cp "$classpath" dev.kj.apiserver.bench.ApiServerBench --server "https://127.0.0.1:$port" \
-    --pki "$work/server/pki" --label "kj-$storage" "${extra[@]}" >"$work/bench.log" 2>&1
+    --pki "$work/server/pki" --server-pid "$kj_pid" --label "kj-$storage" "${extra[@]}" >"$work/bench.log" 2>&1
 status=$?
 set -e
 if [[ $status == 0 ]]; then

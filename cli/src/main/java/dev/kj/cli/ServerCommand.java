@@ -4,8 +4,16 @@ import dev.kj.apiserver.ApiServer;
 import dev.kj.apiserver.ApiServerConfig;
 import dev.kj.apiserver.registry.core.service.NodePortRange;
 import dev.kj.apiserver.registry.core.service.ServiceCidr;
+import dev.kj.api.client.Kubeconfig;
+import dev.kj.apiserver.discovery.VersionInfo;
+import dev.kj.apiserver.pki.ClusterPki;
+import dev.kj.kubelet.Kubelet;
+import dev.kj.kubelet.KubeletConfig;
+import dev.kj.kubelet.cri.CriEndpoint;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +27,9 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * {@code kj server}: the Kubernetes API server and the controller manager in one process, on an
- * embedded Rhino or a real etcd; {@code --all-in-one} is meant to add the node components (kubelet,
- * kube-proxy) once kj has them.
+ * {@code kj server}: the Kubernetes API server, the scheduler and the controller manager in one
+ * process, on an embedded Rhino or a real etcd; {@code --all-in-one} adds this host's kubelet (which
+ * registers the node and keeps it Ready; it runs no pods yet). kube-proxy is not built.
  */
 @Command(name = "server",
         mixinStandardHelpOptions = true,
@@ -34,7 +42,9 @@ import sun.misc.SignalHandler;
                     + " writes DIR/kubeconfig for kubectl. Stops gracefully on SIGTERM or SIGINT (exit 0).",
             "The controllers run in this process on whichever server holds the Lease"
                     + " kube-system/kube-controller-manager, so several servers may share one datastore.",
-            "Not built yet: the scheduler, the kubelet and kube-proxy; pods are stored but never scheduled or run.", ""},
+            "With --all-in-one this host's kubelet runs too: it registers the node and keeps it Ready with its"
+                    + " Lease, running kj's own containerd under DIR/containerd unless --container-runtime-endpoint names"
+                    + " a runtime. It runs no pods yet, so pods are scheduled but do not start; kube-proxy is not built.", ""},
         footer = {"", "Example:",
             "  kj server --all-in-one --data-dir /tmp/kj",
             "  kubectl --kubeconfig /tmp/kj/kubeconfig get namespaces"})
@@ -47,10 +57,31 @@ final class ServerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--all-in-one",
-            description = "Run every component kj has in this process, talking to the API server in-process: today"
-                    + " the API server and the controller manager, which kj server runs anyway; the kubelet and"
-                    + " kube-proxy (and the scheduler) will join when they exist.")
+            description = "Run every component kj has in this process: the API server, the scheduler and the"
+                    + " controller manager (which kj server runs anyway) and this host's kubelet, which registers the"
+                    + " node as system:node:HOST and keeps it Ready but runs no pods yet; kube-proxy is not built.")
     boolean allInOne;
+
+    @Option(names = "--container-runtime-endpoint", paramLabel = "ENDPOINT",
+            description = "With --all-in-one: the CRI runtime's socket (unix:///run/containerd/containerd.sock). Without"
+                    + " it kj runs containerd from PATH itself, with its root, state and CNI configuration under"
+                    + " DIR/containerd; with neither the node stays NotReady and says why.")
+    String containerRuntimeEndpoint;
+
+    @Option(names = "--pod-cidr", paramLabel = "CIDR", defaultValue = dev.kj.kubelet.KubeletConfig.DEFAULT_POD_CIDR,
+            description = "With --all-in-one: the node's pod range, set as its spec.podCIDR and given to the pods'"
+                    + " bridge by kj's CNI configuration (default: ${DEFAULT-VALUE}).")
+    String podCidr;
+
+    @Option(names = "--node-ip", paramLabel = "IP",
+            description = "With --all-in-one: the node's InternalIP address (default: the host's first non-loopback"
+                    + " IPv4 address).")
+    String nodeIp;
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST:PORT",
+            description = "With --all-in-one: a registry kj's own containerd pulls from over plain HTTP; may be"
+                    + " repeated.")
+    List<String> insecureRegistries = List.of();
 
     @Option(names = "--etcd-servers", split = ",", paramLabel = "URL",
             description = "The client URLs of a real etcd cluster's members, comma-separated (http://host:port, or"
@@ -102,9 +133,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--controllers", split = ",", paramLabel = "NAME", defaultValue = "*",
             description = "Controllers to run in this process, as kube-controller-manager's flag: '*' enables all"
                     + " on-by-default controllers, 'foo' enables the controller named foo, '-foo' disables it."
-                    + " Known: garbage-collector-controller, namespace-controller, serviceaccount-controller,"
-                    + " serviceaccount-token-controller, root-ca-certificate-publisher-controller,"
-                    + " clusterrole-aggregation-controller, replicaset-controller, deployment-controller"
+                    + " Known: serviceaccount-token-controller, clusterrole-aggregation-controller,"
+                    + " garbage-collector-controller, namespace-controller, serviceaccount-controller,"
+                    + " root-ca-certificate-publisher-controller, replicaset-controller, replicationcontroller-controller,"
+                    + " deployment-controller, job-controller, disruption-controller, cronjob-controller,"
+                    + " ttl-after-finished-controller, pod-garbage-collector-controller, endpoints-controller,"
+                    + " endpointslice-controller, node-lifecycle-controller, taint-eviction-controller"
                     + " (default: ${DEFAULT-VALUE}).")
     List<String> controllers;
 
@@ -130,10 +164,25 @@ final class ServerCommand implements Callable<Integer> {
         // the path only: the token itself stays in its owner-only file, out of terminals and logs
         lines.add("kj server: agent join token: " + server.joinToken());
         if (allInOne) {
-            lines.add("kj server: --all-in-one: running the API server, the scheduler and the controller manager; the"
-                    + " kubelet is not wired in yet and kube-proxy is not built, so pods are scheduled but do not run");
+            lines.add("kj server: --all-in-one: running the API server, the scheduler, the controller manager and the"
+                    + " kubelet (node " + ClusterPki.hostname() + "; it registers the node but runs no pods yet);"
+                    + " kube-proxy is not built");
         }
         return lines;
+    }
+
+    /** This host's kubelet, as system:node:HOST with its certificate from DIR/pki, reaching the server on loopback. */
+    private KubeletConfig kubeletConfig(ApiServer server, Optional<CriEndpoint> endpoint) throws java.io.IOException {
+        ClusterPki pki = ClusterPki.ensure(dataDir.resolve("pki"));
+        ClusterPki.Component identity = pki.components().stream().filter(c -> c.stem().equals("kubelet")).findFirst().orElseThrow();
+        String host = server.address().getAddress().isAnyLocalAddress() ? "127.0.0.1" : server.address().getHostString();
+        URI url = URI.create("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.address().getPort());
+        Kubeconfig.Connection connection = new Kubeconfig.Connection("kubelet",
+                new Kubeconfig.Cluster(url, Files.readAllBytes(pki.caCert()), false),
+                new Kubeconfig.User(Files.readAllBytes(pki.componentCert(identity)), Files.readAllBytes(pki.componentKey(identity)), null, null),
+                null);
+        return new KubeletConfig(identity.user().substring("system:node:".length()), connection, dataDir, endpoint,
+                podCidr, Optional.ofNullable(nodeIp), insecureRegistries, VersionInfo.GIT_VERSION);
     }
 
     /** Completed once the server is up; lets tests reach the running server. */
@@ -146,6 +195,12 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--controllers: " + e.getMessage());
         }
+        Optional<CriEndpoint> runtimeEndpoint;
+        try {
+            runtimeEndpoint = Optional.ofNullable(containerRuntimeEndpoint).map(CriEndpoint::parse);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--container-runtime-endpoint: " + e.getMessage());
+        }
         ApiServer server;
         try {
             server = ApiServer.start(new ApiServerConfig(dataDir, etcdServers, bindAddress, securePort, compactionInterval,
@@ -157,9 +212,26 @@ final class ServerCommand implements Callable<Integer> {
             started.completeExceptionally(e);
             throw e;
         }
+        Kubelet kubelet = null;
+        if (allInOne) {
+            try {
+                kubelet = Kubelet.start(kubeletConfig(server, runtimeEndpoint));
+            } catch (Exception e) {
+                server.close();
+                started.completeExceptionally(e);
+                throw e;
+            }
+        }
         startupLines(server).forEach(spec.commandLine().getOut()::println);
         spec.commandLine().getOut().flush();
-        Runnable close = server::close;
+        Kubelet node = kubelet;
+        // The kubelet first (its pods and containerd), then the API server it reports to.
+        Runnable close = () -> {
+            if (node != null) {
+                node.close();
+            }
+            server.close();
+        };
         Thread hook = new Thread(close, "kj-server-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
@@ -175,7 +247,7 @@ final class ServerCommand implements Callable<Integer> {
             started.complete(server);
             server.awaitTermination();
         } finally {
-            server.close();
+            close.run();
             previous.forEach(Signal::handle);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

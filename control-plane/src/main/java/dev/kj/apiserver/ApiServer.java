@@ -173,7 +173,7 @@ public final class ApiServer implements AutoCloseable {
         KubernetesEndpoints endpointReconciler = null;
         try {
             cachers = new Cachers(storage, config.watchCache(), new CacherMetrics(metrics));
-            ObjectMapper json = new ObjectMapper();
+            ObjectMapper json = dev.kj.api.objects.Json.newTreeMapper();
             ResourceDescription namespaces = catalog.find("", "v1", "namespaces").orElseThrow();
             Map<ResourceDescription, GenericStore> stores = new LinkedHashMap<>();
             NamespaceLifecycle lookup = new NamespaceLifecycle(storage, cachers, namespaces, json);

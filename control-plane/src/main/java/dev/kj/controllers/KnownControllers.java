@@ -1,7 +1,9 @@
 package dev.kj.controllers;
 
 import dev.kj.controllers.clusterroleaggregation.ClusterRoleAggregationController;
+import dev.kj.controllers.cronjob.CronJobController;
 import dev.kj.controllers.deployment.DeploymentController;
+import dev.kj.controllers.disruption.DisruptionController;
 import dev.kj.controllers.endpoint.EndpointsController;
 import dev.kj.controllers.endpointslice.EndpointSliceController;
 import dev.kj.controllers.nodelifecycle.NodeLifecycleController;
@@ -10,6 +12,7 @@ import dev.kj.controllers.garbagecollector.GarbageCollector;
 import dev.kj.controllers.job.JobController;
 import dev.kj.controllers.namespace.NamespaceController;
 import dev.kj.controllers.replicaset.ReplicaSetController;
+import dev.kj.controllers.replication.ReplicationControllers;
 import dev.kj.controllers.podgc.PodGarbageCollector;
 import dev.kj.controllers.rootcacertpublisher.RootCaCertPublisher;
 import dev.kj.controllers.serviceaccount.ServiceAccountsController;
@@ -31,8 +34,11 @@ public final class KnownControllers {
     public static final String ROOT_CA_CERT_PUBLISHER = RootCaCertPublisher.NAME;
     public static final String SERVICE_ACCOUNT_TOKEN = TokensController.NAME;
     public static final String REPLICA_SET = ReplicaSetController.NAME;
+    public static final String REPLICATION_CONTROLLER = ReplicationControllers.NAME;
     public static final String DEPLOYMENT = DeploymentController.NAME;
     public static final String JOB = JobController.NAME;
+    public static final String CRON_JOB = CronJobController.NAME;
+    public static final String DISRUPTION = DisruptionController.NAME;
     public static final String TTL_AFTER_FINISHED = TtlAfterFinishedController.NAME;
     public static final String POD_GARBAGE_COLLECTOR = PodGarbageCollector.NAME;
     public static final String ENDPOINTS = EndpointsController.NAME;
@@ -62,9 +68,14 @@ public final class KnownControllers {
                     ServiceAccountsController::new),
             new Descriptor(ROOT_CA_CERT_PUBLISHER, List.of("root-ca-cert-publisher"), RootCaCertPublisher.IDENTITY, false,
                     RootCaCertPublisher::new),
-            new Descriptor(REPLICA_SET, List.of("replicaset"), ReplicaSetController.IDENTITY, false, ReplicaSetController::new),
+            new Descriptor(REPLICA_SET, List.of("replicaset"), ReplicaSetController.IDENTITY, false,
+                    ReplicaSetController::forReplicaSets),
+            new Descriptor(REPLICATION_CONTROLLER, List.of("replicationcontroller"), ReplicationControllers.IDENTITY, false,
+                    ReplicationControllers::controller),
             new Descriptor(DEPLOYMENT, List.of("deployment"), DeploymentController.IDENTITY, false, DeploymentController::new),
             new Descriptor(JOB, List.of("job"), JobController.IDENTITY, false, JobController::new),
+            new Descriptor(DISRUPTION, List.of("disruption"), DisruptionController.IDENTITY, false, DisruptionController::new),
+            new Descriptor(CRON_JOB, List.of("cronjob"), CronJobController.IDENTITY, false, CronJobController::new),
             new Descriptor(TTL_AFTER_FINISHED, List.of("ttl-after-finished"), TtlAfterFinishedController.IDENTITY, false,
                     TtlAfterFinishedController::new),
             new Descriptor(POD_GARBAGE_COLLECTOR, List.of("podgc"), PodGarbageCollector.IDENTITY, false,

@@ -156,6 +156,29 @@ class FieldValidationTest {
                     typedMessage);
         }
 
+        // a strategic merge takes a value of the wrong kind as it is; converting the result to the Go
+        // type fails: 422 on "patch" with the patch map as Go prints it and the converter's words
+        String[][] strategic = {
+                {"{\"spec\":{\"template\":{\"spec\":{\"containers\":\"oops\"}}}}",
+                        "map[spec:map[template:map[spec:map[containers:oops]]]]", "cannot restore slice from string"},
+                {"{\"spec\":{\"strategy\":\"Recreate\"}}", "map[spec:map[strategy:Recreate]]",
+                        "cannot restore struct from: string"},
+                {"{\"spec\":{\"replicas\":\"two\"}}", "map[spec:map[replicas:two]]", "cannot convert string to int32"},
+                {"{\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":1}}}}",
+                        "map[spec:map[template:map[spec:map[restartPolicy:1]]]]", "cannot convert int64 to v1.RestartPolicy"}};
+        for (String[] patch : strategic) {
+            HttpResponse<String> typed = send("PATCH", DEPLOYMENTS + "/patched", "application/strategic-merge-patch+json",
+                    patch[0]);
+            assertEquals(422, typed.statusCode(), typed.body());
+            JsonNode typedStatus = JSON.readTree(typed.body());
+            assertEquals(" \"\" is invalid: patch: Invalid value: \"" + patch[1] + "\": " + patch[2],
+                    typedStatus.path("message").asText());
+            assertEquals("patch", typedStatus.path("details").path("causes").get(0).path("field").asText());
+        }
+        JsonNode unchanged = JSON.readTree(admin.send(HttpRequest.newBuilder(server.uri(DEPLOYMENTS + "/patched")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertTrue(unchanged.path("spec").path("template").path("spec").path("containers").isArray(), unchanged.toString());
+
         HttpResponse<String> warned = send("PATCH", DEPLOYMENTS + "/patched", "application/json-patch+json",
                 "[{\"op\":\"add\",\"path\":\"/spec/replicaz\",\"value\":3,\"valu\":1}]");
         assertEquals(200, warned.statusCode(), warned.body());
@@ -196,7 +219,18 @@ class FieldValidationTest {
                 {"", ",\"args\":\"sleep\"",
                         "string into Go struct field Container.spec.template.spec.containers.args of type []string"},
                 {"", ",\"env\":{\"A\":\"1\"}",
-                        "object into Go struct field Container.spec.template.spec.containers.env of type []v1.EnvVar"}};
+                        "object into Go struct field Container.spec.template.spec.containers.env of type []v1.EnvVar"},
+                // named string types are named as Go names them
+                {"", ",\"imagePullPolicy\":1",
+                        "number into Go struct field Container.spec.template.spec.containers.imagePullPolicy of type v1.PullPolicy"},
+                {"", ",\"ports\":[{\"containerPort\":80,\"protocol\":6}]",
+                        "number into Go struct field ContainerPort.spec.template.spec.containers.ports.protocol of type v1.Protocol"},
+                {"", ",\"securityContext\":{\"capabilities\":{\"add\":\"NET_ADMIN\"}}",
+                        "string into Go struct field Capabilities.spec.template.spec.containers.securityContext.capabilities.add"
+                                + " of type []v1.Capability"},
+                {"", ",\"securityContext\":{\"capabilities\":{\"drop\":[true]}}",
+                        "bool into Go struct field Capabilities.spec.template.spec.containers.securityContext.capabilities.drop"
+                                + " of type v1.Capability"}};
         for (String[] c : cases) {
             HttpResponse<String> response = send("POST", DEPLOYMENTS, "application/json", deployment("typed", c[0], c[1]));
             assertEquals(400, response.statusCode(), response.body());

@@ -128,4 +128,48 @@ class KubectlCustomResourceDefinitionTest {
         assertEquals("[\"v2\"] 3", kubectl.run("get", "crd", plural + ".example.com", "-o",
                 "jsonpath={.status.storedVersions} {.metadata.generation}").ok().stdout());
     }
+
+    /** A rule that does not compile against the schema is refused with upstream's 422. */
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.33"})
+    void celRulesThatDoNotCompileAreRefused(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String plural = "gadgets" + version.replace(".", "");
+        Path crd = dir.resolve(plural + ".yaml");
+        Files.writeString(crd, """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: %s.example.com}
+                spec:
+                  group: example.com
+                  scope: Namespaced
+                  names: {plural: %s, kind: Gadget%s}
+                  versions:
+                  - name: v1
+                    served: true
+                    storage: true
+                    schema:
+                      openAPIV3Schema:
+                        type: object
+                        properties:
+                          spec:
+                            type: object
+                            properties:
+                              replicas: {type: integer}
+                            x-kubernetes-validations:
+                            - rule: "self.replicas < 10"
+                              message: must be less than 10
+                            - rule: "self.replicaz < 10"
+                """.formatted(plural, plural, version.replace(".", "")));
+        Kubectl.Result refused = kubectl.run("apply", "-f", crd.toString());
+        assertNotEquals(0, refused.exitCode());
+        assertEquals("The CustomResourceDefinition \"" + plural + ".example.com\" is invalid: "
+                + "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Invalid value: "
+                + "apiextensions.ValidationRule{Rule:\"self.replicaz < 10\", Message:\"\", MessageExpression:\"\", "
+                + "Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}: "
+                + "compilation failed: ERROR: <input>:1:5: undefined field 'replicaz'\n | self.replicaz < 10\n | ....^\n",
+                refused.stderr());
+        Files.writeString(crd, Files.readString(crd).replace("            - rule: \"self.replicaz < 10\"\n", ""));
+        kubectl.run("apply", "-f", crd.toString()).ok();
+    }
 }

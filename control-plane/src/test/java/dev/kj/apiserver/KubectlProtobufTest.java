@@ -125,8 +125,9 @@ class KubectlProtobufTest {
         Map<String, JsonNode> objects = new HashMap<>();
         Map<String, String> logs = new HashMap<>();
         try (ApiServer server = ApiServer.start(new ApiServerConfig(serverDir.resolve("data"), List.of(), "127.0.0.1", 0)
-                // the workload controllers (Jobs too) would write status between the JSON and the protobuf creates
-                .withControllers(List.of("*", "-replicaset-controller", "-deployment-controller", "-job-controller")))) {
+                // the workload controllers (Jobs, CronJobs, PDBs too) would write status between the JSON and the protobuf creates
+                .withControllers(List.of("*", "-replicaset-controller", "-replicationcontroller-controller", "-deployment-controller",
+                        "-job-controller", "-cronjob-controller", "-disruption-controller")))) {
             Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), serverDir);
             for (Command command : commands()) {
                 List<String> args = new ArrayList<>(command.args());

@@ -104,6 +104,62 @@ class KubectlServerSideApplyTest {
         assertTrue(plain.path("metadata").path("managedFields").isMissingNode());
     }
 
+    /**
+     * An applier on autoscaling/v2 and an updater on autoscaling/v1 of the same HPA: each entry
+     * keeps its manager's version, and the v2 apply conflicts with the v1 fields it would change.
+     */
+    @ParameterizedTest(name = "kubectl {0}")
+    @ValueSource(strings = {"1.27", "1.33"})
+    void managersOfTwoVersionsKeepTheirOwn(String version) throws Exception {
+        Kubectl kubectl = Kubectl.require(version, server.kubeconfig(), dir);
+        String name = "hpa" + version.replace(".", "");
+        Path applied = dir.resolve(name + ".yaml");
+        Files.writeString(applied, """
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata:
+                  name: %s
+                spec:
+                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+                  minReplicas: 1
+                  maxReplicas: 5
+                  metrics:
+                  - type: Resource
+                    resource:
+                      name: cpu
+                      target: {type: Utilization, averageUtilization: 50}
+                """.formatted(name));
+        kubectl.run("apply", "--server-side", "-f", applied.toString()).ok();
+        kubectl.run("patch", "horizontalpodautoscalers.v1.autoscaling", name, "--type=merge", "--field-manager=scaler",
+                "-p", "{\"spec\":{\"maxReplicas\":7,\"targetCPUUtilizationPercentage\":60}}").ok();
+        JsonNode object = JSON.readTree(kubectl.run("get", "horizontalpodautoscalers.v2.autoscaling", name, "-o", "json",
+                "--show-managed-fields").ok().stdout());
+        JsonNode entries = object.path("metadata").path("managedFields");
+        assertEquals(2, entries.size(), entries.toString());
+        JsonNode apply = entries.get(0);
+        assertEquals("kubectl", apply.path("manager").asText());
+        assertEquals("autoscaling/v2", apply.path("apiVersion").asText());
+        assertEquals(JSON.readTree("{\"f:spec\":{\"f:minReplicas\":{},\"f:scaleTargetRef\":{\"f:apiVersion\":{},"
+                + "\"f:kind\":{},\"f:name\":{}}}}"), apply.path("fieldsV1"));
+        JsonNode update = entries.get(1);
+        assertEquals("scaler", update.path("manager").asText());
+        assertEquals("autoscaling/v1", update.path("apiVersion").asText());
+        assertEquals(JSON.readTree("{\"f:spec\":{\"f:maxReplicas\":{},\"f:targetCPUUtilizationPercentage\":{}}}"),
+                update.path("fieldsV1"));
+
+        Kubectl.Result conflict = kubectl.run("apply", "--server-side", "-f", applied.toString());
+        assertNotEquals(0, conflict.exitCode());
+        assertTrue(conflict.stderr().contains("Apply failed with 2 conflicts: conflicts with \"scaler\" using "
+                + "autoscaling/v1:\n- .spec.maxReplicas\n- .spec.targetCPUUtilizationPercentage"), conflict.stderr());
+        kubectl.run("apply", "--server-side", "--force-conflicts", "-f", applied.toString()).ok();
+        JsonNode forced = JSON.readTree(kubectl.run("get", "horizontalpodautoscalers.v1.autoscaling", name, "-o", "json",
+                "--show-managed-fields").ok().stdout());
+        assertEquals(5, forced.path("spec").path("maxReplicas").asInt());
+        assertEquals(50, forced.path("spec").path("targetCPUUtilizationPercentage").asInt());
+        assertEquals(1, forced.path("metadata").path("managedFields").size(), forced.toString());
+        assertEquals("autoscaling/v2", forced.path("metadata").path("managedFields").get(0).path("apiVersion").asText());
+    }
+
     @ParameterizedTest(name = "kubectl {0}")
     @ValueSource(strings = {"1.27", "1.33"})
     void clientSideApplyRecordsAnUpdateManager(String version) throws Exception {

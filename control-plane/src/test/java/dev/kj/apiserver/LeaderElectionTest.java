@@ -36,7 +36,8 @@ class LeaderElectionTest {
     private static final String MICRO_TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z";
     private static final List<String> ALL_CONTROLLERS = List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller",
             "garbage-collector-controller", "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller",
-            "replicaset-controller", "deployment-controller", "job-controller", "ttl-after-finished-controller",
+            "replicaset-controller", "replicationcontroller-controller", "deployment-controller", "job-controller",
+                    "disruption-controller", "cronjob-controller", "ttl-after-finished-controller",
             "pod-garbage-collector-controller", "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller",
             "taint-eviction-controller");
 

@@ -41,7 +41,8 @@ class NamespaceApiTest {
         server = TestServer.start(dir, List.of("*", "-namespace-controller"));
         admin = server.admin();
         assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
-                "serviceaccount-controller", "root-ca-certificate-publisher-controller", "replicaset-controller", "deployment-controller", "job-controller", "ttl-after-finished-controller",
+                "serviceaccount-controller", "root-ca-certificate-publisher-controller", "replicaset-controller", "replicationcontroller-controller", "deployment-controller", "job-controller",
+                    "disruption-controller", "cronjob-controller", "ttl-after-finished-controller",
                 "pod-garbage-collector-controller", "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller",
                 "taint-eviction-controller"),
                 server.server().controllers());

@@ -40,7 +40,8 @@ class SharedStoreControllersTest {
              ApiClient b = ApiClient.fromKubeconfig(second.kubeconfig())) {
             assertEquals(List.of("serviceaccount-token-controller", "clusterrole-aggregation-controller", "garbage-collector-controller",
                     "namespace-controller", "serviceaccount-controller", "root-ca-certificate-publisher-controller",
-                    "replicaset-controller", "deployment-controller", "job-controller", "ttl-after-finished-controller",
+                    "replicaset-controller", "replicationcontroller-controller", "deployment-controller", "job-controller",
+                    "disruption-controller", "cronjob-controller", "ttl-after-finished-controller",
                     "pod-garbage-collector-controller", "endpoints-controller", "endpointslice-controller", "node-lifecycle-controller",
                     "taint-eviction-controller"),
                     first.controllers(), "the first server leads");

@@ -58,6 +58,22 @@ class ControllerSelectionTest {
         assertEquals(tokens, KnownControllers.ALL.getFirst(), "upstream starts it before the others");
     }
 
+    @org.junit.jupiter.api.Test
+    void theReplicationCronJobAndDisruptionControllersGoByUpstreamsNamesAliasesAndIdentities() {
+        ControllerSelection selection = ControllerSelection.parse(List.of("-replicationcontroller", "-cronjob", "-disruption", "*"));
+        assertEquals(List.of("-replicationcontroller-controller", "-cronjob-controller", "-disruption-controller", "*"),
+                selection.entries());
+        assertEquals(false, selection.enabled(KnownControllers.REPLICATION_CONTROLLER));
+        assertEquals(false, selection.enabled(KnownControllers.CRON_JOB));
+        assertEquals(false, selection.enabled(KnownControllers.DISRUPTION));
+        ControllerSelection defaults = ControllerSelection.parse(List.of("*"));
+        assertEquals(List.of(true, true, true), List.of(defaults.enabled(KnownControllers.REPLICATION_CONTROLLER),
+                defaults.enabled(KnownControllers.CRON_JOB), defaults.enabled(KnownControllers.DISRUPTION)), "on by default");
+        assertEquals(List.of("replication-controller", "disruption-controller", "cronjob-controller"),
+                KnownControllers.ALL.stream().filter(d -> List.of(KnownControllers.REPLICATION_CONTROLLER, KnownControllers.CRON_JOB,
+                        KnownControllers.DISRUPTION).contains(d.name())).map(KnownControllers.Descriptor::identity).toList());
+    }
+
     @ParameterizedTest
     @MethodSource("unknown")
     void unknownNamesAreRefusedWithUpstreamsText(String entry) {

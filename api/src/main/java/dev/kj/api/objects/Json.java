@@ -16,7 +16,19 @@ public final class Json {
     }
 
     /** Jackson 2, for {@link ObjectNode} trees. */
-    public static final ObjectMapper TREES = new ObjectMapper();
+    public static final ObjectMapper TREES = newTreeMapper();
+
+    /**
+     * A Jackson 2 mapper for trees whose parsers and generators take their buffers from a pool
+     * shared by all threads. Jackson 2's default pool is per thread, and the API server serves each
+     * request on a fresh virtual thread, so every read and write allocated its buffers anew
+     * (Jackson 3's default is already a shared pool).
+     */
+    public static ObjectMapper newTreeMapper() {
+        return new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool())
+                .build());
+    }
 
     /** Jackson 3, for fabric8 model objects; unknown fields land in their additionalProperties. */
     public static final tools.jackson.databind.json.JsonMapper TYPED = tools.jackson.databind.json.JsonMapper.builder()

@@ -132,28 +132,39 @@ public final class AdmissionExpressions {
      * "Syntax error: " and overload errors do not list the candidates (cel-java's additions).
      */
     private static Result failed(CelValidationResult result, String prefix) {
+        return new Result(Optional.empty(), Optional.of(new Problem("compilation failed: " + issues(result, prefix))));
+    }
+
+    /** The issues of a failed parse or check as cel-go's Issues.String() prints them. */
+    static String issues(CelValidationResult result, String prefix) {
         List<CelIssue> issues = result.getErrors().stream()
                 .map(issue -> CelIssue.formatError(issue.getExprId(), issue.getSourceLocation(),
                         prefix + CANDIDATES.matcher(issue.getMessage()).replaceFirst("")))
                 .toList();
-        return new Result(Optional.empty(),
-                Optional.of(new Problem("compilation failed: " + CelIssue.toDisplayString(issues, result.getSource()))));
+        return CelIssue.toDisplayString(issues, result.getSource());
     }
 
     private static final Pattern CANDIDATES = Pattern.compile(" \\(candidates: .*\\)$", Pattern.DOTALL);
 
+    /** Upstream's base environment options (homogeneous literals, cross-type numeric comparisons). */
+    static final CelOptions OPTIONS = CelOptions.current().enableHomogeneousLiterals(true)
+            .enableHeterogeneousNumericComparisons(true).build();
+
+    /** The base environment every Kubernetes CEL expression compiles in: cel-go's extensions and Kubernetes' libraries. */
+    static CelCompilerBuilder baseCompiler() {
+        return CelCompilerFactory.standardCelCompilerBuilder()
+                .setOptions(OPTIONS)
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                .addLibraries(CelExtensions.strings(), CelExtensions.sets(OPTIONS), CelExtensions.lists(),
+                        CelExtensions.optional(), CelExtensions.bindings(), CelExtensions.encoders(OPTIONS),
+                        CelExtensions.comprehensions())
+                .addFunctionDeclarations(KubernetesLibraries.declarations());
+    }
+
     private static CelCompiler compiler(Declarations declarations) {
-        CelOptions options = CelOptions.current().enableHomogeneousLiterals(true)
-                .enableHeterogeneousNumericComparisons(true).build();
         List<StructType> types = new java.util.ArrayList<>(List.of(GROUP_VERSION_KIND, GROUP_VERSION_RESOURCE, USER_INFO,
                 REQUEST, NAMESPACE_METADATA, NAMESPACE_CONDITION, NAMESPACE));
-        CelCompilerBuilder builder = CelCompilerFactory.standardCelCompilerBuilder()
-                .setOptions(options)
-                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-                .addLibraries(CelExtensions.strings(), CelExtensions.sets(options), CelExtensions.lists(),
-                        CelExtensions.optional(), CelExtensions.bindings(), CelExtensions.encoders(options),
-                        CelExtensions.comprehensions())
-                .addFunctionDeclarations(KubernetesLibraries.declarations())
+        CelCompilerBuilder builder = baseCompiler()
                 .addVar("object", DYN)
                 .addVar("oldObject", DYN)
                 .addVar("request", REQUEST)
@@ -182,13 +193,13 @@ public final class AdmissionExpressions {
         return fields;
     }
 
-    private static StructType struct(String name, Map<String, CelType> fields) {
+    static StructType struct(String name, Map<String, CelType> fields) {
         Map<String, CelType> copy = new LinkedHashMap<>(fields);
         return StructType.create(name, ImmutableSet.copyOf(copy.keySet()), field -> Optional.ofNullable(copy.get(field)));
     }
 
     /** The object types above, for the checker's field lookups. */
-    private record Types(List<StructType> structs) implements CelTypeProvider {
+    record Types(List<StructType> structs) implements CelTypeProvider {
         @Override
         public ImmutableCollection<CelType> types() {
             return ImmutableList.copyOf(structs);

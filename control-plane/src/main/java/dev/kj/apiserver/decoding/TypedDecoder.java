@@ -26,9 +26,11 @@ import java.util.Set;
  * A value Go could not store in an integer, boolean or struct field is a type error, worded as
  * encoding/json's UnmarshalTypeError ({@code json: cannot unmarshal string into Go struct field
  * DeploymentSpec.spec.replicas of type int32}); the first one is kept, as Go keeps it. String
- * fields, lists and maps are checked too; a named string type (Go's v1.RestartPolicy) is worded
- * {@code string}, as the model does not know Go's type names for strings. One pass, so a body is
- * parsed once.
+ * fields, lists and maps are checked too; named string types (Go's v1.RestartPolicy) are named
+ * from {@link GoNamedTypes}, since the model knows only "string". The same mismatch is also
+ * worded as the unstructured converter words it ({@code cannot restore slice from string}), which
+ * is how upstream reports a strategic merge patch that left a value of the wrong kind. One pass,
+ * so a body is parsed once.
  */
 public final class TypedDecoder {
     /** sigs.k8s.io/json stops collecting after this many. */
@@ -45,13 +47,14 @@ public final class TypedDecoder {
      * The decoded object, what strict decoding objects to (in order, deduplicated) and the first
      * type error (Go's text), which fails a decode whatever the fieldValidation.
      */
-    public record Result(JsonNode value, List<String> errors, java.util.Optional<String> typeError) {
+    public record Result(JsonNode value, List<String> errors, java.util.Optional<String> typeError,
+                         java.util.Optional<String> conversionError) {
         public Result {
             errors = List.copyOf(errors);
         }
 
         public Result(JsonNode value, List<String> errors) {
-            this(value, errors, java.util.Optional.empty());
+            this(value, errors, java.util.Optional.empty(), java.util.Optional.empty());
         }
     }
 
@@ -124,7 +127,8 @@ public final class TypedDecoder {
             parser.nextToken();
         }
         JsonNode value = struct(parser, state, "", "", kind, topLevelKind);
-        return new Result(value, state.all(), java.util.Optional.ofNullable(state.typeError));
+        return new Result(value, state.all(), java.util.Optional.ofNullable(state.typeError),
+                java.util.Optional.ofNullable(state.conversionError));
     }
 
     private static final class State {
@@ -134,11 +138,19 @@ public final class TypedDecoder {
         final List<String> yamlDuplicates = new ArrayList<>();
         /** The first value that does not fit its Go field, as encoding/json words it. */
         String typeError;
+        /** The first value of the wrong kind for its Go field, as runtime.DefaultUnstructuredConverter words it. */
+        String conversionError;
 
         void typeMismatch(String value, Where where, String goType) {
             if (typeError == null) {
                 typeError = "json: cannot unmarshal " + value + " into Go struct field " + where.struct() + "."
                         + where.fields() + " of type " + goType;
+            }
+        }
+
+        void conversionMismatch(String words) {
+            if (conversionError == null) {
+                conversionError = words;
             }
         }
 
@@ -177,7 +189,12 @@ public final class TypedDecoder {
      * Where a value goes, as encoding/json's error names it: the Go struct holding the field, the
      * JSON names from the root (no list indices) and the field's wire type (its Go integer width).
      */
-    private record Where(String struct, String fields, com.google.protobuf.Descriptors.FieldDescriptor descriptor) {
+    private record Where(String struct, String fields, com.google.protobuf.Descriptors.FieldDescriptor descriptor,
+                         java.util.Optional<String> named) {
+        /** A named string type's name for one value of the field (its item, for a list of them). */
+        String namedOr(String fallback) {
+            return named.map(n -> n.startsWith("[]") ? n.substring(2) : n).orElse(fallback);
+        }
     }
 
     /** At the token that starts the value. */
@@ -203,12 +220,18 @@ public final class TypedDecoder {
                 }
                 if (parser.currentToken() != JsonToken.START_OBJECT) {
                     state.typeMismatch(jsonKind(parser.currentToken()), where, goPackage(type) + "." + type.goName());
+                    state.conversionMismatch("cannot restore struct from: " + goKind(parser));
                 }
                 yield struct(parser, state, path, where.fields(), type, false);
             }
             case Field.ListOf(Field.Value items) -> {
                 if (parser.currentToken() != JsonToken.START_ARRAY) {
-                    goType(items).ifPresent(item -> state.typeMismatch(jsonKind(parser.currentToken()), where, "[]" + item));
+                    goType(items).ifPresent(item -> state.typeMismatch(jsonKind(parser.currentToken()), where,
+                            where.named().orElse("[]" + item)));
+                    if (!(items instanceof Field.Scalar(Field.ScalarKind kind) && kind == Field.ScalarKind.BYTES
+                            && parser.currentToken() == JsonToken.VALUE_STRING)) {
+                        state.conversionMismatch("cannot restore slice from " + goKind(parser));
+                    }
                     yield verbatim(parser);
                 }
                 ArrayNode array = nodes.arrayNode();
@@ -222,6 +245,7 @@ public final class TypedDecoder {
                 if (parser.currentToken() != JsonToken.START_OBJECT) {
                     goType(values).ifPresent(value -> state.typeMismatch(jsonKind(parser.currentToken()), where,
                             "map[string]" + value));
+                    state.conversionMismatch("cannot restore map from " + goKind(parser));
                     yield verbatim(parser);
                 }
                 ObjectNode map = nodes.objectNode();
@@ -266,7 +290,8 @@ public final class TypedDecoder {
             if (!seen.add(key)) {
                 state.duplicate(line, child(path, key), key);
             }
-            Where where = new Where(type.goName(), child(fields, key), field.get().descriptor());
+            Where where = new Where(type.goName(), child(fields, key), field.get().descriptor(),
+                    GoNamedTypes.of(type.name(), key));
             object.set(key, value(parser, state, child(path, key), where, field.get().value()));
         }
         return object;
@@ -304,14 +329,16 @@ public final class TypedDecoder {
         JsonToken token = parser.currentToken();
         if (kind == Field.ScalarKind.STRING) {
             if (token != JsonToken.VALUE_STRING && where != null) {
-                // Go names a named string type (v1.RestartPolicy) here; the model knows only "string"
-                state.typeMismatch(jsonKind(token), where, "string");
+                String goType = where.namedOr("string");
+                state.typeMismatch(jsonKind(token), where, goType);
+                state.conversionMismatch("cannot convert " + goSourceType(parser) + " to " + goType);
             }
             return;
         }
         if (kind == Field.ScalarKind.BOOLEAN) {
             if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
                 state.typeMismatch(jsonKind(token), where, "bool");
+                state.conversionMismatch("cannot convert " + goSourceType(parser) + " to bool");
             }
             return;
         }
@@ -328,7 +355,11 @@ public final class TypedDecoder {
         }
         if (!token.isNumeric()) {
             state.typeMismatch(jsonKind(token), where, goType);
+            state.conversionMismatch("cannot convert " + goSourceType(parser) + " to " + goType);
             return;
+        }
+        if (token == JsonToken.VALUE_NUMBER_FLOAT && parser.getDoubleValue() != Math.rint(parser.getDoubleValue())) {
+            state.conversionMismatch("cannot convert float64 to " + goType); // whole floats convert
         }
         // Go parses the literal as a base-10 integer and checks it fits the field. A YAML body reaches
         // it as JSON that Go wrote from the YAML's value: 0x10 is 16 there, and 2.0 is 2
@@ -365,6 +396,27 @@ public final class TypedDecoder {
             };
             case Field.ListOf(Field.Value items) -> goType(items).map(item -> "[]" + item);
             case Field.MapOf(Field.Value values) -> goType(values).map(v -> "map[string]" + v);
+        };
+    }
+
+    /** The reflect.Kind of what Go's JSON decoding makes of the value at the parser (int64 for whole numbers). */
+    private static String goKind(JsonParser parser) {
+        return switch (parser.currentToken()) {
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT -> "int64";
+            case VALUE_NUMBER_FLOAT -> "float64";
+            case VALUE_TRUE, VALUE_FALSE -> "bool";
+            case START_ARRAY -> "slice";
+            default -> "map";
+        };
+    }
+
+    /** The Go type of that value, as the converter's "cannot convert" names it. */
+    private static String goSourceType(JsonParser parser) {
+        return switch (parser.currentToken()) {
+            case START_ARRAY -> "[]interface {}";
+            case START_OBJECT -> "map[string]interface {}";
+            default -> goKind(parser);
         };
     }
 

@@ -890,6 +890,15 @@ public final class ApiRouter {
                 throw StatusException.invalid("", "", "", List.of(new StatusException.Cause("FieldValueInvalid",
                         "patch: Invalid value: " + quotedJson(patched) + ": " + decoded.typeError().get(), "patch")));
             }
+            if (decoded.conversionError().isPresent()
+                    && request.header("content-type").startsWith("application/strategic-merge-patch+json")) {
+                // a strategic merge takes a value of the wrong kind as it is; converting the merged map into
+                // the Go type then fails, reported on "patch" with the patch map as Go's %+v prints it
+                throw StatusException.invalid("", "", "", List.of(new StatusException.Cause("FieldValueInvalid",
+                        "patch: Invalid value: " + dev.kj.apiserver.validation.GoValues.quote(
+                                dev.kj.apiserver.patch.strategic.StrategicMergePatch.printed(body(request)))
+                                + ": " + decoded.conversionError().get(), "patch")));
+            }
             List<String> errors = new java.util.ArrayList<>(patchErrors);
             errors.addAll(decoded.errors());
             if (directive.collects() && !errors.isEmpty()) {

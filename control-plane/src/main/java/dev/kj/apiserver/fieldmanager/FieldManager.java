@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.fieldmanager.ManagedFields.Entry;
 import dev.kj.apiserver.fieldmanager.ManagedFields.Manager;
 import dev.kj.apiserver.fieldmanager.ManagedFields.Operation;
+import dev.kj.apiserver.fieldmanager.Versions.View;
 import dev.kj.apiserver.schema.Type;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,11 +21,16 @@ import java.util.Map;
  * configuration, removes the ones it stopped applying unless someone else owns them, and
  * conflicts with the managers of the fields whose values it changes unless forced.
  *
- * @param kind          the object's type
- * @param apiVersion    the version the entries are recorded in
- * @param ignored       paths whose subtrees nobody owns through this endpoint (status on the main resource)
+ * <p>Each entry keeps the apiVersion its manager wrote in and field paths of that version; what
+ * a write changed is worked out per version, by converting the (storage version) objects to each
+ * entry's version, so an autoscaling/v1 updater and an autoscaling/v2 applier conflict over the
+ * fields one version maps onto the other.
+ *
+ * @param versions   the kind in every version the store converts to
+ * @param apiVersion the version of this request, which the writer's entry records
+ * @param ignored    paths whose subtrees nobody owns through this endpoint (status on the main resource)
  */
-public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
+public record FieldManager(Versions versions, String apiVersion, FieldSet ignored) {
     /** Fields upstream never records (its stripMeta manager): removed as exact paths only. */
     private static final FieldSet SYSTEM = FieldSet.of(List.of(List.of("f:apiVersion"), List.of("f:kind"),
             List.of("f:metadata"), List.of("f:metadata", "f:name"), List.of("f:metadata", "f:namespace"),
@@ -35,8 +41,17 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
     /** The Update manager upstream gives the fields of an object first applied without managedFields. */
     public static final String BEFORE_FIRST_APPLY = "before-first-apply";
 
-    /** The fields of {@code object} that can be owned. */
+    /** A kind served and stored in one version. */
+    public FieldManager(Type kind, String apiVersion, FieldSet ignored) {
+        this(Versions.single(apiVersion, kind), apiVersion, ignored);
+    }
+
+    /** The fields of {@code object}, an object of this request's version, that can be owned. */
     public FieldSet fields(JsonNode object) {
+        return fields(versions.view(apiVersion), object);
+    }
+
+    private FieldSet fields(View view, JsonNode object) {
         if (object == null) {
             return FieldSet.EMPTY;
         }
@@ -44,29 +59,68 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
         if (withoutManaged.path("metadata") instanceof ObjectNode meta) {
             meta.remove("managedFields");
         }
-        return TypedFields.of(kind, withoutManaged).difference(SYSTEM).withoutPrefixes(ignored);
+        return TypedFields.of(view.type(), withoutManaged).difference(SYSTEM).withoutPrefixes(ignored);
+    }
+
+    /** A storage-version object (null stays null) seen in {@code view}'s version. */
+    private static JsonNode in(View view, JsonNode stored) {
+        if (stored == null || view.isIdentity()) {
+            return stored;
+        }
+        return view.fromStorage().apply(((ObjectNode) stored).deepCopy());
+    }
+
+    /** What a write changed (set or modified, or made appear) and removed, in one version. */
+    private record Change(FieldSet changed, FieldSet removed) {
+    }
+
+    /**
+     * The change from {@code before} (null: nothing) to {@code after}, both in the storage
+     * version, seen in {@code view}'s version. An Update compares a create with the zero object
+     * and owns the parents its fields made appear, as upstream's comparison adds them.
+     */
+    private Change change(View view, JsonNode before, JsonNode after, boolean update) {
+        JsonNode previous = before != null ? in(view, before) : update ? TypedFields.zero(view.type()) : null;
+        JsonNode next = in(view, after);
+        FieldSet from = fields(view, previous);
+        FieldSet to = fields(view, next);
+        FieldSet changed = to.difference(from).union(modified(from.intersection(to), previous, next));
+        if (update) {
+            changed = changed.union(appeared(to, previous));
+        }
+        return new Change(changed, from.difference(to));
+    }
+
+    /** {@link #change} once per version the entries are in. */
+    private java.util.function.Function<String, Change> changes(JsonNode before, JsonNode after, boolean update) {
+        Map<String, Change> byVersion = new java.util.HashMap<>();
+        return version -> {
+            View view = versions.view(version);
+            return byVersion.computeIfAbsent(view.apiVersion(), v -> change(view, before, after, update));
+        };
     }
 
     /**
      * The managedFields after an Update by {@code manager} turned {@code live} (null on create)
-     * into {@code updated}. {@code sent} is the managedFields the request carried: when they read
-     * as a non-empty list, they replace the live ones (how clients such as kubectl's
-     * client-side-to-server-side upgrade rewrite ownership); subresource writes never do.
+     * into {@code updated}, both in the storage version. {@code sent} is the managedFields the
+     * request carried: when they read as a non-empty list, they replace the live ones (how clients
+     * such as kubectl's client-side-to-server-side upgrade rewrite ownership); subresource writes
+     * never do.
      */
     public ArrayNode update(JsonNode live, ObjectNode updated, JsonNode sent, Manager manager, String now) {
         ManagedFields managed = ManagedFields.decode(sent).filter(m -> !m.entries().isEmpty()
                 && manager.subresource().isEmpty()).orElseGet(() -> current(live));
-        JsonNode previous = live != null ? live : TypedFields.zero(kind); // a create compares with the zero object
-        FieldSet before = fields(previous);
-        FieldSet after = fields(updated);
-        FieldSet removed = before.difference(after);
-        FieldSet changed = after.difference(before).union(modified(before.intersection(after), previous, updated))
-                .union(appeared(after, previous));
+        var changes = changes(live, updated, true);
         Map<Manager, Entry> entries = managed.entries();
-        entries.replaceAll((who, entry) -> new Entry(who, entry.apiVersion(), entry.time(),
-                entry.fields().difference(changed).difference(removed)));
+        entries.replaceAll((who, entry) -> {
+            Change change = changes.apply(entry.apiVersion());
+            return new Entry(who, entry.apiVersion(), entry.time(),
+                    entry.fields().difference(change.changed()).difference(change.removed()));
+        });
+        FieldSet changed = changes.apply(apiVersion).changed();
         if (!changed.isEmpty()) {
             Entry earlier = entries.get(manager);
+            // an updater's entries are per version (the version is part of its identity)
             FieldSet owned = earlier == null ? changed : earlier.fields().union(changed);
             entries.put(manager, new Entry(manager, apiVersion, now, owned));
         }
@@ -161,51 +215,52 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
     }
 
     /**
-     * {@code config} applied by {@code manager} to {@code live} (null when the apply creates the
-     * object). The configuration carries no managedFields (the caller refuses those).
+     * {@code config}, in this request's version, applied by {@code manager} to {@code live} (the
+     * storage version; null when the apply creates the object); the merged object is in the
+     * storage version. The configuration carries no managedFields (the caller refuses those).
      */
     public Applied apply(JsonNode live, ObjectNode config, Manager manager, boolean force, String now) {
+        View request = versions.view(apiVersion);
         ManagedFields managed = current(live);
+        JsonNode seen = in(request, live);
         if (live != null && !live.path("metadata").has("managedFields")) {
             // an object written before fields were tracked: its fields so far belong to one Update manager
             Manager before = new Manager(BEFORE_FIRST_APPLY, Operation.Update, apiVersion, "");
-            FieldSet existing = fields(live);
+            FieldSet existing = fields(request, seen);
             if (!existing.isEmpty()) {
                 managed.entries().put(before, new Entry(before, apiVersion, now, existing));
             }
         }
-        ObjectNode base = live == null ? JsonNodeFactory.instance.objectNode() : ((ObjectNode) live).deepCopy();
-        ObjectNode merged = TypedFields.merge(kind, base, config);
-        FieldSet applied = fields(config);
+        ObjectNode base = seen == null ? JsonNodeFactory.instance.objectNode() : ((ObjectNode) seen).deepCopy();
+        ObjectNode merged = request.toStorage().apply(TypedFields.merge(request.type(), base, config));
+        FieldSet applied = fields(request, config);
         Entry last = managed.entries().get(manager);
         Map<Manager, Entry> entries = managed.entries();
         entries.put(manager, new Entry(manager, apiVersion, now, applied));
         if (last != null) {
-            prune(merged, last.fields().difference(applied), entries);
+            merged = prune(merged, last, entries);
         }
-        FieldSet before = fields(live);
-        FieldSet after = fields(merged);
-        FieldSet removed = before.difference(after);
-        FieldSet changed = after.difference(before).union(modified(before.intersection(after), live, merged));
+        var changes = changes(live, merged, false);
         List<Conflict> conflicts = new ArrayList<>();
         Map<Manager, FieldSet> taken = new LinkedHashMap<>();
         for (Entry entry : entries.values()) {
             if (entry.manager().equals(manager)) {
                 continue;
             }
-            FieldSet conflicting = entry.fields().intersection(changed);
+            FieldSet conflicting = entry.fields().intersection(changes.apply(entry.apiVersion()).changed());
             if (!conflicting.isEmpty()) {
                 taken.put(entry.manager(), conflicting);
                 conflicting.paths().forEach(path -> conflicts.add(new Conflict(entry.manager(), path)));
             }
         }
-        if (!force && !conflicts.isEmpty() && !upgradesClientSideApply(live, manager, conflicts)) {
+        if (!force && !conflicts.isEmpty() && !upgradesClientSideApply(seen, manager, conflicts)) {
             conflicts.sort(Comparator.comparing((Conflict c) -> c.manager().describe())
                     .thenComparing(Conflict::path, FieldSet.PATH_ORDER));
             return new Conflicts(List.copyOf(conflicts));
         }
         entries.replaceAll((who, entry) -> new Entry(who, entry.apiVersion(), entry.time(), entry.fields()
-                .difference(taken.getOrDefault(who, FieldSet.EMPTY)).difference(removed)));
+                .difference(taken.getOrDefault(who, FieldSet.EMPTY))
+                .difference(changes.apply(entry.apiVersion()).removed())));
         entries.values().removeIf(entry -> entry.fields().isEmpty() && !entry.manager().equals(manager));
         capUpdateManagers(entries);
         ObjectNode meta = merged.with("metadata");
@@ -268,14 +323,42 @@ public record FieldManager(Type kind, String apiVersion, FieldSet ignored) {
     /** Upstream's cap on the rewritten annotation (its total annotation size limit). */
     private static final int LAST_APPLIED_LIMIT = 256 * 1024;
 
-    /** Removes what the applier stopped applying, deepest first, unless someone still owns it or something below it. */
-    private static void prune(ObjectNode merged, FieldSet dropped, Map<Manager, Entry> entries) {
+    /**
+     * {@code merged} (storage version) without what the applier stopped applying, unless someone
+     * still owns it or something below it (upstream's prune): removed in the version of the
+     * applier's previous entry, then whatever that removed is given back in each other version
+     * its owners there still own.
+     */
+    private ObjectNode prune(ObjectNode merged, Entry last, Map<Manager, Entry> entries) {
+        Map<String, FieldSet> owned = new LinkedHashMap<>();
+        View first = versions.view(last.apiVersion());
+        owned.put(first.apiVersion(), FieldSet.EMPTY);
+        for (Entry entry : entries.values()) {
+            owned.merge(versions.view(entry.apiVersion()).apiVersion(), entry.fields(), FieldSet::union);
+        }
+        ObjectNode pruned = (ObjectNode) in(first, merged).deepCopy();
+        removeUnowned(pruned, last.fields(), owned.get(first.apiVersion()));
+        ObjectNode result = first.toStorage().apply(pruned);
+        for (Map.Entry<String, FieldSet> version : owned.entrySet()) {
+            View view = versions.view(version.getKey());
+            if (view == first) {
+                continue;
+            }
+            ObjectNode whole = (ObjectNode) in(view, merged).deepCopy();
+            FieldSet removed = fields(view, whole).difference(fields(view, in(view, result)));
+            removeUnowned(whole, removed, version.getValue());
+            result = view.toStorage().apply(whole);
+        }
+        return result;
+    }
+
+    /** Removes each of {@code dropped}, deepest first, unless {@code owned} has it or something below it. */
+    private static void removeUnowned(ObjectNode object, FieldSet dropped, FieldSet owned) {
         List<List<String>> paths = new ArrayList<>(dropped.paths());
         paths.sort(Comparator.comparingInt((List<String> p) -> -p.size()));
         for (List<String> path : paths) {
-            boolean owned = entries.values().stream().anyMatch(entry -> entry.fields().hasAtOrBelow(path));
-            if (!owned) {
-                TypedFields.remove(merged, path);
+            if (!owned.hasAtOrBelow(path)) {
+                TypedFields.remove(object, path);
             }
         }
     }

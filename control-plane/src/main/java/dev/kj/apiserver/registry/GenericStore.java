@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.errors.StatusException;
 import dev.kj.apiserver.errors.StatusException.Cause;
 import dev.kj.apiserver.fieldmanager.FieldManager;
+import dev.kj.apiserver.fieldmanager.Versions;
 import dev.kj.apiserver.fieldmanager.FieldSet;
 import dev.kj.apiserver.fieldmanager.ManagedFields.Manager;
 import dev.kj.apiserver.fieldmanager.ManagedFields.Operation;
@@ -136,6 +137,8 @@ public final class GenericStore {
     private final WriteHook writeHook;
     private final boolean garbageCollection;
     private final dev.kj.apiserver.storage.LeaseReuse leases;
+    /** The kind in the versions managedFields entries may be in (empty: no field manager). */
+    private final Optional<Versions> fieldVersions;
     /** The kind's defaulting and validation (upstream's SetDefaults_* and ValidateX). */
     private final KindRules rules;
     private final dev.kj.apiserver.admission.Admission admission;
@@ -181,6 +184,7 @@ public final class GenericStore {
         this.garbageCollection = garbageCollection;
         this.leases = new dev.kj.apiserver.storage.LeaseReuse(storage, clock);
         this.rules = BuiltInRules.forKind(resource.group(), resource.kind());
+        this.fieldVersions = versionsOf(resource.kind(), resource.apiVersion(), resource.storageVersion());
     }
 
     /** The lease a write of this resource attaches (0 for resources that live until deleted). */
@@ -374,10 +378,13 @@ public final class GenericStore {
         Optional<StoredValue> cached = dryRun ? Optional.empty() : storage.cached(resource.key(namespace, name));
         if (cached.isPresent()) {
             try {
-                return fromStorage(update(namespace, name, cached.get(), object.deepCopy(), part, false, ownership, false));
+                return fromStorage(update(namespace, name, cached.get(), object, part, false, ownership, false));
             } catch (StaleRead | StatusException e) {
                 // refused or not written on a cached value, which may be behind etcd's (a conflict, or
-                // a decision on an old state): decide again on etcd's value, as upstream does
+                // a decision on an old state): decide again on etcd's value, as upstream does, from the
+                // body again (the attempt changed its copy)
+                object = toStorage(body.deepCopy());
+                placeInNamespace(object, namespace);
             }
         }
         return fromStorage(update(namespace, name, read(namespace, name), object, part, dryRun, ownership, true));
@@ -532,8 +539,7 @@ public final class GenericStore {
                     + ") does not match the name on the URL (" + name + ")");
         }
         placeInNamespace(config, namespace);
-        ObjectNode stored = toStorage(config.deepCopy());
-        Optional<FieldManager> fields = fieldManager(stored, part);
+        Optional<FieldManager> fields = fieldManager(part);
         if (fields.isEmpty()) {
             throw StatusException.unsupportedMediaType("application/json-patch+json, application/merge-patch+json");
         }
@@ -549,7 +555,7 @@ public final class GenericStore {
                 if (part != Part.MAIN) {
                     throw StatusException.notFound(resource.qualifiedResource(), resource.group(), resource.plural(), name);
                 }
-                ObjectNode merged = applied(fields.get().apply(null, stored, applier, force, now()));
+                ObjectNode merged = applied(fields.get().apply(null, config, applier, force, now()));
                 JsonNode managedFields = merged.path("metadata").path("managedFields");
                 try {
                     return new Applied(create(namespace, fromStorage(merged), dryRun, null,
@@ -562,7 +568,7 @@ public final class GenericStore {
                 }
             }
             ObjectNode live = load(current.get());
-            ObjectNode merged = applied(fields.get().apply(live, stored, applier, force, now()));
+            ObjectNode merged = applied(fields.get().apply(live, config, applier, force, now()));
             JsonNode managedFields = merged.path("metadata").path("managedFields");
             try {
                 return new Applied(fromStorage(write(namespace, name, current.get(), merged, part, dryRun,
@@ -603,18 +609,48 @@ public final class GenericStore {
         if (manager == null) {
             return Ownership.KEEP;
         }
-        return (old, object) -> fieldManager(object, part)
+        return (old, object) -> fieldManager(part)
                 .<JsonNode>map(fields -> fields.update(old, object, sent, new Manager(manager, Operation.Update,
                         fields.apiVersion(), subresource), now()))
                 .orElse(null);
     }
 
-    /** The field manager of a stored object: its kind in the type model, status left to /status where that exists. */
-    private Optional<FieldManager> fieldManager(ObjectNode object, Part part) {
-        String apiVersion = object.path("apiVersion").asText("");
-        return TypeModel.get().kind(apiVersion, object.path("kind").asText("")).map(kind -> new FieldManager(kind,
-                apiVersion, part == Part.MAIN && resource.statusSubresource()
-                        ? FieldSet.of(List.of(List.of("f:status"))) : FieldSet.EMPTY));
+    /**
+     * The field manager of this store's requests: entries record the served version, and the
+     * kind is seen in every version the store converts between (served, storage and those it
+     * reads), status left to /status where that exists. Empty when the type model lacks the kind.
+     */
+    private Optional<FieldManager> fieldManager(Part part) {
+        FieldSet ignored = part == Part.MAIN && resource.statusSubresource()
+                ? FieldSet.of(List.of(List.of("f:status"))) : FieldSet.EMPTY;
+        return fieldVersions.map(versions -> new FieldManager(versions, resource.apiVersion(), ignored));
+    }
+
+
+    /** A kind's versions as its storage version sees them; empty when the type model lacks the served one. */
+    static Optional<Versions> versionsOf(String kind, String served, StorageVersion storedAs) {
+        Optional<Type> servedType = TypeModel.get().kind(served, kind);
+        if (servedType.isEmpty()) {
+            return Optional.empty();
+        }
+        if (storedAs == null) {
+            return Optional.of(Versions.single(served, servedType.get()));
+        }
+        Optional<Type> storedType = TypeModel.get().kind(storedAs.apiVersion(), kind);
+        if (storedType.isEmpty()) {
+            return Optional.empty(); // stored objects the model cannot walk: no ownership recorded
+        }
+        Map<String, Versions.View> views = new java.util.HashMap<>();
+        views.put(storedAs.apiVersion(), Versions.View.identity(storedAs.apiVersion(), storedType.get()));
+        storedAs.readable().forEach((version, converter) -> TypeModel.get().kind(version, kind).ifPresent(type ->
+                views.put(version, view(version, type, converter))));
+        views.put(served, served.equals(storedAs.apiVersion()) ? Versions.View.identity(served, servedType.get())
+                : view(served, servedType.get(), storedAs.converter()));
+        return Optional.of(new Versions(storedAs.apiVersion(), views));
+    }
+
+    private static Versions.View view(String version, Type type, StorageVersion.Converter converter) {
+        return new Versions.View(version, type, converter::fromStorage, converter::toStorage);
     }
 
     private static String subresourceName(Part part) {
@@ -1452,8 +1488,18 @@ public final class GenericStore {
     }
 
     private byte[] encode(ObjectNode object) {
-        ObjectNode stored = object.deepCopy();
-        metadata(stored).remove("resourceVersion");
+        // etcd's mod_revision is the resourceVersion, so it is not stored: written from a copy of the
+        // top level and metadata only (the rest is shared, only read), not of the whole tree
+        ObjectNode stored = object.objectNode();
+        object.properties().forEach(field -> stored.set(field.getKey(), field.getValue()));
+        if (object.get("metadata") instanceof ObjectNode meta) {
+            ObjectNode storedMeta = stored.putObject("metadata");
+            meta.properties().forEach(field -> {
+                if (!field.getKey().equals("resourceVersion")) {
+                    storedMeta.set(field.getKey(), field.getValue());
+                }
+            });
+        }
         try {
             return json.writeValueAsBytes(stored);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.kj.controllers.deployment;
 
+import dev.kj.controllers.intstr.ScaledValues;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 
@@ -21,24 +22,7 @@ record Fenceposts(int maxSurge, int maxUnavailable) {
 
     /** intstr.GetScaledValueFromIntOrPercent; absent is 0. */
     static int scaled(IntOrString value, int total, boolean roundUp) {
-        if (value == null || value.getIntVal() == null && value.getStrVal() == null) {
-            return 0;
-        }
-        if (value.getIntVal() != null) {
-            return value.getIntVal();
-        }
-        String text = value.getStrVal();
-        if (!text.endsWith("%")) {
-            throw new IllegalArgumentException("invalid value for IntOrString: invalid type: string is not a percentage");
-        }
-        int percent;
-        try {
-            percent = Integer.parseInt(text.substring(0, text.length() - 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid value \"" + text + "\": " + e.getMessage());
-        }
-        double exact = (double) percent * total / 100;
-        return (int) (roundUp ? Math.ceil(exact) : Math.floor(exact));
+        return ScaledValues.scaled(value, total, roundUp);
     }
 
     static boolean isRollingUpdate(Deployment d) {

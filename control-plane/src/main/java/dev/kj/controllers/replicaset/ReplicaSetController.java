@@ -11,7 +11,6 @@ import dev.kj.api.events.EventRecorder;
 import dev.kj.api.informers.EventHandler;
 import dev.kj.api.informers.Registration;
 import dev.kj.api.informers.SharedInformer;
-import dev.kj.api.objects.Json;
 import dev.kj.api.objects.Keys;
 import dev.kj.api.workqueue.Ticker;
 import dev.kj.api.workqueue.WorkQueue;
@@ -20,6 +19,7 @@ import dev.kj.controllers.QueueController;
 import dev.kj.controllers.controllerref.ClaimManager;
 import dev.kj.controllers.controllerref.ControllerRefs;
 import dev.kj.controllers.labels.LabelSelectors;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * changes it: replicas, fullyLabeledReplicas, readyReplicas, availableReplicas (ready for
  * minReadySeconds), observedGeneration and the ReplicaFailure condition.
  */
-public final class ReplicaSetController extends QueueController {
+public final class ReplicaSetController<T extends HasMetadata> extends QueueController {
     public static final String NAME = "replicaset-controller";
     /** The service account whose credentials it uses (upstream's --use-service-account-credentials). */
     public static final String IDENTITY = "replicaset-controller";
@@ -58,32 +58,39 @@ public final class ReplicaSetController extends QueueController {
     static final int BURST_REPLICAS = 500;
     private static final int WORKERS = 5; // --concurrent-replicaset-syncs
 
-    private final ResourceClient<ReplicaSet> replicaSetClient;
+    private final ReplicaSetKind<T> kind;
+    private final ResourceClient<T> replicaSetClient;
     private final ResourceClient<Pod> podClient;
-    private final SharedInformer<ReplicaSet> replicaSets;
+    private final SharedInformer<T> replicaSets;
     private final SharedInformer<Pod> pods;
     private final EventRecorder events;
     private final Clock clock;
     private final UidTrackingExpectations expectations = new UidTrackingExpectations(Ticker.SYSTEM);
     private final WorkQueue<String> queue = WorkQueue.create();
 
-    public ReplicaSetController(ControllerContext context) {
-        super(NAME);
+    /** The controller of ReplicaSets. */
+    public static ReplicaSetController<ReplicaSet> forReplicaSets(ControllerContext context) {
+        return new ReplicaSetController<>(context, ReplicaSetKind.REPLICA_SETS);
+    }
+
+    public ReplicaSetController(ControllerContext context, ReplicaSetKind<T> kind) {
+        super(kind.controllerName());
+        this.kind = kind;
         ApiClient client = context.client();
-        this.replicaSetClient = client.typed(Resources.REPLICA_SETS, ReplicaSet.class);
+        this.replicaSetClient = client.typed(kind.resource(), kind.type());
         this.podClient = client.typed(Resources.PODS, Pod.class);
-        this.replicaSets = context.informers().typed(Resources.REPLICA_SETS, ReplicaSet.class);
+        this.replicaSets = context.informers().typed(kind.resource(), kind.type());
         this.pods = context.informers().typed(Resources.PODS, Pod.class);
-        this.events = context.eventRecorder(NAME);
+        this.events = context.eventRecorder(kind.eventSource());
         this.clock = context.clock();
         Registration onReplicaSets = replicaSets.addEventHandler(new EventHandler<>() {
             @Override
-            public void onAdd(ReplicaSet rs, boolean initialList) {
+            public void onAdd(T rs, boolean initialList) {
                 enqueue(rs);
             }
 
             @Override
-            public void onUpdate(ReplicaSet old, ReplicaSet current) {
+            public void onUpdate(T old, T current) {
                 if (!Objects.equals(old.getMetadata().getUid(), current.getMetadata().getUid())) {
                     expectations.deleteExpectations(key(old));
                 }
@@ -91,7 +98,7 @@ public final class ReplicaSetController extends QueueController {
             }
 
             @Override
-            public void onDelete(ReplicaSet rs, boolean finalStateUnknown) {
+            public void onDelete(T rs, boolean finalStateUnknown) {
                 expectations.deleteExpectations(key(rs));
                 enqueue(rs);
             }
@@ -115,15 +122,11 @@ public final class ReplicaSetController extends QueueController {
         runs(queue, this::sync, WORKERS, onReplicaSets, onPods);
     }
 
-    private static String key(ReplicaSet rs) {
+    private static String key(HasMetadata rs) {
         return Keys.of(rs.getMetadata().getNamespace(), rs.getMetadata().getName());
     }
 
-    private static String key(Pod pod) {
-        return Keys.of(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
-    }
-
-    private void enqueue(ReplicaSet rs) {
+    private void enqueue(HasMetadata rs) {
         queue.add(key(rs));
     }
 
@@ -192,16 +195,16 @@ public final class ReplicaSetController extends QueueController {
     }
 
     private Optional<ReplicaSet> resolve(String namespace, OwnerReference ref) {
-        if (!"ReplicaSet".equals(ref.getKind())) {
+        if (!kind.kind().equals(ref.getKind())) {
             return Optional.empty();
         }
         return replicaSets.indexer().get(namespace, ref.getName())
-                .filter(rs -> Objects.equals(rs.getMetadata().getUid(), ref.getUid()));
+                .filter(rs -> Objects.equals(rs.getMetadata().getUid(), ref.getUid())).map(kind::asReplicaSet);
     }
 
     /** ReplicaSets whose (non-empty) selector matches the pod. */
     private List<ReplicaSet> replicaSetsSelecting(Pod pod) {
-        return replicaSets.indexer().byNamespace(pod.getMetadata().getNamespace()).stream()
+        return replicaSets.indexer().byNamespace(pod.getMetadata().getNamespace()).stream().map(kind::asReplicaSet)
                 .filter(rs -> rs.getSpec() != null && !LabelSelectors.isEmpty(rs.getSpec().getSelector())
                         && LabelSelectors.matches(rs.getSpec().getSelector(), labels(pod)))
                 .toList();
@@ -222,7 +225,7 @@ public final class ReplicaSetController extends QueueController {
     // --- sync ---
 
     void sync(String key) throws Exception {
-        ReplicaSet rs = replicaSets.indexer().get(key).orElse(null);
+        ReplicaSet rs = replicaSets.indexer().get(key).map(kind::asReplicaSet).orElse(null);
         if (rs == null) {
             expectations.deleteExpectations(key);
             return;
@@ -233,7 +236,7 @@ public final class ReplicaSetController extends QueueController {
         }
         List<Pod> active = pods.indexer().byNamespace(rs.getMetadata().getNamespace()).stream()
                 .filter(PodStates::isActive).toList();
-        ClaimManager<Pod> claims = new ClaimManager<>(rs, ControllerRefs.to(rs, "apps/v1", "ReplicaSet"),
+        ClaimManager<Pod> claims = new ClaimManager<>(rs, ControllerRefs.to(rs, kind.apiVersion(), kind.kind()),
                 pod -> LabelSelectors.matches(rs.getSpec().getSelector(), labels(pod)), podClient,
                 () -> replicaSetClient.get(rs.getMetadata().getNamespace(), rs.getMetadata().getName()));
         List<Pod> owned = claims.claim(active);
@@ -263,7 +266,7 @@ public final class ReplicaSetController extends QueueController {
         if (diff < 0) {
             int count = Math.min(-diff, BURST_REPLICAS);
             expectations.expectCreations(key, count);
-            OwnerReference ref = ControllerRefs.to(rs, "apps/v1", "ReplicaSet");
+            OwnerReference ref = ControllerRefs.to(rs, kind.apiVersion(), kind.kind());
             AtomicReference<ApiException> firstFailure = new AtomicReference<>();
             int created = SlowStart.run(count, 1, () -> {
                 try {
@@ -358,7 +361,7 @@ public final class ReplicaSetController extends QueueController {
         Set<String> relatedUids = new HashSet<>();
         relatedUids.add(rs.getMetadata().getUid());
         if (controllerOfRs.isPresent()) {
-            for (ReplicaSet other : replicaSets.indexer().byNamespace(rs.getMetadata().getNamespace())) {
+            for (T other : replicaSets.indexer().byNamespace(rs.getMetadata().getNamespace())) {
                 ControllerRefs.of(other).filter(ref -> ref.getUid().equals(controllerOfRs.get().getUid()))
                         .ifPresent(ref -> relatedUids.add(other.getMetadata().getUid()));
             }
@@ -420,12 +423,14 @@ public final class ReplicaSetController extends QueueController {
             return rs;
         }
         status.setObservedGeneration(generation);
-        ReplicaSet target = rs;
+        T target = replicaSets.indexer().get(key(rs)).orElse(null);
         for (int attempt = 0; ; attempt++) {
-            ReplicaSet copy = Json.copy(target, ReplicaSet.class);
-            copy.setStatus(status);
             try {
-                return replicaSetClient.updateStatus(copy);
+                if (target == null) {
+                    throw new ApiException(new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure")
+                            .withReason("NotFound").withCode(404).withMessage(kind.resource().plural() + " \"" + rs.getMetadata().getName() + "\" not found").build());
+                }
+                return kind.asReplicaSet(replicaSetClient.updateStatus(kind.withStatus(target, status)));
             } catch (ApiException e) {
                 if (attempt >= 1) {
                     throw e;
@@ -443,8 +448,8 @@ public final class ReplicaSetController extends QueueController {
         return list == null ? List.of() : list;
     }
 
-    static EventRecorder.InvolvedObject involved(ReplicaSet rs) {
-        return new EventRecorder.InvolvedObject("apps/v1", "ReplicaSet", rs.getMetadata().getNamespace(),
+    private EventRecorder.InvolvedObject involved(ReplicaSet rs) {
+        return new EventRecorder.InvolvedObject(kind.apiVersion(), kind.kind(), rs.getMetadata().getNamespace(),
                 rs.getMetadata().getName(), rs.getMetadata().getUid());
     }
 }

@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Prints {@code RESULT key=value ...} lines.
  *
  * <pre>ApiServerBench --server https://127.0.0.1:PORT --pki DIR [--clients 1,10,50] [--ops 1000]
- *     [--watchers 1,100] [--watch-writes 200] [--list-items 10000] [--label NAME] [--warmup true] [--rate R]</pre>
+ *     [--watchers 1,100] [--watch-writes 200] [--list-items 10000] [--label NAME] [--warmup true|N] [--rate R] [--server-pid PID]</pre>
  */
 public final class ApiServerBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,6 +54,8 @@ public final class ApiServerBench {
     private String namespaceSuffix = "";
     /** Requests per second over all clients of a phase (an open loop); 0: a closed loop. */
     private double rate;
+    /** The server's process id when it runs on this machine (0: unknown), for its JIT threads' CPU. */
+    private long serverPid;
 
     private ApiServerBench(String server, Path pki, String label) {
         this.server = server;
@@ -70,7 +72,8 @@ public final class ApiServerBench {
         int[] watchers = {1, 100};
         int watchWrites = 200;
         int listItems = 10_000;
-        boolean warmup = false;
+        int warmups = 0;
+        long serverPid = 0;
         double rate = 0;
         for (int i = 0; i < args.length; i += 2) {
             String value = args[i + 1];
@@ -83,8 +86,9 @@ public final class ApiServerBench {
                 case "--watchers" -> watchers = ints(value);
                 case "--watch-writes" -> watchWrites = Integer.parseInt(value);
                 case "--list-items" -> listItems = Integer.parseInt(value);
-                case "--warmup" -> warmup = Boolean.parseBoolean(value);
+                case "--warmup" -> warmups = value.equals("true") ? 1 : value.equals("false") ? 0 : Integer.parseInt(value);
                 case "--rate" -> rate = Double.parseDouble(value);
+                case "--server-pid" -> serverPid = Long.parseLong(value);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -93,13 +97,16 @@ public final class ApiServerBench {
         }
         ApiServerBench bench = new ApiServerBench(server, pki, label);
         bench.rate = rate;
+        bench.serverPid = serverPid;
         bench.awaitReady();
-        if (warmup) {
-            // the same work once before measuring, so the server's JIT has compiled the paths measured
-            // (its RESULT lines carry the label with "-warmup")
-            String measuredLabel = bench.label;
-            bench.label = measuredLabel + "-warmup";
-            bench.namespaceSuffix = "-warmup";
+        String measuredLabel = bench.label;
+        for (int round = 1; round <= warmups; round++) {
+            // the same work before measuring, so the server's JIT has compiled the paths measured
+            // (RESULT lines carry the label with "-warmup", "-warmup2", ...: a fresh server's C2
+            // compiler still takes a large share of its CPU during the first round)
+            String suffix = round == 1 ? "-warmup" : "-warmup" + round;
+            bench.label = measuredLabel + suffix;
+            bench.namespaceSuffix = suffix;
             for (int count : clients) {
                 bench.crud(count, ops);
             }
@@ -124,6 +131,41 @@ public final class ApiServerBench {
     /** "1,10,50", or "none" to skip that part. */
     private static int[] ints(String list) {
         return list.equals("none") ? new int[0] : Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /**
+     * With {@code --server-pid} (a server on this machine), the CPU seconds its JIT compiler threads
+     * have used: a fresh server's C1/C2 compilers take a large and varying share of its CPU during
+     * the first minutes, which a long-running server no longer spends; 0 without a pid.
+     */
+    private double serverJitSeconds() {
+        if (serverPid <= 0) {
+            return 0;
+        }
+        double ticks = 0;
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc", Long.toString(serverPid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String comm = java.nio.file.Files.readString(task.resolve("comm")).strip();
+                    if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) {
+                        continue;
+                    }
+                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
+    /** With a pid, " server_jit_ms_per_op=…": the part of server_cpu_ms_per_op its JIT compilers used. */
+    private String jitField(String name, double jitSeconds, int ops) {
+        return serverPid <= 0 ? "" : String.format(Locale.ROOT, " server_jit_ms_per_%s=%.2f", name, jitSeconds * 1000 / ops);
     }
 
     /** The server's process_cpu_seconds_total: CPU it used, whatever else the machine runs. */
@@ -237,6 +279,7 @@ public final class ApiServerBench {
             }));
         }
         double cpuBefore = serverCpuSeconds();
+        double jitBefore = serverJitSeconds();
         long start = System.nanoTime();
         startedAt[0] = start;
         go.countDown();
@@ -245,12 +288,14 @@ public final class ApiServerBench {
         }
         long elapsed = System.nanoTime() - start;
         double cpu = serverCpuSeconds() - cpuBefore;
+        double jit = serverJitSeconds() - jitBefore;
         pool.shutdown();
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
         System.out.printf(Locale.ROOT, "RESULT label=%s op=%s clients=%d%s ops=%d p50_ms=%.2f p99_ms=%.2f ops_per_s=%.0f"
-                        + " server_cpu_ms_per_op=%.2f%n", label, name, clients,
+                        + " server_cpu_ms_per_op=%.2f%s%n", label, name, clients,
                 rate > 0 ? String.format(Locale.ROOT, " rate=%.0f", rate) : "", all.length, millis(percentile(all, 50)),
-                millis(percentile(all, 99)), all.length / (elapsed / 1e9), cpu * 1000 / all.length);
+                millis(percentile(all, 99)), all.length / (elapsed / 1e9), cpu * 1000 / all.length,
+                jitField("op", jit, all.length));
     }
 
     /** When the op's current request started (ops of one thread). */
@@ -301,6 +346,7 @@ public final class ApiServerBench {
         Thread.sleep(500); // every watch registered
         String path = "/api/v1/namespaces/" + ns + "/configmaps/ticker";
         double cpuBefore = serverCpuSeconds();
+        double jitBefore = serverJitSeconds();
         for (int n = 0; n < writes; n++) {
             sentAt[n] = System.nanoTime();
             send(writer, HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/merge-patch+json")
@@ -311,6 +357,7 @@ public final class ApiServerBench {
             System.err.println("some watchers did not see every write");
         }
         double cpu = serverCpuSeconds() - cpuBefore; // the writes and the delivery of their events
+        double jit = serverJitSeconds() - jitBefore;
         List<Long> latencies = new ArrayList<>();
         int missing = 0;
         for (long[] watcher : seen) {
@@ -324,9 +371,9 @@ public final class ApiServerBench {
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         System.out.printf(Locale.ROOT, "RESULT label=%s op=watch watchers=%d writes=%d events=%d missing=%d p50_ms=%.2f"
-                        + " p99_ms=%.2f max_ms=%.2f server_cpu_ms_per_write=%.2f%n", label, watchers, writes, sorted.length,
+                        + " p99_ms=%.2f max_ms=%.2f server_cpu_ms_per_write=%.2f%s%n", label, watchers, writes, sorted.length,
                 missing, millis(percentile(sorted, 50)), millis(percentile(sorted, 99)), millis(sorted[sorted.length - 1]),
-                cpu * 1000 / writes);
+                cpu * 1000 / writes, jitField("write", jit, writes));
     }
 
     // ---- a list of 10,000 ----

@@ -148,4 +148,61 @@ class FieldManagerTest {
         // m0 created the object, so it (and now the bucket) owns the data map itself too
         assertEquals(json("{'f:data':{'.':{},'f:k0':{},'f:k1':{},'f:k2':{}}}"), ancient.path("fieldsV1"));
     }
+
+    /** autoscaling/v2 storage with autoscaling/v1 converted to it, as the HPA stores have it. */
+    private static Versions hpaVersions() {
+        var conversion = dev.kj.apiserver.registry.autoscaling.HorizontalPodAutoscalerConversion.V1.converter();
+        return new Versions("autoscaling/v2", java.util.Map.of(
+                "autoscaling/v2", Versions.View.identity("autoscaling/v2",
+                        TypeModel.get().kind("autoscaling/v2", "HorizontalPodAutoscaler").orElseThrow()),
+                "autoscaling/v1", new Versions.View("autoscaling/v1",
+                        TypeModel.get().kind("autoscaling/v1", "HorizontalPodAutoscaler").orElseThrow(),
+                        conversion::fromStorage, conversion::toStorage)));
+    }
+
+    @Test
+    void entriesKeepTheirManagersVersionAndConflictAcrossVersions() throws Exception {
+        Versions versions = hpaVersions();
+        FieldManager v2 = new FieldManager(versions, "autoscaling/v2", FieldSet.of(List.of(List.of("f:status"))));
+        FieldManager v1 = new FieldManager(versions, "autoscaling/v1", FieldSet.of(List.of(List.of("f:status"))));
+        Manager applier = new Manager("kubectl", Operation.Apply, "", "");
+        ObjectNode config = json("{'apiVersion':'autoscaling/v2','kind':'HorizontalPodAutoscaler','metadata':{'name':'h',"
+                + "'namespace':'default'},'spec':{'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment','name':'d'},"
+                + "'minReplicas':1,'maxReplicas':5,'metrics':[{'type':'Resource','resource':{'name':'cpu',"
+                + "'target':{'type':'Utilization','averageUtilization':50}}}]}}");
+        ObjectNode created = assertInstanceOf(FieldManager.Merged.class, v2.apply(null, config, applier, false, NOW)).object();
+
+        // an autoscaling/v1 client raises maxReplicas and the CPU target, which v2 keeps in spec.metrics
+        var conversion = dev.kj.apiserver.registry.autoscaling.HorizontalPodAutoscalerConversion.V1.converter();
+        ObjectNode seenInV1 = conversion.fromStorage(created.deepCopy());
+        ((ObjectNode) seenInV1.path("spec")).put("maxReplicas", 7).put("targetCPUUtilizationPercentage", 60);
+        ObjectNode updated = conversion.toStorage(seenInV1);
+        Manager scaler = new Manager("scaler", Operation.Update, "autoscaling/v1", "");
+        ObjectNode live = created.deepCopy();
+        updated.with("metadata").set("managedFields", v1.update(live, updated, null, scaler, NOW));
+
+        JsonNode entries = updated.path("metadata").path("managedFields");
+        assertEquals(2, entries.size(), entries.toString());
+        assertEquals("autoscaling/v2", entries.get(0).path("apiVersion").asText());
+        assertEquals(json("{'f:spec':{'f:minReplicas':{},'f:scaleTargetRef':{'f:apiVersion':{},'f:kind':{},"
+                + "'f:name':{}}}}"), entries.get(0).path("fieldsV1"));
+        assertEquals("scaler", entries.get(1).path("manager").asText());
+        assertEquals("autoscaling/v1", entries.get(1).path("apiVersion").asText());
+        assertEquals(json("{'f:spec':{'f:maxReplicas':{},'f:targetCPUUtilizationPercentage':{}}}"),
+                entries.get(1).path("fieldsV1"));
+
+        // applying the v2 configuration again changes both fields the v1 manager owns, seen in v1
+        FieldManager.Conflicts conflicts = assertInstanceOf(FieldManager.Conflicts.class,
+                v2.apply(updated, config, applier, false, NOW));
+        assertEquals("Apply failed with 2 conflicts: conflicts with \"scaler\" using autoscaling/v1:\n"
+                + "- .spec.maxReplicas\n- .spec.targetCPUUtilizationPercentage", conflicts.message());
+        // forced, the applier takes them back in its own version and the v1 manager is left with none
+        ObjectNode forced = assertInstanceOf(FieldManager.Merged.class, v2.apply(updated, config, applier, true, NOW))
+                .object();
+        JsonNode after = forced.path("metadata").path("managedFields");
+        assertEquals(1, after.size(), after.toString());
+        assertEquals(5, forced.path("spec").path("maxReplicas").asInt());
+        assertEquals(50, forced.path("spec").path("metrics").get(0).path("resource").path("target")
+                .path("averageUtilization").asInt());
+    }
 }

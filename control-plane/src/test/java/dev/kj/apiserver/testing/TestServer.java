@@ -30,16 +30,17 @@ public final class TestServer implements AutoCloseable {
      * (every namespace otherwise has a kube-root-ca.crt).
      */
     public static final List<String> WITHOUT_ROOT_CA_PUBLISHER = List.of("*", "-root-ca-certificate-publisher-controller",
-            "-replicaset-controller", "-deployment-controller");
+            "-replicaset-controller", "-replicationcontroller-controller", "-deployment-controller", "-cronjob-controller",
+            "-disruption-controller");
 
     /**
      * Every controller but the workload controllers (the default here): the API server's tests
-     * write Deployments, ReplicaSets and their status by hand and read them back as written; the
-     * ReplicaSet and Deployment controllers would rewrite them meanwhile. Tests of workloads ask
-     * for {@code List.of("*")}.
+     * write Deployments, ReplicaSets, ReplicationControllers, CronJobs, PodDisruptionBudgets and
+     * their status by hand and read them back as written; their controllers would rewrite them (or
+     * start Jobs) meanwhile. Tests of workloads ask for {@code List.of("*")}.
      */
     public static final List<String> WITHOUT_WORKLOAD_CONTROLLERS = List.of("*", "-replicaset-controller",
-            "-deployment-controller");
+            "-replicationcontroller-controller", "-deployment-controller", "-cronjob-controller", "-disruption-controller");
 
     /**
      * Without the workload controllers.

@@ -9,11 +9,9 @@ import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ListOptions;
 import dev.kj.api.client.ResourceClient;
 import dev.kj.apiserver.testing.Kubectl;
-import dev.kj.apiserver.testing.TestServer;
 import dev.kj.controllers.PlayedKubelet;
+import dev.kj.controllers.WorkloadCluster;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -41,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicaSetControllerTest {
     @TempDir
     static Path dir;
-    static TestServer server;
+    static WorkloadCluster cluster;
     static ApiClient admin;
     static Kubectl kubectl;
     static PlayedKubelet kubelet;
@@ -50,34 +48,23 @@ class ReplicaSetControllerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(dir, List.of("*"));
-        admin = ApiClient.fromKubeconfig(server.server().kubeconfig());
-        kubectl = Kubectl.require("kubectl", server.server().kubeconfig(), dir);
-        kubelet = new PlayedKubelet(server.server(), admin, "node-1");
+        cluster = WorkloadCluster.start(dir);
+        admin = cluster.admin;
+        kubectl = cluster.kubectl;
+        kubelet = cluster.kubelet;
         replicaSets = admin.typed(Resources.REPLICA_SETS, ReplicaSet.class);
         pods = admin.typed(Resources.PODS, Pod.class);
     }
 
     @AfterAll
     static void stop() {
-        if (kubelet != null) {
-            kubelet.close();
-        }
-        if (admin != null) {
-            admin.close();
-        }
-        if (server != null) {
-            server.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private static String namespace(String name) {
-        admin.typed(Resources.NAMESPACES, Namespace.class).create(null,
-                new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build());
-        // pods need the namespace's default ServiceAccount (the service account admission)
-        until("the default ServiceAccount of " + name, () -> admin.typed(Resources.SERVICE_ACCOUNTS, ServiceAccount.class)
-                .list(name, ListOptions.NONE).items().stream().anyMatch(sa -> sa.getMetadata().getName().equals("default")));
-        return name;
+        return cluster.namespace(name);
     }
 
     private static ReplicaSet replicaSet(String namespace, String name, int replicas, String app) {
@@ -109,8 +96,7 @@ class ReplicaSetControllerTest {
     }
 
     private static List<Event> events(String namespace, String reason) {
-        return admin.typed(Resources.EVENTS, Event.class).list(namespace, ListOptions.NONE).items().stream()
-                .filter(e -> reason.equals(e.getReason())).toList();
+        return cluster.events(namespace, reason);
     }
 
     @Test

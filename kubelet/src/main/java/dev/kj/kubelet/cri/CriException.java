@@ -18,7 +18,8 @@ public final class CriException extends RuntimeException {
         this.code = cause.getStatus().getCode();
     }
 
-    private static String describe(Status status) {
+    /** grpc-go's text of a status ("rpc error: code = NotFound desc = …"), as upstream's messages quote it. */
+    public static String describe(Status status) {
         return "rpc error: code = " + codeName(status.getCode()) + " desc = "
                 + (status.getDescription() == null ? "" : status.getDescription());
     }

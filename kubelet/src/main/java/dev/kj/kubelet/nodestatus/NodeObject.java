@@ -29,16 +29,25 @@ public final class NodeObject {
 
     /** The object registered on first start: labels and status; spec is left to the controllers (podCIDR, taints). */
     public static Node initial(String nodeName, HostFacts host, String kubeletVersion, String runtimeVersion, NodeCondition ready) {
+        return initial(nodeName, host, kubeletVersion, runtimeVersion, List.of(ready), List.of());
+    }
+
+    /** As above with all the kubelet's conditions and the node's pod CIDRs (kj has no node IPAM controller; the kubelet brings its range). */
+    public static Node initial(String nodeName, HostFacts host, String kubeletVersion, String runtimeVersion, List<NodeCondition> conditions,
+                               List<String> podCidrs) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("beta.kubernetes.io/arch", host.architecture());
         labels.put("beta.kubernetes.io/os", "linux");
         labels.put("kubernetes.io/arch", host.architecture());
         labels.put("kubernetes.io/hostname", nodeName);
         labels.put("kubernetes.io/os", "linux");
-        return new NodeBuilder()
+        NodeBuilder node = new NodeBuilder()
                 .withNewMetadata().withName(nodeName).withLabels(labels).endMetadata()
-                .withStatus(status(host, kubeletVersion, runtimeVersion, List.of(ready)))
-                .build();
+                .withStatus(status(host, kubeletVersion, runtimeVersion, conditions));
+        if (!podCidrs.isEmpty()) {
+            node.withNewSpec().withPodCIDR(podCidrs.getFirst()).withPodCIDRs(podCidrs).endSpec();
+        }
+        return node.build();
     }
 
     public static NodeStatus status(HostFacts host, String kubeletVersion, String runtimeVersion, List<NodeCondition> conditions) {

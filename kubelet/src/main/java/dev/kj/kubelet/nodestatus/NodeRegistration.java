@@ -59,6 +59,24 @@ public final class NodeRegistration {
         throw last;
     }
 
+    /**
+     * Gives a Node registered without pod CIDRs (or created by an older kj) the node's range;
+     * pod CIDRs are immutable once set, so a Node that has other ones keeps them.
+     */
+    public Node ensurePodCidrs(Node node, List<String> podCidrs) {
+        if (podCidrs == null || podCidrs.isEmpty() || (node.getSpec() != null && node.getSpec().getPodCIDRs() != null
+                && !node.getSpec().getPodCIDRs().isEmpty())) {
+            return node;
+        }
+        Node current = nodes.get(null, node.getMetadata().getName());
+        if (current.getSpec() == null) {
+            current.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+        }
+        current.getSpec().setPodCIDR(podCidrs.getFirst());
+        current.getSpec().setPodCIDRs(podCidrs);
+        return nodes.update(current);
+    }
+
     /** Conditions the kubelet does not own (set by controllers, e.g. NetworkUnavailable) stay. */
     static List<NodeCondition> mergeConditions(List<NodeCondition> current, List<NodeCondition> ours) {
         List<NodeCondition> merged = new ArrayList<>();

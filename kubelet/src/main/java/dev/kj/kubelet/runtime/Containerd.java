@@ -229,6 +229,21 @@ public final class Containerd implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops containerd, then ends any shim it left behind (found by this containerd's socket on
+     * its command line): for callers that stopped their pods first, the last leftovers.
+     */
+    public void closeWithShims() {
+        close();
+        String socket = config.socket().toString();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(socket)).orElse(false))
+                .forEach(p -> {
+                    LOG.log(Level.WARNING, "ending leftover containerd shim {0}: {1}", p.pid(), p.info().commandLine().orElse(""));
+                    p.destroyForcibly();
+                });
+    }
+
     /** Stops containerd: SIGTERM, then SIGKILL after 30 s. Containers and their shims are the caller's to stop first. */
     @Override
     public void close() {

@@ -13,7 +13,6 @@ import dev.kj.kubelet.runtime.Containerd;
 import dev.kj.kubelet.runtime.ContainerdConfig;
 import dev.kj.kubelet.runtime.HostCapabilities;
 import dev.kj.kubelet.runtime.Snapshotters;
-import dev.kj.rhino.testing.Peers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,15 +55,19 @@ public final class CriTestbed implements BeforeAllCallback, AfterAllCallback, Pa
     private record Peer(String program, String debianPackage) {
     }
 
-    @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
+    /** The programs the container test bed runs, found on this machine. */
+    public record Peers(Path containerd, Path ctr, Path registry, Path skopeo, Path busybox) {
+    }
+
+    /** Finds the test bed's programs, as root; fails under CI and skips elsewhere, saying what to install. */
+    public static Peers requirePeers() throws IOException {
         if (!"root".equals(System.getProperty("user.name"))) {
             skipOrFail("the container test bed needs root (network namespaces, containerd)");
         }
         List<Path> found = new ArrayList<>();
         for (Peer peer : List.of(new Peer("containerd", "containerd"), new Peer("ctr", "containerd"), new Peer("runc", "runc"),
                 new Peer("docker-registry", "docker-registry"), new Peer("skopeo", "skopeo"), new Peer("ip", "iproute2"), new Peer("nsenter", "util-linux"))) {
-            found.add(Peers.find(peer.program()).or(() -> sbin(peer.program())).orElseGet(() -> {
+            found.add(dev.kj.rhino.testing.Peers.find(peer.program()).or(() -> sbin(peer.program())).orElseGet(() -> {
                 skipOrFail("required peer '" + peer.program() + "' not found on PATH (Debian: apt-get install " + peer.debianPackage() + ")");
                 return null;
             }));
@@ -76,7 +79,29 @@ public final class CriTestbed implements BeforeAllCallback, AfterAllCallback, Pa
         if (!Files.isExecutable(ContainerdConfig.DEBIAN_CNI_BIN_DIR.resolve("bridge"))) {
             skipOrFail("required CNI plugins not found in /usr/lib/cni (Debian: apt-get install containernetworking-plugins)");
         }
-        Path containerdBinary = found.get(0), ctr = found.get(1), registryBinary = found.get(3), skopeo = found.get(4);
+        return new Peers(found.get(0), found.get(1), found.get(3), found.get(4), busybox);
+    }
+
+    /** docker-registry on {@link Registry#ADDRESS} in {@code namespace}, holding {@link #BUSYBOX}. */
+    public static Registry startRegistry(NetworkNamespace namespace, Peers peers, Path dir) {
+        Registry registry = Registry.start(namespace, peers.registry(), peers.busybox(), dir.resolve("registry"));
+        try {
+            OciImage image = BusyboxImage.build(peers.busybox(), BUSYBOX);
+            Path layout = dir.resolve("busybox-layout");
+            image.writeLayout(layout);
+            namespace.exec(peers.skopeo().toString(), "--insecure-policy", "copy", "--dest-tls-verify=false",
+                    "oci:" + layout + ":latest", "docker://" + BUSYBOX).orThrow(List.of("skopeo", "copy"));
+            return registry;
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        Peers peers = requirePeers();
+        Path containerdBinary = peers.containerd(), ctr = peers.ctr(), busybox = peers.busybox();
 
         List<AutoCloseable> cleanups = new ArrayList<>();
         context.getStore(STORE).put("cleanups", cleanups);
@@ -87,21 +112,14 @@ public final class CriTestbed implements BeforeAllCallback, AfterAllCallback, Pa
         }
         NetworkNamespace namespace = NetworkNamespace.create();
         cleanups.add(namespace);
-
-        Registry registry = Registry.start(namespace, registryBinary, busybox, dir.resolve("registry"));
-        cleanups.add(registry);
-        OciImage image = BusyboxImage.build(busybox, BUSYBOX);
-        Path layout = dir.resolve("busybox-layout");
-        image.writeLayout(layout);
-        namespace.exec(skopeo.toString(), "--insecure-policy", "copy", "--dest-tls-verify=false",
-                "oci:" + layout + ":latest", "docker://" + BUSYBOX).orThrow(List.of("skopeo", "copy"));
+        cleanups.add(startRegistry(namespace, peers, dir));
 
         ContainerdConfig config = new ContainerdConfig(dir.resolve("containerd"), PauseImage.NAME,
                 Snapshotters.probe(dir.resolve("containerd")), ContainerdConfig.DEBIAN_CNI_BIN_DIR, List.of(Registry.ADDRESS),
                 !HostCapabilities.canLowerOomScoreAdj());
         new CniNetwork("kj0", POD_CIDR, config.cniDataDir()).writeTo(config.cniConfDir());
         Containerd containerd = Containerd.start(config, containerdBinary, namespace.launcher(), Duration.ofSeconds(120));
-        cleanups.add(() -> stopContainerd(containerd));
+        cleanups.add(containerd::closeWithShims);
         PauseImageImport.importInto(ctr, config.socket(), config.snapshotter(), dir);
 
         CriConnection connection = CriConnection.open(containerd.endpoint());
@@ -138,7 +156,7 @@ public final class CriTestbed implements BeforeAllCallback, AfterAllCallback, Pa
     }
 
     private static void skipOrFail(String message) {
-        if (Peers.inCi()) {
+        if (dev.kj.rhino.testing.Peers.inCi()) {
             Assertions.fail(message + "; CI requires it");
         }
         System.err.println("SKIPPED: " + message);
@@ -154,19 +172,7 @@ public final class CriTestbed implements BeforeAllCallback, AfterAllCallback, Pa
         }
     }
 
-    /** Stops containerd, then ends any shim it left (found by our socket in its command line). */
-    private static void stopContainerd(Containerd containerd) {
-        containerd.close();
-        String socket = containerd.config().socket().toString();
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(socket)).orElse(false))
-                .forEach(p -> {
-                    System.err.println("CriTestbed: ending leftover process " + p.pid() + " " + p.info().commandLine().orElse(""));
-                    p.destroyForcibly();
-                });
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

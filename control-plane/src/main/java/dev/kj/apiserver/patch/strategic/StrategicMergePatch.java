@@ -56,6 +56,11 @@ public final class StrategicMergePatch {
         return merged;
     }
 
+    /** A patch document as Go's %+v prints the map upstream decoded it into (errors quote it). */
+    public static String printed(JsonNode patch) {
+        return GoValues.format(patch);
+    }
+
     private static RuntimeException notAnObject(String jsonKind) {
         return Failures.badRequest("json: cannot unmarshal " + jsonKind + " into Go value of type map[string]interface {}");
     }

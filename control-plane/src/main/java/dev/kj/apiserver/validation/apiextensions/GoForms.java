@@ -38,6 +38,16 @@ final class GoForms {
         return "[]apiextensions.CustomResourceDefinitionVersion{" + String.join(", ", items) + "}";
     }
 
+    /** %#v of an internal apiextensions.ValidationRule. */
+    static String validationRule(JsonNode rule) {
+        return "apiextensions.ValidationRule{Rule:" + GoValues.quote(rule.path("rule").asText(""))
+                + ", Message:" + GoValues.quote(rule.path("message").asText(""))
+                + ", MessageExpression:" + GoValues.quote(rule.path("messageExpression").asText(""))
+                + ", Reason:" + pointer("apiextensions.FieldValueErrorReason", rule.hasNonNull("reason"))
+                + ", FieldPath:" + GoValues.quote(rule.path("fieldPath").asText(""))
+                + ", OptionalOldSelf:" + pointer("bool", rule.hasNonNull("optionalOldSelf")) + "}";
+    }
+
     private static String pointer(String type, boolean set) {
         return "(*" + type + ")(" + (set ? ADDRESS : "nil") + ")";
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kj.apiserver.validation.FieldError;
 import dev.kj.apiserver.validation.FieldPath;
+import dev.kj.apiserver.validation.GoValues;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +21,8 @@ import java.util.regex.PatternSyntaxException;
  * must survive pruning unchanged ("must not have unknown fields") and validate against the schema
  * it sits in, with kube-openapi's messages ({@code  in body must be of type integer: "string"}; the
  * default itself is the validator's unnamed root, hence the leading space upstream prints too).
- * Not checked: metadata defaults inside embedded resources (ObjectMeta coercion), formats,
+ * String formats are checked as upstream's supported set ({@link StringFormats}).
+ * Not checked: metadata defaults inside embedded resources (ObjectMeta coercion),
  * allOf/anyOf/oneOf/not on default values, and CEL rules.
  */
 final class SchemaDefaults {
@@ -205,6 +207,11 @@ final class SchemaDefaults {
                 } catch (PatternSyntaxException e) {
                     // reported on the schema's pattern already
                 }
+            }
+            String format = s.path("format").asText("");
+            if (!format.isEmpty() && (type(s).isEmpty() || type(s).equals("string")) && !StringFormats.valid(format, value)) {
+                errors.add(FieldError.invalid(at(name), value, name + " in body must be of type " + format + ": "
+                        + GoValues.quote(value)));
             }
         }
 

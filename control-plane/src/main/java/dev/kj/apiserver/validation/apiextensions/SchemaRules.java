@@ -6,6 +6,7 @@ import static dev.kj.apiserver.validation.apiextensions.Schemas.propertyNames;
 import static dev.kj.apiserver.validation.apiextensions.Schemas.type;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kj.apiserver.cel.SchemaExpressions;
 import dev.kj.apiserver.validation.FieldError;
 import dev.kj.apiserver.validation.FieldPath;
 import dev.kj.apiserver.validation.GoValues;
@@ -121,9 +122,42 @@ final class SchemaRules {
                 errors.addAll(SchemaDefaults.validate(schemaPath, schema, options.requirePrunedDefaults()));
             }
         }
+        boolean structural = unsupported == null && errors.isEmpty();
         errors.addAll(openAPISchema(schema, schemaPath, new Context(true, "", false), true));
         if (errors.isEmpty() && unsupported != null) {
             errors.add(FieldError.invalid(schemaPath, "", unsupported));
+        }
+        if (structural) {
+            // upstream compiles the rules of structural schemas only, and lists their errors last
+            errors.addAll(compiledRules(schema, schemaPath, true));
+        }
+        return errors;
+    }
+
+    /** Each x-kubernetes-validations rule compiled against its node's type: upstream's compile errors. */
+    private static List<FieldError> compiledRules(JsonNode schema, FieldPath path, boolean root) {
+        List<FieldError> errors = new ArrayList<>();
+        if (schema == null || !schema.isObject()) {
+            return errors;
+        }
+        List<SchemaExpressions.Compiled> compiled = SchemaExpressions.compile(schema, root);
+        for (int i = 0; i < compiled.size(); i++) {
+            SchemaExpressions.Compiled rule = compiled.get(i);
+            FieldPath at = path.child("x-kubernetes-validations").index(i);
+            rule.ruleProblem().ifPresent(problem -> errors.add(FieldError.invalidRendered(at.child("rule"),
+                    GoForms.validationRule(rule.rule()), problem)));
+            rule.messageProblem().ifPresent(problem -> errors.add(FieldError.invalidRendered(
+                    at.child("messageExpression"), GoForms.validationRule(rule.rule()), problem)));
+        }
+        for (String property : propertyNames(schema, "properties")) {
+            errors.addAll(compiledRules(schema.get("properties").get(property), path.child("properties").key(property),
+                    false));
+        }
+        if (schema.path("items").isObject()) {
+            errors.addAll(compiledRules(schema.get("items"), path.child("items"), false));
+        }
+        if (schema.path("additionalProperties").isObject()) {
+            errors.addAll(compiledRules(schema.get("additionalProperties"), path.child("additionalProperties"), false));
         }
         return errors;
     }
@@ -380,7 +414,7 @@ final class SchemaRules {
         return errors;
     }
 
-    /** The static checks of x-kubernetes-validations (rules are not compiled: kj has no CEL). */
+    /** The static checks of x-kubernetes-validations (their compilation: {@link #compiledRules}). */
     private static List<FieldError> validationRules(JsonNode schema, FieldPath path) {
         List<FieldError> errors = new ArrayList<>();
         int i = 0;

@@ -131,6 +131,26 @@ class BootstrapPolicyFactsTest {
             system:controller:pod-garbage-collector | delete list watch | "" | pods | |
             system:controller:pod-garbage-collector | get list | "" | nodes | |
             system:controller:pod-garbage-collector | patch | "" | pods/status | |
+            system:controller:replication-controller | get list update watch | "" | replicationcontrollers | |
+            system:controller:replication-controller | update | "" | replicationcontrollers/status | |
+            system:controller:replication-controller | update | "" | replicationcontrollers/finalizers | |
+            system:controller:replication-controller | create delete list patch watch | "" | pods | |
+            system:controller:replication-controller | create patch update | "" events.k8s.io | events | |
+            system:controller:cronjob-controller | get list update watch | batch | cronjobs | |
+            system:controller:cronjob-controller | create delete get list patch update watch | batch | jobs | |
+            system:controller:cronjob-controller | update | batch | cronjobs/status | |
+            system:controller:cronjob-controller | update | batch | cronjobs/finalizers | |
+            system:controller:cronjob-controller | delete list watch | "" | pods | |
+            system:controller:cronjob-controller | create patch update | "" events.k8s.io | events | |
+            system:controller:disruption-controller | get list watch | apps extensions | deployments | |
+            system:controller:disruption-controller | get list watch | apps extensions | replicasets | |
+            system:controller:disruption-controller | get list watch | "" | replicationcontrollers | |
+            system:controller:disruption-controller | get list watch | policy | poddisruptionbudgets | |
+            system:controller:disruption-controller | get list watch | apps | statefulsets | |
+            system:controller:disruption-controller | update | policy | poddisruptionbudgets/status | |
+            system:controller:disruption-controller | patch update | "" | pods/status | |
+            system:controller:disruption-controller | get | * | */scale | |
+            system:controller:disruption-controller | create patch update | "" events.k8s.io | events | |
             """;
 
     /** policy.go's clusterRoleBindings: binding (= role) name → subjects as kind:name or kind:namespace/name. */
@@ -150,6 +170,9 @@ class BootstrapPolicyFactsTest {
             system:controller:generic-garbage-collector | ServiceAccount:kube-system/generic-garbage-collector
             system:controller:namespace-controller | ServiceAccount:kube-system/namespace-controller
             system:controller:clusterrole-aggregation-controller | ServiceAccount:kube-system/clusterrole-aggregation-controller
+            system:controller:replication-controller | ServiceAccount:kube-system/replication-controller
+            system:controller:cronjob-controller | ServiceAccount:kube-system/cronjob-controller
+            system:controller:disruption-controller | ServiceAccount:kube-system/disruption-controller
             """;
 
     /**

@@ -378,6 +378,51 @@ class CustomResourceDefinitionRulesTest {
                         "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].reason: Unsupported"
                                 + " value: \"Broken\": supported values: \"FieldValueDuplicate\", \"FieldValueForbidden\","
                                 + " \"FieldValueInvalid\", \"FieldValueRequired\"")),
+                new Case("CEL rules compiled against the schema's types", changed(c -> {
+                    ArrayNode rules = ((ObjectNode) schema(c).path("properties").path("spec")).putArray("x-kubernetes-validations");
+                    rules.addObject().put("rule", "self.replicaz > 0");
+                    rules.addObject().put("rule", "self.replicas");
+                    rules.addObject().put("rule", "self.mode == 'fast'").put("messageExpression", "self.replicas")
+                            .put("reason", "FieldValueForbidden");
+                    rules.addObject().put("rule", "self.labels.all(k, self.labels[k] != '') && oldSelf.mode == self.mode");
+                    return c;
+                }), List.of(
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value:"
+                                + " apiextensions.ValidationRule{Rule:\"self.replicaz > 0\", Message:\"\", MessageExpression:\"\","
+                                + " Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}:"
+                                + " compilation failed: ERROR: <input>:1:5: undefined field 'replicaz'\n | self.replicaz > 0\n"
+                                + " | ....^",
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Invalid value:"
+                                + " apiextensions.ValidationRule{Rule:\"self.replicas\", Message:\"\", MessageExpression:\"\","
+                                + " Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}:"
+                                + " cel expression must evaluate to a bool",
+                        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].messageExpression:"
+                                + " Invalid value: apiextensions.ValidationRule{Rule:\"self.mode == 'fast'\", Message:\"\","
+                                + " MessageExpression:\"self.replicas\", Reason:(*apiextensions.FieldValueErrorReason)(0xc000000000),"
+                                + " FieldPath:\"\", OptionalOldSelf:(*bool)(nil)}: messageExpression must evaluate to a string")),
+                new Case("defaults checked against their string formats", changed(c -> {
+                    ObjectNode properties = (ObjectNode) schema(c).path("properties").path("spec").path("properties");
+                    properties.putObject("day").put("type", "string").put("format", "date").put("default", "2024-13-01");
+                    properties.putObject("at").put("type", "string").put("format", "date-time")
+                            .put("default", "2024-01-01T10:00:00Z");
+                    properties.putObject("id").put("type", "string").put("format", "uuid").put("default", "not-a-uuid");
+                    properties.putObject("addr").put("type", "string").put("format", "ipv4").put("default", "10.0.0.300");
+                    properties.putObject("net").put("type", "string").put("format", "cidr").put("default", "10.0.0.0/8");
+                    properties.putObject("data").put("type", "string").put("format", "byte").put("default", "!!");
+                    properties.putObject("host").put("type", "string").put("format", "hostname").put("default", "a_b");
+                    properties.putObject("other").put("type", "string").put("format", "made-up").put("default", "x");
+                    return c;
+                }), List.of(
+                        "spec.validation.openAPIV3Schema.properties[spec].properties[addr].default: Invalid value:"
+                                + " \"10.0.0.300\":  in body must be of type ipv4: \"10.0.0.300\"",
+                        "spec.validation.openAPIV3Schema.properties[spec].properties[data].default: Invalid value:"
+                                + " \"!!\":  in body must be of type byte: \"!!\"",
+                        "spec.validation.openAPIV3Schema.properties[spec].properties[day].default: Invalid value:"
+                                + " \"2024-13-01\":  in body must be of type date: \"2024-13-01\"",
+                        "spec.validation.openAPIV3Schema.properties[spec].properties[host].default: Invalid value:"
+                                + " \"a_b\":  in body must be of type hostname: \"a_b\"",
+                        "spec.validation.openAPIV3Schema.properties[spec].properties[id].default: Invalid value:"
+                                + " \"not-a-uuid\":  in body must be of type uuid: \"not-a-uuid\"")),
                 new Case("webhook conversion on the internal paths", changed(c -> {
                     ObjectNode conversion = ((ObjectNode) c.get("spec")).putObject("conversion");
                     conversion.put("strategy", "Webhook").putObject("webhook").putObject("clientConfig")
