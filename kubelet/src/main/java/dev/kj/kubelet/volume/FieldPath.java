@@ -1,5 +1,6 @@
 package dev.kj.kubelet.volume;
 
+import dev.kj.api.GoStrings;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
@@ -50,56 +51,8 @@ final class FieldPath {
             if (!out.isEmpty()) {
                 out.append('\n');
             }
-            out.append(entry.getKey()).append('=').append(goQuote(entry.getValue()));
+            out.append(entry.getKey()).append('=').append(GoStrings.quote(entry.getValue()));
         }
         return out.toString();
-    }
-
-    /** Go's strconv.Quote: printable characters as they are, the rest escaped. */
-    static String goQuote(String value) {
-        StringBuilder out = new StringBuilder("\"");
-        value.codePoints().forEach(c -> {
-            switch (c) {
-                case 0x07 -> out.append("\\a");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case 0x0b -> out.append("\\v");
-                case '\\' -> out.append("\\\\");
-                case '"' -> out.append("\\\"");
-                default -> {
-                    if (printable(c)) {
-                        out.appendCodePoint(c);
-                    } else if (c < 0x80) {
-                        out.append(String.format("\\x%02x", c));
-                    } else if (c < 0x10000) {
-                        out.append(String.format("\\u%04x", c));
-                    } else {
-                        out.append(String.format("\\U%08x", c));
-                    }
-                }
-            }
-        });
-        return out.append('"').toString();
-    }
-
-    /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-    private static boolean printable(int c) {
-        if (c == ' ') {
-            return true;
-        }
-        return switch (Character.getType(c)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                 Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-                 Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
-                 Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.CONNECTOR_PUNCTUATION,
-                 Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
-                 Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                 Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
-                 Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
-            default -> false;
-        };
     }
 }

@@ -22,6 +22,13 @@ final class Ownership {
     private Ownership() {
     }
 
+    /** The files' modes with the group read bits a read-only volume gets. */
+    static java.util.Map<String, FileProjection> readOnlyModes(java.util.Map<String, FileProjection> files) {
+        java.util.Map<String, FileProjection> out = new java.util.TreeMap<>();
+        files.forEach((path, file) -> out.put(path, new FileProjection(file.data(), file.mode() | READ_ONLY)));
+        return out;
+    }
+
     static void apply(Path root, long fsGroup, boolean readOnly) throws IOException {
         int mask = readOnly ? READ_ONLY : READ_WRITE;
         Files.walkFileTree(root, new SimpleFileVisitor<>() {

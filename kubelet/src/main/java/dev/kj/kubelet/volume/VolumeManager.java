@@ -60,6 +60,16 @@ public final class VolumeManager implements PodVolumes {
         this.canMount = canMount;
     }
 
+    /**
+     * Whether containers get this volume read-only whatever their volumeMount says: configMap,
+     * secret, downwardAPI and projected contents are the kubelet's to write (upstream's makeMounts
+     * mounts them {@code readOnly: mount.readOnly || mounter.ReadOnly}).
+     */
+    public static boolean mountsReadOnly(Volume volume) {
+        return volume.getConfigMap() != null || volume.getSecret() != null || volume.getDownwardAPI() != null
+                || volume.getProjected() != null;
+    }
+
     /** {@code <root>/pods/<uid>/volumes}: every volume directory of the pod lives below it. */
     public Path podVolumesDir(String podUid) {
         return rootDir.resolve("pods").resolve(podUid).resolve("volumes");
@@ -124,6 +134,10 @@ public final class VolumeManager implements PodVolumes {
             case PodVolume.Projected projected -> {
                 // the contents first: a missing configMap leaves no directory behind, as upstream
                 Map<String, FileProjection> files = projected.files().collect(context);
+                if (fsGroup.isPresent()) {
+                    // the modes the ownership pass will leave, so that an unchanged volume compares equal next time
+                    files = Ownership.readOnlyModes(files);
+                }
                 Path dir = volumeDir(uid, projected.plugin(), projected.name());
                 boolean fresh = !Files.isDirectory(dir);
                 try {

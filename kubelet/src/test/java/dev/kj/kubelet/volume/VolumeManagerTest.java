@@ -257,6 +257,21 @@ class VolumeManagerTest {
     }
 
     @Test
+    void theNodeCannotReadConfigMapsOfPodsBoundElsewhere() throws Exception {
+        String ns = namespace();
+        api.admin().typed(Resources.CONFIG_MAPS, ConfigMap.class).create(ns, new ConfigMapBuilder().withNewMetadata()
+                .withName("app").endMetadata().addToData("k", "v").build());
+        Pod elsewhere = api.admin().typed(Resources.PODS, Pod.class).create(ns, new PodBuilder().withNewMetadata()
+                .withName("elsewhere").withNamespace(ns).endMetadata().withNewSpec().withNodeName("other-node")
+                .withAutomountServiceAccountToken(false).addNewContainer().withName("main").withImage("busybox").endContainer()
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("app").endConfigMap().endVolume().endSpec().build());
+        VolumeException e = assertThrows(VolumeException.class, () -> manager("elsewhere").setUp(elsewhere));
+        assertEquals("MountVolume.SetUp failed for volume \"cfg\" : configmaps \"app\" is forbidden: User \"system:node:"
+                + api.nodeName() + "\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"" + ns
+                + "\": no relationship found between node '" + api.nodeName() + "' and this object", e.getMessage());
+    }
+
+    @Test
     void secretIsDecodedOntoATmpfs() throws Exception {
         String ns = namespace();
         api.admin().typed(Resources.SECRETS, Secret.class).create(ns, new SecretBuilder().withNewMetadata().withName("db").endMetadata()
@@ -357,6 +372,85 @@ class VolumeManagerTest {
         assertEquals(token, Files.readString(dirPath.resolve("token")));
         manager.tearDown(pod.getMetadata().getUid());
         assertFalse(Files.exists(dirPath));
+    }
+
+    @Test
+    void theTokenIsRequestedAgainAfterEightyPercentOfItsLifetime() throws Exception {
+        String ns = namespace();
+        Pod pod = createPod(ns, "refresh", true);
+        String volume = pod.getSpec().getVolumes().stream().map(Volume::getName).filter(n -> n.startsWith("kube-api-access-"))
+                .findFirst().orElseThrow();
+        Instant start = Instant.now();
+        Duration[] offset = {Duration.ZERO};
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.now().plus(offset[0]);
+            }
+        };
+        VolumeManager manager = new VolumeManager(api.node(), dir.resolve("kubelet-refresh"), clock);
+        Path tokenDir = setUp(manager, pod).get(volume);
+        String first = Files.readString(tokenDir.resolve("token"));
+        Thread.sleep(1100); // a later token differs at least in its iat and exp
+        offset[0] = Duration.ofSeconds(2800); // 78% of the 3607 s admission asks for: still fresh
+        setUp(manager, pod);
+        assertEquals(first, Files.readString(tokenDir.resolve("token")));
+        offset[0] = Duration.ofSeconds(2900); // past 80%
+        setUp(manager, pod);
+        String second = Files.readString(tokenDir.resolve("token"));
+        assertNotEquals(first, second);
+        assertTrue(Duration.between(start, Instant.now()).toSeconds() < 60);
+        manager.tearDown(pod.getMetadata().getUid());
+    }
+
+    @Test
+    void fsGroupOwnsTheFilesAndTheTokenIsGroupReadable() throws Exception {
+        String ns = namespace();
+        api.admin().typed(Resources.CONFIG_MAPS, ConfigMap.class).create(ns, new ConfigMapBuilder().withNewMetadata()
+                .withName("app").endMetadata().addToData("k", "v").build());
+        Pod pod = new PodBuilder().withNewMetadata().withName("grouped").withNamespace(ns).endMetadata()
+                .withNewSpec().withNodeName(api.nodeName()).withNewSecurityContext().withFsGroup(2000L).endSecurityContext()
+                .addNewContainer().withName("main").withImage("busybox").endContainer()
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("app").withDefaultMode(0600).endConfigMap().endVolume()
+                .addNewVolume().withName("scratch").withNewEmptyDir().endEmptyDir().endVolume()
+                .endSpec().build();
+        pod = api.admin().typed(Resources.PODS, Pod.class).create(ns, pod);
+        String access = pod.getSpec().getVolumes().stream().map(Volume::getName).filter(n -> n.startsWith("kube-api-access-"))
+                .findFirst().orElseThrow();
+        VolumeManager manager = manager("fsgroup");
+        Map<String, Path> paths = setUp(manager, pod);
+        Path cfg = paths.get("cfg").resolve("..data");
+        assertEquals(2000, gid(cfg.resolve("k")));
+        assertEquals(0640, mode(cfg.resolve("k")));
+        assertEquals(02755, mode(cfg.toRealPath()));
+        Path token = paths.get(access).resolve("..data/token");
+        assertEquals(2000, gid(token));
+        assertEquals(0640, mode(token));
+        assertEquals(2000, gid(paths.get("scratch")));
+        assertEquals(02777, mode(paths.get("scratch")));
+        // the next sync finds nothing to rewrite
+        String stamp = Files.readSymbolicLink(cfg).toString();
+        setUp(manager, pod);
+        assertEquals(stamp, Files.readSymbolicLink(cfg).toString());
+        manager.tearDown(pod.getMetadata().getUid());
+    }
+
+    private static int gid(Path path) throws Exception {
+        return (Integer) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static int mode(Path path) throws Exception {
+        return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 
     @Test

@@ -44,7 +44,17 @@ class VolumePiecesTest {
         assertEquals("a=\"1\"\nb=\"x\\\"y\\\\z\\n\\u00a0\\U0001f600\"".replace("\\U0001f600", "\uD83D\uDE00"),
                 FieldPath.formatMap(Map.of("b", "x\"y\\z\n\u00a0\uD83D\uDE00", "a", "1")));
         assertEquals("", FieldPath.formatMap(null));
-        assertEquals("\"\\x7f\\a\"", FieldPath.goQuote("\u007f\u0007"));
+        assertEquals("\"\\x7f\\a\"", dev.kj.api.GoStrings.quote("\u007f\u0007"));
+    }
+
+    @Test
+    void apiDataVolumesAreMountedReadOnly() {
+        assertTrue(VolumeManager.mountsReadOnly(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("c")
+                .withNewConfigMap().withName("x").endConfigMap().build()));
+        assertTrue(VolumeManager.mountsReadOnly(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("p")
+                .withNewProjected().endProjected().build()));
+        assertFalse(VolumeManager.mountsReadOnly(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("e")
+                .withNewEmptyDir().endEmptyDir().build()));
     }
 
     @Test
