@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 public final class PodWorkers implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PodWorkers.class.getName());
 
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
     private final PodWorkersConfig config;
     private final InformerFactory podInformers;
     private final InformerFactory serviceInformers;
@@ -55,6 +56,7 @@ public final class PodWorkers implements AutoCloseable {
     private final StatusManager statuses;
     private final BackOff crashBackOff;
     private final Map<String, Worker> workers = new ConcurrentHashMap<>();
+    private final Set<Thread> active = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
     private volatile boolean closed;
 
@@ -80,10 +82,20 @@ public final class PodWorkers implements AutoCloseable {
                 }
                 running = true;
             }
-            Thread.ofVirtual().name("pod-worker-" + pod.getMetadata().getName()).start(this::loop);
+            Thread thread = Thread.ofVirtual().name("pod-worker-" + pod.getMetadata().getName()).unstarted(this::loop);
+            active.add(thread);
+            thread.start();
         }
 
         private void loop() {
+            try {
+                syncUntilIdle();
+            } finally {
+                done();
+            }
+        }
+
+        private void syncUntilIdle() {
             while (!closed) {
                 boolean progressed = false;
                 try {
@@ -102,6 +114,10 @@ public final class PodWorkers implements AutoCloseable {
             synchronized (this) {
                 running = false;
             }
+        }
+
+        private void done() {
+            active.remove(Thread.currentThread());
         }
     }
 
@@ -303,11 +319,25 @@ public final class PodWorkers implements AutoCloseable {
         }
     }
 
+    /** Stops watching and waits (a bounded time) for syncs under way, so nothing is created after close. */
     @Override
     public void close() {
         closed = true;
         timer.shutdownNow();
         podInformers.close();
         serviceInformers.close();
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        for (Thread thread : List.copyOf(active)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                thread.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }
