@@ -9,9 +9,12 @@ import io.fabric8.kubernetes.api.model.ObjectFieldSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceFieldSelector;
+import io.fabric8.kubernetes.api.model.ResourceFieldSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import dev.kj.kubelet.volume.FieldPath;
+import dev.kj.kubelet.volume.ResourceFields;
+import dev.kj.kubelet.volume.VolumeError;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -30,7 +32,6 @@ import java.util.regex.Pattern;
  */
 public final class Environment {
     private static final Pattern ENV_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
-    private static final Pattern LABEL_PATH = Pattern.compile("metadata\\.(labels|annotations)\\['(.*)'\\]");
 
     /** What the pod's environment may refer to beyond the pod object. */
     public record Facts(List<String> podIps, List<String> hostIps, BigDecimal nodeCpuCores, BigDecimal nodeMemoryBytes) {
@@ -150,107 +151,36 @@ public final class Environment {
         return Optional.of("");
     }
 
-    /** Upstream's podFieldSelectorRuntimeValue plus ExtractFieldPathAsString. */
+    /** Upstream's podFieldSelectorRuntimeValue; metadata paths as a downwardAPI file shows them (volume.FieldPath). */
     static String field(Pod pod, ObjectFieldSelector selector, Facts facts) throws ConfigError {
         String path = selector.getFieldPath();
-        var meta = pod.getMetadata();
-        switch (path) {
-            case "metadata.name" -> {
-                return meta.getName();
-            }
-            case "metadata.namespace" -> {
-                return meta.getNamespace();
-            }
-            case "metadata.uid" -> {
-                return meta.getUid();
-            }
-            case "spec.nodeName" -> {
-                return nullToEmpty(pod.getSpec().getNodeName());
-            }
-            case "spec.serviceAccountName" -> {
-                return nullToEmpty(pod.getSpec().getServiceAccountName());
-            }
-            case "status.hostIP" -> {
-                return facts.hostIps().isEmpty() ? "" : facts.hostIps().getFirst();
-            }
-            case "status.hostIPs" -> {
-                return String.join(",", facts.hostIps());
-            }
-            case "status.podIP" -> {
-                return facts.podIps().isEmpty() ? "" : facts.podIps().getFirst();
-            }
-            case "status.podIPs" -> {
-                return String.join(",", facts.podIps());
-            }
-            case "metadata.labels" -> {
-                return formatMap(meta.getLabels());
-            }
-            case "metadata.annotations" -> {
-                return formatMap(meta.getAnnotations());
-            }
+        return switch (path) {
+            case "spec.nodeName" -> nullToEmpty(pod.getSpec().getNodeName());
+            case "spec.serviceAccountName" -> nullToEmpty(pod.getSpec().getServiceAccountName());
+            case "status.hostIP" -> facts.hostIps().isEmpty() ? "" : facts.hostIps().getFirst();
+            case "status.hostIPs" -> String.join(",", facts.hostIps());
+            case "status.podIP" -> facts.podIps().isEmpty() ? "" : facts.podIps().getFirst();
+            case "status.podIPs" -> String.join(",", facts.podIps());
             default -> {
-                Matcher m = LABEL_PATH.matcher(path);
-                if (m.matches()) {
-                    Map<String, String> map = m.group(1).equals("labels") ? meta.getLabels() : meta.getAnnotations();
-                    return map == null ? "" : nullToEmpty(map.get(m.group(2)));
+                try {
+                    yield FieldPath.extract(pod, path);
+                } catch (VolumeError e) {
+                    throw new ConfigError(e.getMessage());
                 }
-                throw new ConfigError("unsupported fieldPath: " + path);
             }
-        }
-    }
-
-    /** Upstream's ExtractContainerResourceValue; an unset limit falls back to the node's allocatable. */
-    static String resource(Pod pod, Container owner, ResourceFieldSelector selector, Facts facts) throws ConfigError {
-        Container container = owner;
-        if (selector.getContainerName() != null && !selector.getContainerName().isEmpty()) {
-            container = allContainers(pod).stream().filter(c -> c.getName().equals(selector.getContainerName())).findFirst()
-                    .orElseThrow(() -> new ConfigError("cannot find container: " + selector.getContainerName()));
-        }
-        String resource = selector.getResource();
-        Quantity divisor = selector.getDivisor() == null ? null : selector.getDivisor();
-        Map<String, Quantity> limits = container.getResources() == null || container.getResources().getLimits() == null
-                ? Map.of() : container.getResources().getLimits();
-        Map<String, Quantity> requests = container.getResources() == null || container.getResources().getRequests() == null
-                ? Map.of() : container.getResources().getRequests();
-        String kind = resource.substring(resource.indexOf('.') + 1);
-        BigDecimal value;
-        if (resource.startsWith("limits.")) {
-            value = limits.containsKey(kind) ? Quantity.getAmountInBytes(limits.get(kind)) : allocatable(kind, facts);
-        } else if (resource.startsWith("requests.")) {
-            value = requests.containsKey(kind) ? Quantity.getAmountInBytes(requests.get(kind)) : BigDecimal.ZERO;
-            if (!requests.containsKey(kind) && limits.containsKey(kind)) {
-                value = Quantity.getAmountInBytes(limits.get(kind));
-            }
-        } else {
-            throw new ConfigError("unsupported container resource : " + resource);
-        }
-        BigDecimal by = divisor == null || Quantity.getAmountInBytes(divisor).signum() == 0 ? BigDecimal.ONE : Quantity.getAmountInBytes(divisor);
-        return value.divide(by, 0, RoundingMode.CEILING).toPlainString();
-    }
-
-    private static BigDecimal allocatable(String kind, Facts facts) {
-        return switch (kind) {
-            case "cpu" -> facts.nodeCpuCores();
-            case "memory" -> facts.nodeMemoryBytes();
-            default -> BigDecimal.ZERO;
         };
     }
 
-    private static List<Container> allContainers(Pod pod) {
-        List<Container> all = new ArrayList<>(nonNull(pod.getSpec().getInitContainers()));
-        all.addAll(nonNull(pod.getSpec().getContainers()));
-        return all;
-    }
-
-    /** Upstream's FormatMap: sorted {@code key="value"} lines, value Go-quoted. */
-    private static String formatMap(Map<String, String> map) {
-        if (map == null) {
-            return "";
+    /** A request or limit (volume.ResourceFields, shared with downwardAPI volumes); the container defaults to the one being made. */
+    static String resource(Pod pod, Container owner, ResourceFieldSelector selector, Facts facts) throws ConfigError {
+        ResourceFieldSelector withContainer = selector.getContainerName() == null || selector.getContainerName().isEmpty()
+                ? new ResourceFieldSelectorBuilder(selector).withContainerName(owner.getName()).build() : selector;
+        try {
+            return ResourceFields.extract(withContainer, pod, () -> Map.of("cpu", new Quantity(facts.nodeCpuCores().toPlainString()),
+                    "memory", new Quantity(facts.nodeMemoryBytes().toPlainString())));
+        } catch (VolumeError e) {
+            throw new ConfigError(e.getMessage());
         }
-        StringBuilder out = new StringBuilder();
-        map.keySet().stream().sorted().forEach(k -> out.append(k).append("=\"")
-                .append(map.get(k).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append("\"\n"));
-        return out.toString().strip();
     }
 
     private static void putAll(Map<String, String> env, String prefix, Map<String, String> data, List<String> invalid) {

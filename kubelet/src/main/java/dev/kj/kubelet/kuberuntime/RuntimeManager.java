@@ -281,7 +281,7 @@ public final class RuntimeManager {
         } catch (CriException e) {
             events.event(pod, EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());
             ctx.waiting().put(name, new Waiting("RunContainerError", e.getMessage()));
-            return true;
+            return false; // retried on the housekeeping tick, not in a tight loop
         }
         events.event(pod, EventRecorder.NORMAL, "Started", "Started container " + name);
         String hookError = setup.hooks().postStart(pod, container, id);

@@ -17,8 +17,7 @@ import dev.kj.kubelet.cri.v1.ContainerFilter;
 import dev.kj.kubelet.cri.v1.PodSandboxFilter;
 import dev.kj.kubelet.kuberuntime.Labels;
 import dev.kj.kubelet.testing.CriTestbed;
-import dev.kj.kubelet.volume.PodVolumes;
-import dev.kj.kubelet.volume.VolumeException;
+import dev.kj.kubelet.volume.VolumeManager;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -63,21 +62,6 @@ class PodWorkersTest {
     private static String nodeName;
     private static Path logRoot;
 
-    /** Pods in these tests have no volumes; the volume manager is another package's. */
-    private static final PodVolumes NO_VOLUMES = new PodVolumes() {
-        @Override
-        public Map<String, Path> setUp(Pod pod) throws VolumeException {
-            if (pod.getSpec().getVolumes() != null && !pod.getSpec().getVolumes().isEmpty()) {
-                throw new VolumeException("this test has no volume manager");
-            }
-            return Map.of();
-        }
-
-        @Override
-        public void tearDown(String podUid) {
-        }
-    };
-
     @BeforeAll
     static void start(CriTestbed.Bed bed) throws Exception {
         Path data = dir.resolve("data");
@@ -100,9 +84,15 @@ class PodWorkersTest {
                 throw e;
             }
         }
+        // The Node exists, or the pod garbage collector deletes its pods as orphans.
+        var runtimeState = new dev.kj.kubelet.nodestatus.RuntimeState(Clock.systemUTC(), dev.kj.kubelet.nodestatus.RuntimeState.BASE_RUNTIME_SYNC_THRESHOLD);
+        new dev.kj.kubelet.nodestatus.NodeRegistration(kubelet.typed(Resources.NODES, io.fabric8.kubernetes.api.model.Node.class))
+                .register(dev.kj.kubelet.nodestatus.NodeObject.initial(nodeName, dev.kj.kubelet.nodestatus.HostFacts.read(dir.resolve("kubelet")),
+                        "v1.33.0-kj", "containerd://test", dev.kj.kubelet.nodestatus.ReadyCondition.compute(runtimeState, List.of(),
+                                Optional.empty(), Instant.now())));
         logRoot = dir.resolve("logs");
         workers = new PodWorkers(PodWorkersConfig.of(kubelet, bed.runtime(), bed.images(), nodeName, "10.244.7.1", logRoot,
-                dir.resolve("kubelet"), NO_VOLUMES, Clock.systemUTC()).withNodeResources(2, 4L << 30)
+                dir.resolve("kubelet"), new VolumeManager(kubelet, dir.resolve("kubelet"), Clock.systemUTC()), Clock.systemUTC()).withNodeResources(2, 4L << 30)
                 .withImageBackOff(Duration.ofSeconds(5), Duration.ofSeconds(20)));
         workers.start();
     }
@@ -213,7 +203,8 @@ class PodWorkersTest {
                 .withNewMetadata().withName("creds").endMetadata().addToStringData("password", "s3cret").build());
         Pod created = create(pod("job").editSpec().withRestartPolicy("Never")
                 .addNewContainer().withName("main").withImage(CriTestbed.BUSYBOX).withImagePullPolicy("IfNotPresent")
-                .withCommand("sh", "-c", "env | sort")
+                .withCommand("sh", "-c", "env | sort; echo FROM_VOLUME=$(cat /cfg/color)")
+                .addNewVolumeMount().withName("cfg").withMountPath("/cfg").withReadOnly(true).endVolumeMount()
                 .addNewEnvFrom().withNewConfigMapRef().withName("settings").endConfigMapRef().endEnvFrom()
                 .addNewEnvFrom().withPrefix("CM_").withNewConfigMapRef().withName("settings").endConfigMapRef().endEnvFrom()
                 .addNewEnv().withName("MY_NS").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().endEnv()
@@ -224,7 +215,9 @@ class PodWorkersTest {
                 .addNewEnv().withName("PASSWORD").withNewValueFrom().withNewSecretKeyRef().withName("creds").withKey("password").endSecretKeyRef().endValueFrom().endEnv()
                 .addNewEnv().withName("ABSENT").withNewValueFrom().withNewConfigMapKeyRef().withName("nope").withKey("x").withOptional(true).endConfigMapKeyRef().endValueFrom().endEnv()
                 .addNewEnv().withName("COMBINED").withValue("$(COLOR)-$(MY_NS)-$$(COLOR)-$(UNKNOWN)").endEnv()
-                .endContainer().endSpec().build());
+                .endContainer()
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("settings").endConfigMap().endVolume()
+                .endSpec().build());
         Pod done = waitForPod("job", "Succeeded", p -> p.getStatus() != null && "Succeeded".equals(p.getStatus().getPhase()));
         var terminated = status(done, "main").getState().getTerminated();
         assertEquals(0, terminated.getExitCode());
@@ -242,6 +235,7 @@ class PodWorkersTest {
         assertTrue(lines.contains("COLOR=blue"), lines.toString());
         assertTrue(lines.contains("CM_color=blue") && lines.contains("CM_size=L"), lines.toString());
         assertTrue(lines.contains("PASSWORD=s3cret"), lines.toString());
+        assertTrue(lines.contains("FROM_VOLUME=blue"), "the configMap volume from the VolumeManager: " + lines);
         assertTrue(lines.contains("COMBINED=blue-default-$(COLOR)-$(UNKNOWN)"), lines.toString());
         assertTrue(lines.contains("color=blue") && lines.contains("CM_1st=x"), lines.toString());
         assertTrue(lines.stream().noneMatch(l -> l.startsWith("ABSENT=") || l.startsWith("1st=")), lines.toString());
