@@ -11,11 +11,11 @@ import java.util.TreeMap;
  * fieldpath.ExtractFieldPathAsString): name, namespace, uid, one label or annotation by
  * subscript, or all of them as sorted {@code key="value"} lines with Go's %q quoting.
  */
-final class FieldPath {
+public final class FieldPath {
     private FieldPath() {
     }
 
-    static String extract(Pod pod, String fieldPath) throws VolumeError {
+    public static String extract(Pod pod, String fieldPath) throws VolumeError {
         ObjectMeta meta = pod.getMetadata();
         int open = fieldPath.indexOf('[');
         if (open > 0 && fieldPath.endsWith("]")) {

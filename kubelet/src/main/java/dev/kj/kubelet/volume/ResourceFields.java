@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * ExtractResourceValueByContainerNameAndNodeAllocatable): a limit the container lacks is the
  * node's allocatable amount; the value is divided by the divisor (default 1) and rounded up.
  */
-final class ResourceFields {
+public final class ResourceFields {
     private static final Map<String, String> NODE_DEFAULTED = Map.of("limits.cpu", "cpu", "limits.memory", "memory",
             "limits.ephemeral-storage", "ephemeral-storage");
 
@@ -23,11 +23,11 @@ final class ResourceFields {
     }
 
     /** Where a missing limit comes from: the node's status.allocatable, read only when needed. */
-    interface Allocatable {
+    public interface Allocatable {
         Map<String, Quantity> get() throws VolumeError;
     }
 
-    static String extract(ResourceFieldSelector selector, Pod pod, Allocatable allocatable) throws VolumeError {
+    public static String extract(ResourceFieldSelector selector, Pod pod, Allocatable allocatable) throws VolumeError {
         String name = selector.getContainerName();
         Container container = Stream.concat(pod.getSpec().getContainers().stream(),
                         pod.getSpec().getInitContainers() == null ? Stream.empty() : pod.getSpec().getInitContainers().stream())
