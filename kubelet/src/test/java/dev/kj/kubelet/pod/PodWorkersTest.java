@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kj.api.Resources;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.ApiException;
-import dev.kj.api.client.HttpsTransport;
-import dev.kj.api.client.Kubeconfig;
 import dev.kj.api.client.ListOptions;
-import dev.kj.apiserver.ApiServer;
-import dev.kj.apiserver.ApiServerConfig;
-import dev.kj.apiserver.pki.ClusterPki;
 import dev.kj.kubelet.cri.v1.ContainerFilter;
 import dev.kj.kubelet.cri.v1.PodSandboxFilter;
 import dev.kj.kubelet.kuberuntime.Labels;
 import dev.kj.kubelet.testing.CriTestbed;
+import dev.kj.kubelet.testing.TestApiServer;
 import dev.kj.kubelet.volume.VolumeManager;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -55,7 +51,7 @@ class PodWorkersTest {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     @TempDir
     static Path dir;
-    private static ApiServer server;
+    private static TestApiServer server;
     private static ApiClient admin;
     private static ApiClient kubelet;
     private static PodWorkers workers;
@@ -64,18 +60,10 @@ class PodWorkersTest {
 
     @BeforeAll
     static void start(CriTestbed.Bed bed) throws Exception {
-        Path data = dir.resolve("data");
-        server = ApiServer.start(new ApiServerConfig(data, List.of(), "127.0.0.1", 0));
-        ClusterPki pki = ClusterPki.ensure(data.resolve("pki"));
-        ClusterPki.Component identity = pki.components().stream().filter(c -> c.stem().equals("kubelet")).findFirst().orElseThrow();
-        nodeName = identity.user().substring("system:node:".length());
-        URI url = URI.create("https://127.0.0.1:" + server.address().getPort());
-        byte[] ca = Files.readAllBytes(pki.caCert());
-        kubelet = new ApiClient(HttpsTransport.create(new Kubeconfig.Connection("kubelet", new Kubeconfig.Cluster(url, ca, false),
-                new Kubeconfig.User(Files.readAllBytes(pki.componentCert(identity)), Files.readAllBytes(pki.componentKey(identity)), null, null),
-                null)));
-        admin = new ApiClient(HttpsTransport.create(new Kubeconfig.Connection("admin", new Kubeconfig.Cluster(url, ca, false),
-                new Kubeconfig.User(Files.readAllBytes(pki.adminCert()), Files.readAllBytes(pki.adminKey()), null, null), null)));
+        server = TestApiServer.start(dir);
+        admin = server.admin();
+        kubelet = server.node();
+        nodeName = server.nodeName();
         try {
             admin.typed(Resources.SERVICE_ACCOUNTS, io.fabric8.kubernetes.api.model.ServiceAccount.class).create("default",
                     new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build());
@@ -101,12 +89,6 @@ class PodWorkersTest {
     static void stop() {
         if (workers != null) {
             workers.close();
-        }
-        if (kubelet != null) {
-            kubelet.close();
-        }
-        if (admin != null) {
-            admin.close();
         }
         if (server != null) {
             server.close();
