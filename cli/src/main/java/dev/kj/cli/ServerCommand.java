@@ -29,7 +29,7 @@ import sun.misc.SignalHandler;
 /**
  * {@code kj server}: the Kubernetes API server, the scheduler and the controller manager in one
  * process, on an embedded Rhino or a real etcd; {@code --all-in-one} adds this host's kubelet (which
- * registers the node and keeps it Ready; it runs no pods yet). kube-proxy is not built.
+ * registers the node, keeps it Ready and runs its pods on containerd). kube-proxy is not built.
  */
 @Command(name = "server",
         mixinStandardHelpOptions = true,
@@ -44,7 +44,8 @@ import sun.misc.SignalHandler;
                     + " kube-system/kube-controller-manager, so several servers may share one datastore.",
             "With --all-in-one this host's kubelet runs too: it registers the node and keeps it Ready with its"
                     + " Lease, running kj's own containerd under DIR/containerd unless --container-runtime-endpoint names"
-                    + " a runtime. It runs no pods yet, so pods are scheduled but do not start; kube-proxy is not built.", ""},
+                    + " a runtime, and runs the node's pods; kubectl logs/exec/attach/port-forward reach it on port 10250."
+                    + " kube-proxy is not built.", ""},
         footer = {"", "Example:",
             "  kj server --all-in-one --data-dir /tmp/kj",
             "  kubectl --kubeconfig /tmp/kj/kubeconfig get namespaces"})
@@ -59,7 +60,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--all-in-one",
             description = "Run every component kj has in this process: the API server, the scheduler and the"
                     + " controller manager (which kj server runs anyway) and this host's kubelet, which registers the"
-                    + " node as system:node:HOST and keeps it Ready but runs no pods yet; kube-proxy is not built.")
+                    + " node as system:node:HOST, keeps it Ready and runs its pods; kube-proxy is not built.")
     boolean allInOne;
 
     @Option(names = "--container-runtime-endpoint", paramLabel = "ENDPOINT",
@@ -165,7 +166,7 @@ final class ServerCommand implements Callable<Integer> {
         lines.add("kj server: agent join token: " + server.joinToken());
         if (allInOne) {
             lines.add("kj server: --all-in-one: running the API server, the scheduler, the controller manager and the"
-                    + " kubelet (node " + ClusterPki.hostname() + "; it registers the node but runs no pods yet);"
+                    + " kubelet (node " + ClusterPki.hostname() + ", running its pods on containerd);"
                     + " kube-proxy is not built");
         }
         return lines;
@@ -181,8 +182,26 @@ final class ServerCommand implements Callable<Integer> {
                 new Kubeconfig.Cluster(url, Files.readAllBytes(pki.caCert()), false),
                 new Kubeconfig.User(Files.readAllBytes(pki.componentCert(identity)), Files.readAllBytes(pki.componentKey(identity)), null, null),
                 null);
-        return new KubeletConfig(identity.user().substring("system:node:".length()), connection, dataDir, endpoint,
-                podCidr, Optional.ofNullable(nodeIp), insecureRegistries, VersionInfo.GIT_VERSION);
+        String nodeName = identity.user().substring("system:node:".length());
+        pki.ensureKubeletServing(nodeName, kubeletAddresses(), java.time.Instant.now());
+        KubeletConfig.Serving serving = new KubeletConfig.Serving(pki.kubeletServingCert(), pki.kubeletServingKey(), pki.clientCaCert(),
+                dev.kj.kubelet.server.KubeletServer.DEFAULT_PORT);
+        return new KubeletConfig(nodeName, connection, dataDir, endpoint,
+                podCidr, Optional.ofNullable(nodeIp), insecureRegistries, VersionInfo.GIT_VERSION, Optional.of(serving));
+    }
+
+    /** The addresses the API server may reach this host's kubelet on: loopback, --node-ip and the host's IPv4 addresses. */
+    private List<String> kubeletAddresses() throws java.net.SocketException {
+        java.util.Set<String> addresses = new java.util.LinkedHashSet<>();
+        addresses.add("127.0.0.1");
+        if (nodeIp != null) {
+            addresses.add(nodeIp);
+        }
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            nic.inetAddresses().filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress())
+                    .forEach(a -> addresses.add(a.getHostAddress()));
+        }
+        return List.copyOf(addresses);
     }
 
     /** Completed once the server is up; lets tests reach the running server. */

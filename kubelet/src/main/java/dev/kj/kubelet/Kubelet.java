@@ -3,6 +3,7 @@ package dev.kj.kubelet;
 import dev.kj.api.Resources;
 import dev.kj.api.client.ApiClient;
 import dev.kj.api.client.HttpsTransport;
+import dev.kj.api.events.EventRecorder;
 import dev.kj.kubelet.cri.CriConnection;
 import dev.kj.kubelet.cri.CriEndpoint;
 import dev.kj.kubelet.cri.RuntimeClient;
@@ -16,15 +17,22 @@ import dev.kj.kubelet.nodestatus.NodeRegistration;
 import dev.kj.kubelet.nodestatus.NodeStatusLoop;
 import dev.kj.kubelet.nodestatus.RuntimeState;
 import dev.kj.kubelet.pause.PauseImage;
+import dev.kj.kubelet.pod.PodWorkers;
+import dev.kj.kubelet.pod.PodWorkersConfig;
+import dev.kj.kubelet.prober.Handlers;
 import dev.kj.kubelet.pause.PauseImageImport;
 import dev.kj.kubelet.runtime.CniNetwork;
 import dev.kj.kubelet.runtime.Containerd;
 import dev.kj.kubelet.runtime.ContainerdConfig;
 import dev.kj.kubelet.runtime.HostCapabilities;
 import dev.kj.kubelet.runtime.Snapshotters;
+import dev.kj.kubelet.server.KubeletAuth;
+import dev.kj.kubelet.server.KubeletServer;
+import dev.kj.kubelet.volume.VolumeManager;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +47,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * containerd kj runs and supervises itself under DIR/containerd with kj's CNI bridge and pause
  * image), and the node loops (registration, status, Lease, runtime status). Starting returns at
  * once: the runtime comes up in the background while the node registers NotReady, and the node
- * turns Ready when the runtime reports ready. It runs no pods yet.
+ * turns Ready when the runtime reports ready. Once the runtime answers, the pod workers run this
+ * node's pods (with the volume manager, the prober and the lifecycle hooks) and the kubelet API
+ * serves logs, exec, attach and port-forward.
  */
 public final class Kubelet implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Kubelet.class.getName());
@@ -56,11 +66,16 @@ public final class Kubelet implements AutoCloseable {
     private final AtomicReference<CriConnection> connection = new AtomicReference<>();
     private final AtomicReference<String> runtimeVersion = new AtomicReference<>("");
     private final Thread runtimeStarter;
+    private final HostFacts host;
+    private final AtomicReference<PodHealth> health = new AtomicReference<>();
+    private final AtomicReference<PodWorkers> podWorkers = new AtomicReference<>();
+    private final AtomicReference<KubeletServer> server = new AtomicReference<>();
     private volatile boolean closed;
 
     private Kubelet(KubeletConfig config, ApiClient api, HostFacts host) {
         this.config = config;
         this.api = api;
+        this.host = host;
         this.runtimeState = new RuntimeState(Clock.systemUTC(), RuntimeState.BASE_RUNTIME_SYNC_THRESHOLD);
         List<String> podCidrs = List.of(config.podCidr());
         this.nodeLoop = new NodeStatusLoop(config.nodeName(), new NodeRegistration(api.typed(Resources.NODES, Node.class)),
@@ -77,7 +92,9 @@ public final class Kubelet implements AutoCloseable {
             Files.createDirectories(dir);
         }
         HostFacts facts = HostFacts.read(config.rootDir());
-        HostFacts host = config.hostIp().isEmpty() ? facts : new HostFacts(facts.hostname(), config.hostIp(), facts.cpus(),
+        // A host with no address but loopback (a fresh network namespace) is reached on loopback.
+        Optional<String> ip = config.hostIp().or(facts::internalIp).or(() -> Optional.of("127.0.0.1"));
+        HostFacts host = new HostFacts(facts.hostname(), ip, facts.cpus(),
                 facts.memoryBytes(), facts.ephemeralStorageBytes(), facts.machineId(), facts.systemUuid(), facts.bootId(),
                 facts.kernelVersion(), facts.osImage(), facts.architecture());
         Kubelet kubelet = new Kubelet(config, new ApiClient(HttpsTransport.create(config.api())), host);
@@ -129,13 +146,47 @@ public final class Kubelet implements AutoCloseable {
                 VersionResponse version = opened.runtime(Duration.ofSeconds(10)).version();
                 runtimeVersion.set(version.getRuntimeName() + "://" + version.getRuntimeVersion());
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "container runtime at {0} did not say its version: {1}", endpoint, e.toString());
+                LOG.log(Level.WARNING, "container runtime at {0} did not say its version: {1}; no pods run", endpoint, e.toString());
+                return;
             }
+            runPods(opened);
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.log(Level.ERROR, "container runtime did not start: {0}", e.getMessage());
                 runtimeState.runtimeMissing("container runtime is down: " + e.getMessage());
             }
+        }
+    }
+
+    /** The pod workers and the kubelet API, once the runtime answers. */
+    private void runPods(CriConnection runtime) {
+        RuntimeClient runtimeClient = runtime.runtime(RUNTIME_REQUEST_TIMEOUT);
+        String hostIp = host.internalIp().orElseThrow();
+        try {
+            if (config.serving().isPresent()) {
+                KubeletConfig.Serving serving = config.serving().get();
+                server.set(KubeletServer.start(new InetSocketAddress(serving.port()), serving.cert(), serving.key(), serving.clientCa(),
+                        runtimeClient, new KubeletAuth(HttpsTransport.create(config.api()), config.nodeName())));
+            }
+            PodHealth podHealth = new PodHealth(new Handlers(runtimeClient), new EventRecorder(api, "kubelet", Clock.systemUTC()),
+                    Clock.systemUTC());
+            health.set(podHealth);
+            PodWorkers workers = new PodWorkers(PodWorkersConfig.of(api, runtimeClient, runtime.images(RUNTIME_REQUEST_TIMEOUT),
+                            config.nodeName(), hostIp, config.podLogsDir(), config.rootDir(),
+                            new VolumeManager(api, config.rootDir(), Clock.systemUTC()), Clock.systemUTC())
+                    .withNodeResources(host.cpus(), host.memoryBytes())
+                    .withProbes(podHealth).withHooks(podHealth));
+            podHealth.attach(workers);
+            if (closed) {
+                workers.close();
+                return;
+            }
+            podWorkers.set(workers);
+            workers.start();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "the kubelet cannot run pods: {0}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -167,6 +218,18 @@ public final class Kubelet implements AutoCloseable {
             runtimeStarter.join(Duration.ofSeconds(30).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        PodWorkers workers = podWorkers.getAndSet(null);
+        if (workers != null) {
+            workers.close();
+        }
+        PodHealth podHealth = health.getAndSet(null);
+        if (podHealth != null) {
+            podHealth.close();
+        }
+        KubeletServer api10250 = server.getAndSet(null);
+        if (api10250 != null) {
+            api10250.close();
         }
         CriConnection open = connection.getAndSet(null);
         Containerd own = containerd.getAndSet(null);

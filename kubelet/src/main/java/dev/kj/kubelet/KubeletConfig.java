@@ -19,9 +19,18 @@ import java.util.Optional;
  * @param hostIp             the node's InternalIP; empty: the first non-loopback IPv4 address
  * @param insecureRegistries registries (host:port) kj's own containerd pulls from over plain HTTP
  * @param kubeletVersion     nodeInfo.kubeletVersion
+ * @param serving            the kubelet API's TLS material and port (logs, exec, attach, port-forward); empty: not served
  */
 public record KubeletConfig(String nodeName, Kubeconfig.Connection api, Path dataDir, Optional<CriEndpoint> runtimeEndpoint,
-                            String podCidr, Optional<String> hostIp, List<String> insecureRegistries, String kubeletVersion) {
+                            String podCidr, Optional<String> hostIp, List<String> insecureRegistries, String kubeletVersion,
+                            Optional<Serving> serving) {
+    /**
+     * The kubelet API on {@code port} (upstream's 10250) with a serving certificate the API server
+     * verifies against the cluster CA, and the CA whose client certificates callers present.
+     */
+    public record Serving(Path cert, Path key, Path clientCa, int port) {
+    }
+
     /** k3s's first node's range: the all-in-one node's default. */
     public static final String DEFAULT_POD_CIDR = "10.42.0.0/24";
     /** The bridge kj's CNI configuration creates for pods. */
