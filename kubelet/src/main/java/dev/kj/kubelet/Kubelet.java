@@ -69,6 +69,7 @@ public final class Kubelet implements AutoCloseable {
     private final HostFacts host;
     private final AtomicReference<PodHealth> health = new AtomicReference<>();
     private final AtomicReference<PodWorkers> podWorkers = new AtomicReference<>();
+    private final AtomicReference<VolumeManager> volumes = new AtomicReference<>();
     private final AtomicReference<KubeletServer> server = new AtomicReference<>();
     private volatile boolean closed;
 
@@ -173,7 +174,7 @@ public final class Kubelet implements AutoCloseable {
             health.set(podHealth);
             PodWorkers workers = new PodWorkers(PodWorkersConfig.of(api, runtimeClient, runtime.images(RUNTIME_REQUEST_TIMEOUT),
                             config.nodeName(), hostIp, config.podLogsDir(), config.rootDir(),
-                            new VolumeManager(api, config.rootDir(), Clock.systemUTC()), Clock.systemUTC())
+                            volumes.updateAndGet(v -> new VolumeManager(api, config.rootDir(), Clock.systemUTC())), Clock.systemUTC())
                     .withNodeResources(host.cpus(), host.memoryBytes())
                     .withProbes(podHealth).withHooks(podHealth));
             podHealth.attach(workers);
@@ -236,6 +237,7 @@ public final class Kubelet implements AutoCloseable {
         if (open != null) {
             if (own != null) {
                 stopAllPods(open.runtime(Duration.ofMinutes(1)));
+                tearDownVolumes();
             }
             open.close();
         }
@@ -243,6 +245,28 @@ public final class Kubelet implements AutoCloseable {
             own.closeWithShims();
         }
         api.close();
+    }
+
+    /**
+     * With its pods stopped, kj unmounts their tmpfs volumes (secrets, tokens, memory emptyDirs) too,
+     * so nothing of the node stays mounted on the host after kj exits; a restart sets them up again.
+     */
+    private void tearDownVolumes() {
+        VolumeManager manager = volumes.get();
+        if (manager == null || !Files.isDirectory(config.podsDir())) {
+            return;
+        }
+        try (var pods = Files.list(config.podsDir())) {
+            for (Path pod : pods.toList()) {
+                try {
+                    manager.tearDown(pod.getFileName().toString());
+                } catch (dev.kj.kubelet.volume.VolumeException e) {
+                    LOG.log(Level.WARNING, "tearing down the volumes of pod {0}: {1}", pod.getFileName(), e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "listing {0}: {1}", config.podsDir(), e.toString());
+        }
     }
 
     private static void stopAllPods(RuntimeClient runtime) {
