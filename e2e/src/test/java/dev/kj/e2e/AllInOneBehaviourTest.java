@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +28,7 @@ class AllInOneBehaviourTest {
     @BeforeAll
     static void start() throws Exception {
         kj = KjAllInOne.start(dir);
-        await(Duration.ofSeconds(90), "node Ready", () -> kj.kubectl("get", "nodes", "--no-headers").out().contains(" Ready "));
+        kj.awaitNodeReady(Duration.ofSeconds(90));
     }
 
     @AfterAll
@@ -42,17 +40,7 @@ class AllInOneBehaviourTest {
     }
 
     private static void await(Duration limit, String what, BooleanSupplier check) {
-        Instant deadline = Instant.now().plus(limit);
-        while (!check.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                List<String> log = kj.log().lines().toList();
-                throw new AssertionError(what + " not reached within " + limit.toSeconds() + " s; pods:\n"
-                        + kj.kubectl("get", "pods", "-o", "wide").out() + "\nevents:\n"
-                        + kj.kubectl("get", "events", "--sort-by=.lastTimestamp").out() + "\nkj output (tail):\n"
-                        + String.join("\n", log.subList(Math.max(0, log.size() - 40), log.size())));
-            }
-            KjAllInOne.sleep(Duration.ofMillis(500));
-        }
+        kj.await(limit, what, check);
     }
 
     private static void apply(String name, String yaml) throws IOException {

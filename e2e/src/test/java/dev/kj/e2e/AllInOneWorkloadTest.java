@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kj.kubelet.testing.CriTestbed;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +30,7 @@ class AllInOneWorkloadTest {
     @BeforeAll
     static void start() throws Exception {
         kj = KjAllInOne.start(dir);
-        awaitOk(Duration.ofSeconds(90), "node Ready", () -> kj.kubectl("get", "nodes", "--no-headers").out().contains(" Ready "));
+        kj.awaitNodeReady(Duration.ofSeconds(90));
     }
 
     @AfterAll
@@ -42,26 +41,8 @@ class AllInOneWorkloadTest {
         }
     }
 
-    interface Check {
-        boolean ok();
-    }
-
-    private static void awaitOk(Duration limit, String what, Check check) {
-        Instant deadline = Instant.now().plus(limit);
-        while (!check.ok()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(what + " not reached within " + limit.toSeconds() + " s; pods:\n"
-                        + kj.kubectl("get", "pods", "-o", "wide").out() + "\nevents:\n"
-                        + kj.kubectl("get", "events", "--sort-by=.lastTimestamp").out() + "\nkj output (tail):\n"
-                        + tail(kj.log(), 60));
-            }
-            KjAllInOne.sleep(Duration.ofMillis(500));
-        }
-    }
-
-    private static String tail(String text, int lines) {
-        List<String> all = text.lines().toList();
-        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    private static void awaitOk(Duration limit, String what, java.util.function.BooleanSupplier check) {
+        kj.await(limit, what, check);
     }
 
     private static List<String> webPods(String jsonpath) {

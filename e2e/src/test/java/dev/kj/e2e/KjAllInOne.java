@@ -177,6 +177,29 @@ final class KjAllInOne implements AutoCloseable {
         return result.out();
     }
 
+    /**
+     * Waits until {@code check} holds; past {@code limit} fails with what the cluster shows (pods,
+     * events, the tail of kj's output).
+     */
+    void await(Duration limit, String what, java.util.function.BooleanSupplier check) {
+        Instant deadline = Instant.now().plus(limit);
+        while (!check.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                List<String> lines = log().lines().toList();
+                throw new AssertionError(what + " not reached within " + limit.toSeconds() + " s; pods:\n"
+                        + kubectl("get", "pods", "-o", "wide").out() + "\nevents:\n"
+                        + kubectl("get", "events", "--sort-by=.lastTimestamp").out() + "\nkj output (tail):\n"
+                        + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+            }
+            sleep(Duration.ofMillis(500));
+        }
+    }
+
+    /** Waits for this host's node to show Ready in {@code kubectl get nodes}. */
+    void awaitNodeReady(Duration limit) {
+        await(limit, "node Ready", () -> kubectl("get", "nodes", "--no-headers").out().contains(" Ready "));
+    }
+
     static void sleep(Duration duration) {
         try {
             Thread.sleep(duration);
